@@ -1,0 +1,90 @@
+"""The command line: options → ``run``; errors → exit status (0 written, 1 input unusable, 2 usage).
+
+No domain logic here. A ``ReconcileError`` prints its message (file, sheet, row, column and the
+fix) and exits 1; anything unexpected prints a one-line apology instead of a traceback, unless
+``AID_DEBUG=1`` asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import report, run
+from pipeline.errors import ReconcileError
+
+INPUT_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="aid-fund-reconcile")
+def cli() -> None:
+    """帮扶资金对账：读取一个目录里的全部导出文件，校验、对账并写出工作簿。"""
+
+
+@cli.command("validate")
+@click.argument("input_dir", type=INPUT_DIR)
+def validate_command(input_dir: Path) -> None:
+    """逐个文件、逐个工作表校验输入：种类、行数、拒收的行及原因。"""
+    checked = _guarded(lambda: run.check(input_dir))
+    for line in report.validation_lines(checked):
+        click.echo(line)
+
+
+@cli.command("reconcile")
+@click.argument("input_dir", type=INPUT_DIR)
+@click.option(
+    "--out",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("outputs"),
+    show_default=True,
+    help="输出目录",
+)
+@click.option("--period", help="对账月份 YYYY-MM，默认取最晚的救助日期所在月份")
+def reconcile_command(input_dir: Path, output_dir: Path, period: str | None) -> None:
+    """对账并写出 summary.json（工作簿见后续版本）。"""
+    if period is not None and not _is_period(period):
+        raise click.BadParameter("应写成 YYYY-MM，例如 2021-12", param_hint="--period")
+    config = run.Config(input_dir=input_dir, output_dir=output_dir, period=period)
+    checked = _guarded(lambda: run.reconcile(config))
+    counts = checked.validated.counts
+    click.echo(
+        f"已写出 {output_dir / 'summary.json'}：读取 {counts['read'].sum()} 行，"
+        f"拒收 {counts['rejected'].sum()} 行（运行 validate 查看原因）"
+    )
+
+
+def _is_period(text: str) -> bool:
+    year, _, month = text.partition("-")
+    return (
+        len(year) == 4
+        and year.isdigit()
+        and month.isdigit()
+        and 1 <= int(month) <= 12
+        and len(month) == 2
+    )
+
+
+def _guarded(action):
+    try:
+        return action()
+    except ReconcileError as error:
+        click.echo(f"错误：{error}", err=True)
+        sys.exit(1)
+    except Exception as error:  # noqa: BLE001 - no traceback reaches a clerk
+        if os.environ.get("AID_DEBUG"):
+            raise
+        click.echo(
+            f"内部错误（{type(error).__name__}）：{error}。输入文件未被修改；"
+            "请设置 AID_DEBUG=1 重新运行，把输出和输入文件交给维护人员",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="python -m pipeline")

@@ -1,0 +1,403 @@
+"""Stage 1, load: every spreadsheet of a folder → one text frame per recognised sheet.
+
+In: a folder of .xlsx/.xls/.csv/.txt files exported by the aid system, the banks and the bureaus.
+Out: ``Folder`` — per recognised sheet a ``RawSheet`` whose frame has the kind's canonical
+headers as columns (all text, exactly as exported) plus ``source_row``, the Excel row number the
+clerk sees; the sheets skipped for having no known header; per file its SHA-256.
+
+A sheet's kind is recognised from its header row (found below any title rows), never from the
+file name. Blank rows, footers (合计, 制表人, 打印日期 …) and repeated header rows are not data and
+are dropped here; every other row goes on to validation, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import openpyxl
+import pandas as pd
+import python_calamine
+
+from pipeline.errors import (
+    AmbiguousKind,
+    MissingColumns,
+    UnknownKind,
+    UnreadableFile,
+    where,
+)
+from schemas import KINDS, SheetKind
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
+PEEK_ROWS = 40  # title rows above a header rarely exceed a handful; 40 leaves room
+FOOTER = re.compile(
+    r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责人|填报|经办|注[:：]|说明[:：])"
+)
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
+DELIMITERS = ("\t", ",", ";", "|")
+STRAY = "表头之外的内容"  # the column that carries text found right of the table
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """A recognised sheet: canonical-header text columns plus ``source_row``."""
+
+    file: str
+    sheet: str
+    kind: SheetKind
+    header_row: int
+    frame: pd.DataFrame
+    numeric_stored: frozenset[str] = frozenset()  # ID/card columns Excel kept as numbers
+    unused_columns: tuple[str, ...] = ()
+    dropped: tuple[tuple[int, str], ...] = ()  # (row, first text) of footers and repeated headers
+
+
+@dataclass(frozen=True)
+class SkippedSheet:
+    file: str
+    sheet: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InputFile:
+    file: str
+    sha256: str
+    size: int
+
+
+@dataclass
+class Folder:
+    files: list[InputFile] = field(default_factory=list)
+    sheets: list[RawSheet] = field(default_factory=list)
+    skipped: list[SkippedSheet] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files that are not spreadsheets
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A sheet: its first rows typed (to find the header) and a loader for the whole grid."""
+
+    sheet: str
+    peek: list[list[object]]  # typed values of the first rows, row 0 = ``peek_first_row``
+    peek_first_row: int
+    load: Callable[[], pd.DataFrame]  # the whole sheet as text, columns = absolute positions
+
+
+@dataclass(frozen=True)
+class _Header:
+    kind: SheetKind
+    row_index: int  # index into the peek rows
+    position_of: dict[str, int]  # canonical header → column position
+    unused: tuple[str, ...]
+    last_position: int  # the rightmost non-empty header cell
+
+
+def read_folder(folder: Path) -> Folder:
+    """Read every spreadsheet of ``folder`` (not its subfolders) in name order."""
+    result = Folder()
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if path.suffix.lower() not in SPREADSHEET_SUFFIXES or path.name.startswith("~$"):
+            result.ignored.append(path.name)
+            continue
+        data = path.read_bytes()
+        result.files.append(InputFile(path.name, hashlib.sha256(data).hexdigest(), len(data)))
+        sheets, skipped = read_file(path, data)
+        if not sheets:
+            raise UnknownKind(_unknown_kind_message(path.name, skipped))
+        result.sheets.extend(sheets)
+        result.skipped.extend(skipped)
+    return result
+
+
+def read_file(path: Path, data: bytes) -> tuple[list[RawSheet], list[SkippedSheet]]:
+    """Every sheet of one file: the recognised ones, and the skipped ones with why."""
+    sheets: list[RawSheet] = []
+    skipped: list[SkippedSheet] = []
+    for grid in _grids(path, data):
+        header = _find_header(path.name, grid.sheet, grid.peek, grid.peek_first_row)
+        if header is None:
+            skipped.append(SkippedSheet(path.name, grid.sheet, "没有可识别的表头"))
+            continue
+        sheets.append(_raw_sheet(path.name, grid, header))
+    return sheets, skipped
+
+
+# --- reading grids --------------------------------------------------------------------------
+
+
+def _grids(path: Path, data: bytes) -> list[_Grid]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return _workbook_grids(path, _peek_xlsx(path))
+        if suffix == ".xls":
+            return _workbook_grids(path, _peek_xls(path))
+        return [_text_grid(path, data)]
+    except UnreadableFile:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, fastexcel.FastExcelError) as exc:
+        raise UnreadableFile(
+            f"{where(path.name)}无法打开：{exc}。请确认文件完整、未加密，"
+            "并用 Excel 另存为 .xlsx 后再放入输入目录"
+        ) from exc
+
+
+def _peek_xlsx(path: Path) -> dict[str, tuple[list[list[object]], int]]:
+    """First rows of every worksheet with their typed values, read without loading the sheet."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        peeks = {}
+        for sheet in workbook.worksheets:
+            sheet.reset_dimensions()  # exporters write wrong dimensions; read what is there
+            rows = [list(row) for row in sheet.iter_rows(max_row=PEEK_ROWS, values_only=True)]
+            peeks[sheet.title] = (rows, 1)
+        return peeks
+    finally:
+        workbook.close()
+
+
+def _peek_xls(path: Path) -> dict[str, tuple[list[list[object]], int]]:
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {
+        name: (
+            workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=PEEK_ROWS),
+            1,
+        )
+        for name in workbook.sheet_names
+    }
+
+
+def _workbook_grids(path: Path, peeks: dict[str, tuple[list[list[object]], int]]) -> list[_Grid]:
+    reader = fastexcel.read_excel(str(path))
+
+    def loader(name: str) -> Callable[[], pd.DataFrame]:
+        def load() -> pd.DataFrame:
+            sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+            frame = sheet.to_pandas()
+            frame.columns = [info.absolute_index for info in sheet.available_columns()]
+            return frame
+
+        return load
+
+    return [
+        _Grid(name, rows, first_row, loader(name))
+        for name, (rows, first_row) in peeks.items()
+        if name in reader.sheet_names
+    ]
+
+
+def _text_grid(path: Path, data: bytes) -> _Grid:
+    text = _decode(path.name, data)
+    delimiter = _sniff_delimiter(text)
+    head = list(
+        csv.reader(io.StringIO("\n".join(text.splitlines()[:PEEK_ROWS])), delimiter=delimiter)
+    )
+
+    def load() -> pd.DataFrame:
+        return _read_delimited(text, delimiter)
+
+    return _Grid("", [list(row) for row in head], 1, load)  # a text file has no sheets
+
+
+def _decode(file: str, data: bytes) -> str:
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(
+        f"{where(file)}的文字编码无法识别（已尝试 UTF-8 和 GBK/GB18030）："
+        "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx"
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = [line for line in text.splitlines()[:PEEK_ROWS] if line.strip()]
+    counts = {d: sum(line.count(d) for line in sample) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def _read_delimited(text: str, delimiter: str) -> pd.DataFrame:
+    """All lines as text columns, one grid row per physical line (blank lines kept as rows)."""
+    # Counting delimiters over-counts quoted ones; extra columns only come out empty.
+    width = max(map(lambda line: line.count(delimiter), text.splitlines()), default=0) + 1
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=delimiter,
+        header=None,
+        names=list(range(width)),
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        quoting=csv.QUOTE_MINIMAL,
+        engine="c",
+    )
+
+
+# --- recognising the header -----------------------------------------------------------------
+
+
+def header_text(value: object) -> str:
+    """A header cell as the schemas spell it: no spaces or line breaks, no （元） unit."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"\s+", "", text).strip("*")
+    return re.sub(r"\(元\)$", "", text)
+
+
+def _find_header(
+    file: str, sheet: str, rows: Sequence[Sequence[object]], first_row: int
+) -> _Header | None:
+    for index, row in enumerate(rows):
+        texts = [header_text(value) for value in row]
+        fitting = [kind for kind in KINDS if kind.signature <= _mapped(kind, texts)]
+        if len(fitting) > 1:
+            labels = "、".join(kind.label for kind in fitting)
+            raise AmbiguousKind(
+                f"{where(file, sheet, first_row + index)}的表头同时符合{labels}：无法判断是哪一种数据。"
+                "请把不同种类的数据分到不同的工作表"
+            )
+        if fitting:
+            return _header(file, sheet, fitting[0], texts, index, first_row)
+    return None
+
+
+def _mapped(kind: SheetKind, texts: Iterable[str]) -> set[str]:
+    return {kind.header_of[text] for text in texts if text in kind.header_of}
+
+
+def _header(
+    file: str, sheet: str, kind: SheetKind, texts: list[str], index: int, first_row: int
+) -> _Header:
+    position_of: dict[str, int] = {}
+    for spec in kind.columns:
+        names = (spec.header, *spec.aliases)
+        positions = [(names.index(text), pos) for pos, text in enumerate(texts) if text in names]
+        if positions:
+            position_of[spec.header] = min(positions)[
+                1
+            ]  # the canonical name wins, then alias order
+    missing = [spec for spec in kind.columns if spec.required and spec.header not in position_of]
+    if missing:
+        wanted = "；".join(
+            f"“{spec.header}”"
+            + (f"（也可写作：{'、'.join(spec.aliases)}）" if spec.aliases else "")
+            for spec in missing
+        )
+        raise MissingColumns(
+            f"{where(file, sheet, first_row + index)}是{kind.label}的表头，但缺少列{wanted}。"
+            "请检查导出模板，补上这些列后重新导出"
+        )
+    used = set(position_of.values())
+    unused = tuple(text for pos, text in enumerate(texts) if text and pos not in used)
+    last = max(pos for pos, text in enumerate(texts) if text)
+    return _Header(kind, index, position_of, unused, last)
+
+
+def _unknown_kind_message(file: str, skipped: list[SkippedSheet]) -> str:
+    expected = "；".join(f"{kind.label}（{'、'.join(sorted(kind.signature))}）" for kind in KINDS)
+    sheets = "、".join(f"“{s.sheet}”" for s in skipped) or "（无）"
+    return (
+        f"{where(file)}的工作表 {sheets} 都没有可识别的表头。"
+        f"每种数据的表头至少应有这些列：{expected}。请确认文件是系统原样导出的"
+    )
+
+
+# --- building the raw frame -----------------------------------------------------------------
+
+
+def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
+    grid_frame = grid.load()
+    offset = _grid_header_index(grid_frame, grid.peek[header.row_index])
+    header_row = grid.peek_first_row + header.row_index
+    body = grid_frame.iloc[offset + 1 :].reset_index(drop=True)
+    rows = pd.Series(range(header_row + 1, header_row + 1 + len(body)), dtype="int64")
+    frame = pd.DataFrame(
+        {name: body[pos] for name, pos in header.position_of.items() if pos in body.columns}
+    )
+    stray = _stray_cells(body, header)
+    if stray.notna().any():
+        frame[STRAY] = stray
+
+    first_text = _first_text(body)
+    footer = first_text.str.match(FOOTER).fillna(False).astype(bool)
+    repeated = _repeated_header(frame, header.kind)
+    dropped_mask = (footer | repeated).to_numpy()
+    keep = (frame.notna().any(axis=1).to_numpy()) & ~dropped_mask
+    dropped = tuple(
+        (int(row), str(text))
+        for row, text in zip(rows[dropped_mask], first_text[dropped_mask], strict=True)
+    )
+    frame = frame[keep].reset_index(drop=True)
+    frame["source_row"] = rows[keep].to_numpy()
+    return RawSheet(
+        file=file,
+        sheet=grid.sheet,
+        kind=header.kind,
+        header_row=header_row,
+        frame=frame,
+        numeric_stored=_numeric_stored(grid.peek, header),
+        unused_columns=header.unused,
+        dropped=dropped,
+    )
+
+
+def _grid_header_index(grid_frame: pd.DataFrame, peek_header: Sequence[object]) -> int:
+    """Where the header row sits in the full grid (which starts at the first non-empty row)."""
+    wanted = [header_text(v) for v in peek_header if header_text(v)]
+    for index in range(min(len(grid_frame), PEEK_ROWS)):
+        texts = [header_text(v) for v in grid_frame.iloc[index].tolist() if isinstance(v, str)]
+        if [t for t in texts if t] == wanted:
+            return index
+    raise UnreadableFile("读取表格时表头位置不一致：请用 Excel 另存为 .xlsx 后重试")
+
+
+def _stray_cells(body: pd.DataFrame, header: _Header) -> pd.Series:
+    """Text right of the table: a row split by an unquoted comma, or notes outside the columns."""
+    beyond = [pos for pos in body.columns if pos > header.last_position]
+    stray = pd.Series(pd.NA, index=body.index, dtype="str")
+    for pos in beyond:
+        stray = stray.where(stray.notna(), body[pos])
+    return stray
+
+
+def _first_text(body: pd.DataFrame) -> pd.Series:
+    """The first non-empty cell of each row, where footers such as 合计 and 制表人 stand."""
+    first = body.iloc[:, 0].copy() if body.shape[1] else pd.Series(dtype="str")
+    for position in range(1, body.shape[1]):
+        missing = first.isna()
+        if not missing.any():
+            break
+        first = first.where(~missing, body.iloc[:, position])
+    return first.astype("str")
+
+
+def _repeated_header(frame: pd.DataFrame, kind: SheetKind) -> pd.Series:
+    """Exports paginated by the system repeat the header row on every page."""
+    key = next(spec for spec in kind.columns if spec.key)
+    names = (key.header, *key.aliases)
+    return frame[key.header].isin(names).fillna(False).astype(bool)
+
+
+def _numeric_stored(peek: list[list[object]], header: _Header) -> frozenset[str]:
+    """ID and card columns whose first data cells Excel stored as numbers (digits are lost)."""
+    by_header = {spec.header: spec for spec in header.kind.columns}
+    stored = set()
+    for name, pos in header.position_of.items():
+        if by_header[name].parse not in ("id", "card"):
+            continue
+        cells = [row[pos] for row in peek[header.row_index + 1 :] if pos < len(row)]
+        if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells):
+            stored.add(name)
+    return frozenset(stored)

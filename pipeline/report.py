@@ -1,0 +1,67 @@
+"""What the terminal shows: the validation report of ``python -m pipeline validate``.
+
+In: a ``Checked`` (the folder as loaded and its validation). Out: lines of plain Chinese text —
+per file and sheet the kind and counts, the skipped sheets, every rejected row with its reason,
+the warnings, and the conservation check (read = kept + rejected).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from pipeline.run import Checked
+from schemas import KIND_BY_NAME
+
+
+def validation_lines(checked: Checked) -> Iterator[str]:
+    counts = checked.validated.counts
+    yield "文件 / 工作表 / 种类 / 表头行：读取 保留 拒收（其中重复导出）"
+    header_rows = {(s.file, s.sheet): s.header_row for s in checked.folder.sheets}
+    for row in counts.itertuples(index=False):
+        kind = KIND_BY_NAME[row.kind]
+        place = _place(row.source_file, row.source_sheet)
+        yield (
+            f"  {place} / {kind.label}（{kind.file_kind}）/ 第 {header_rows[(row.source_file, row.source_sheet)]} 行："
+            f"读取 {row.read}，保留 {row.kept}，拒收 {row.rejected}（重复 {row.duplicates}）"
+        )
+    for sheet in checked.folder.sheets:
+        if sheet.dropped:
+            shown = "、".join(f"第 {r} 行“{t}”" for r, t in sheet.dropped[:5])
+            more = f" 等 {len(sheet.dropped)} 行" if len(sheet.dropped) > 5 else ""
+            yield f"  非数据行（页脚、重复表头）已略过：{_place(sheet.file, sheet.sheet)}：{shown}{more}"
+        if sheet.unused_columns:
+            yield f"  未使用的列：{_place(sheet.file, sheet.sheet)}：{'、'.join(sheet.unused_columns)}"
+    for skipped in checked.folder.skipped:
+        yield f"跳过的工作表：{skipped.file} / {skipped.sheet}：{skipped.reason}"
+    if checked.folder.ignored:
+        yield f"不是表格、未读取的文件：{'、'.join(checked.folder.ignored)}"
+    yield from _issues("拒收的行", checked.validated.rejected)
+    yield from _issues("警告（行已保留）", checked.validated.warnings)
+    read, kept, rejected = (int(counts[c].sum()) for c in ("read", "kept", "rejected"))
+    duplicates = int(counts["duplicates"].sum())
+    balance = "相符" if read == kept + rejected else "不相符！"
+    yield (
+        f"合计：读取 {read} 行 = 保留 {kept} 行 + 拒收 {rejected} 行"
+        f"（其中重复导出 {duplicates} 行）：{balance}"
+    )
+
+
+def _issues(title: str, issues: pd.DataFrame) -> Iterator[str]:
+    if issues.empty:
+        yield f"{title}：无"
+        return
+    rows = issues.drop_duplicates(["source_file", "source_sheet", "source_row"])
+    yield f"{title}：{len(rows)} 行，{len(issues)} 个问题"
+    for issue in issues.itertuples(index=False):
+        value = "" if pd.isna(issue.value) else f"“{issue.value}”"
+        yield (
+            f"  {_place(issue.source_file, issue.source_sheet)} 第 {issue.source_row} 行，列“{issue.column}”{value}："
+            f"{issue.reason}"
+        )
+
+
+def _place(file: str, sheet: str) -> str:
+    """'a.xlsx / 救助', or just the file for a CSV, which has no sheets."""
+    return f"{file} / {sheet}" if sheet else file
