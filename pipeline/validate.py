@@ -85,7 +85,8 @@ def validate(folder: Folder) -> Validated:
         warnings.append(
             _report(parsed, parsed.warnings[~parsed.warnings["row"].isin(problems["row"])])
         )
-        counts.append(_counts(sheets, parsed, problems, duplicates))
+        exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
+        counts.append(_counts(sheets, parsed, problems, exported_twice))
     return Validated(
         tables=tables,
         rejected=_sorted(pd.concat(rejected, ignore_index=True)),
@@ -339,7 +340,7 @@ def _report(parsed: _Parsed, issues: pd.DataFrame) -> pd.DataFrame:
 
 
 def _counts(
-    sheets: list[RawSheet], parsed: _Parsed, problems: pd.DataFrame, duplicates: pd.DataFrame
+    sheets: list[RawSheet], parsed: _Parsed, problems: pd.DataFrame, exported_twice: pd.DataFrame
 ) -> pd.DataFrame:
     """Per sheet: rows read, rejected (duplicates included) and kept; read = kept + rejected."""
     text = parsed.text
@@ -349,7 +350,7 @@ def _counts(
             "source_sheet": text["source_sheet"],
             "read": 1,
             "rejected": text.index.isin(problems["row"]).astype("int64"),
-            "duplicates": text.index.isin(duplicates["row"]).astype("int64"),
+            "duplicates": text.index.isin(exported_twice["row"]).astype("int64"),
         }
     )
     per_sheet = flags.groupby(["source_file", "source_sheet"], sort=False).sum()
