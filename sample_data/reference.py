@@ -91,10 +91,11 @@ EXPECTED = {
     "files_open_by_hardship": {"深度困难": 39, "相对困难": 29, "意外致困": 17},
     "files_out_of_hardship": 50,
     "files_closed_by_reason": {"退休": 4, "解除劳动关系": 9, "死亡": 3, "四类排除": 2},
-    "june_records_exported_twice": 3,
-    "aid_rows_read": 229,  # both aid files, incl. the 3 repeated June rows and 6 bad rows
-    "aid_records_valid": 220,  # distinct valid records: 100 + 50 + 56 + 48 - ... see tests
-    "bank_rows_read": 210,  # all four bank files, incl. the bad row B6
+    "aid_records": 254,  # valid and distinct: 100 + 50 + 56 + 48
+    "aid_rows_bad": 6,  # B1-B5, B8
+    "june_records_exported_twice": 3,  # B9: so the two aid files hold 254 + 6 + 3 = 263 rows
+    "cash_records": 3,
+    "bank_rows": 252,  # 250 transfers (one pays two records), 1 re-payment, 1 bad row (B6)
 }
 
 
@@ -815,6 +816,18 @@ def figures(model: Model) -> dict:
         "three_type_nonfiled_persons": len({r.person.id_number for r in three_types
                                             if r.person.file is None}),
         "closing_fen": closing_balances(model, model.ledger),
+        "received_fen": _ledger_sums(model, "上级拨入", "本级安排"),
+        "interest_fen": _ledger_sums(model, "利息收入"),
+        "carry_over_fen": _ledger_sums(model, "结转下年"),
+        "filed_education_fen": sum(r.amount_fen for r in three_types
+                                   if r.aid_type == EDUCATION and r.person.file is not None),
+        "nonfiled_education_fen": sum(r.amount_fen for r in three_types
+                                      if r.aid_type == EDUCATION and r.person.file is None),
+        "aid_records": len(valid_records(model)),
+        "aid_rows_bad": len(model.records) - len(valid_records(model)),
+        "june_records_exported_twice": sum(r.aid_date.month == 6 for r in model.records),
+        "cash_records": sum(r.cash for r in model.records),
+        "bank_rows": len(model.bank_rows),
         "completion_percent": {t: actual[t] * 100 // targets[t] for t in targets},
         "files_total": len(files),
         "files_open_by_hardship": dict(Counter(f.hardship for f in open_files)),
@@ -822,6 +835,14 @@ def figures(model: Model) -> dict:
         "files_closed_by_reason": dict(Counter(f.close_reason for f in files
                                                if f.status == "注销")),
     }
+
+
+def _ledger_sums(model: Model, *categories: str) -> dict[str, int]:
+    sums: dict[str, int] = defaultdict(int)
+    for row in model.ledger:
+        if row.category in categories:
+            sums[row.source] += row.amount_fen
+    return dict(sums)
 
 
 def check_figures(model: Model) -> None:

@@ -123,7 +123,7 @@ class AidRecord(InputModel):
         "资金年度", parse="int", nullable=True, in_range={"min_value": 1990, "max_value": 2100}
     )
     amount_fen: Series[pd.Int64Dtype] = col(
-        "救助金额", "金额", "发放金额", parse="money", key=True, gt=0
+        "救助金额", "金额", "发放金额", parse="money", gt=0
     )
     applied_on: Series[pd.Timestamp] | None = col("申请日期", parse="date", nullable=True)
     announced_on: Series[pd.Timestamp] | None = col("公示日期", parse="date", nullable=True)
@@ -151,7 +151,7 @@ class BankPayment(InputModel):
     account: Series[str] = col("账号", "卡号", "收款账号", "银行卡号", parse="card", key=True)
     id_no: Series[str] | None = col("身份证号", "证件号码", parse="id", nullable=True)
     amount_fen: Series[pd.Int64Dtype] = col(
-        "金额", "交易金额", "代发金额", parse="money", key=True, gt=0
+        "金额", "交易金额", "代发金额", parse="money", gt=0
     )
     paid_on: Series[pd.Timestamp] = col("交易日期", "入账日期", "处理日期", parse="date")
     status: Series[str] = col(
@@ -211,10 +211,10 @@ class FundLedger(InputModel):
 
     source: Series[str] = col("资金来源", key=True)
     fund_year: Series[pd.Int64Dtype] = col(
-        "资金年度", parse="int", key=True, in_range={"min_value": 1990, "max_value": 2100}
+        "资金年度", parse="int", in_range={"min_value": 1990, "max_value": 2100}
     )
     category: Series[str] = col("收支类别", "类别", key=True, isin=list(LEDGER_CATEGORIES))
-    amount_fen: Series[pd.Int64Dtype] = col("金额", parse="money", key=True, ge=0)
+    amount_fen: Series[pd.Int64Dtype] = col("金额", parse="money", ge=0)
     booked_on: Series[pd.Timestamp] = col("到账日期", "日期", parse="date")
     document_no: Series[str] = col("文号", "批复文号", nullable=True)
     note: Series[str] | None = col("备注", nullable=True)
