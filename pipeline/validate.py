@@ -321,10 +321,10 @@ def _report(parsed: _Parsed, issues: pd.DataFrame) -> pd.DataFrame:
     """Issues with the file, sheet and row the clerk opens, and the value as exported."""
     rows = issues["row"].to_numpy()
     text = parsed.text
-    values = [
-        text.at[row, column] if column in text.columns else None
-        for row, column in zip(rows, issues["column"], strict=True)
-    ]
+    values = pd.Series(pd.NA, index=issues.index, dtype="str")
+    for column, where_ in issues.groupby("column", sort=False).groups.items():
+        if column in text.columns:
+            values[where_] = text[column].to_numpy()[issues.loc[where_, "row"].to_numpy()]
     return pd.DataFrame(
         {
             "source_file": pd.Series(text["source_file"].to_numpy()[rows], dtype="str"),
@@ -332,7 +332,7 @@ def _report(parsed: _Parsed, issues: pd.DataFrame) -> pd.DataFrame:
             "source_row": pd.Series(text["source_row"].to_numpy()[rows], dtype="Int64"),
             "kind": parsed.kind.name,
             "column": pd.Series(issues["column"].to_numpy(), dtype="str"),
-            "value": pd.Series(values, dtype="str"),
+            "value": values.to_numpy(),
             "reason": pd.Series(issues["reason"].to_numpy(), dtype="str"),
         },
         columns=list(REPORT_COLUMNS),

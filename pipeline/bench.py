@@ -1,0 +1,116 @@
+"""Benchmark of loading and validation against the reading floor, each in its own process.
+
+In: one or more input folders (e.g. the 100,000- and 1,000,000-record folders of
+``make scale``). Out: per folder, seconds and peak memory (max RSS) of
+- ``floor``: the fastest reader alone — fastexcel reading every sheet of every workbook as text,
+  pyarrow reading every CSV/TXT — with no other work;
+- ``load+validate``: ``pipeline.run.check`` on the same folder;
+and their ratio, printed and written to ``outputs/bench.json``.
+
+Run: ``python -m pipeline.bench /tmp/aid-fund-scale/100k /tmp/aid-fund-scale/1m``.
+Each measurement runs in a fresh interpreter so that peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pipeline.load import SPREADSHEET_SUFFIXES, TEXT_ENCODINGS
+
+
+def floor(folder: Path) -> int:
+    """Read every input file with the fastest reader and nothing else; returns rows read."""
+    import fastexcel
+    import pyarrow.csv as pa_csv
+
+    rows = 0
+    for path in sorted(folder.iterdir()):
+        suffix = path.suffix.lower()
+        if suffix not in SPREADSHEET_SUFFIXES:
+            continue
+        if suffix in (".csv", ".txt"):
+            rows += _read_text_floor(path, pa_csv)
+            continue
+        reader = fastexcel.read_excel(str(path))
+        for name in reader.sheet_names:
+            rows += reader.load_sheet(name, header_row=None, dtypes="string").to_arrow().num_rows
+    return rows
+
+
+def _read_text_floor(path: Path, pa_csv) -> int:
+    """Decode (GBK files included) and parse with pyarrow, every column left as text."""
+    data = path.read_bytes()
+    for encoding in TEXT_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    delimiter = "\t" if path.suffix.lower() == ".txt" else ","
+    table = pa_csv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+        parse_options=pa_csv.ParseOptions(
+            delimiter=delimiter, invalid_row_handler=lambda _: "skip"
+        ),
+        convert_options=pa_csv.ConvertOptions(strings_can_be_null=True),
+    )
+    return table.num_rows
+
+
+def pipeline_check(folder: Path) -> int:
+    from pipeline import run
+
+    checked = run.check(folder)
+    return int(checked.validated.counts["read"].sum())
+
+
+MEASURES = {"floor": floor, "load+validate": pipeline_check}
+
+
+def measure_here(name: str, folder: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    rows = MEASURES[name](folder)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 2), "peak_mib": round(peak_mib, 1), "rows": rows}
+
+
+def measure(name: str, folder: Path) -> dict[str, float]:
+    """One measurement in a fresh interpreter."""
+    output = subprocess.run(
+        [sys.executable, "-m", "pipeline.bench", "--one", name, str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--one"]:
+        print(json.dumps(measure_here(argv[1], Path(argv[2]))))
+        return
+    results = {}
+    for folder in map(Path, argv):
+        figures = {name: measure(name, folder) for name in MEASURES}
+        ratio = figures["load+validate"]["seconds"] / figures["floor"]["seconds"]
+        results[str(folder)] = {**figures, "ratio": round(ratio, 2)}
+        print(
+            f"{folder}: floor {figures['floor']['seconds']} s ({figures['floor']['peak_mib']} MiB), "
+            f"load+validate {figures['load+validate']['seconds']} s "
+            f"({figures['load+validate']['peak_mib']} MiB), ratio {ratio:.2f}"
+        )
+    out = Path("outputs") / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
