@@ -391,13 +391,18 @@ def _repeated_header(frame: pd.DataFrame, kind: SheetKind) -> pd.Series:
 
 
 def _numeric_stored(peek: list[list[object]], header: _Header) -> frozenset[str]:
-    """ID and card columns whose first data cells Excel stored as numbers (digits are lost)."""
+    """ID and card columns that Excel keeps as numbers: every peeked data cell is a number.
+
+    Then every long value in the column has lost digits. A column that mixes numbers and text
+    is left to the normalisers, which recognise a lost ID by its failing check character.
+    """
     by_header = {spec.header: spec for spec in header.kind.columns}
     stored = set()
     for name, pos in header.position_of.items():
         if by_header[name].parse not in ("id", "card"):
             continue
         cells = [row[pos] for row in peek[header.row_index + 1 :] if pos < len(row)]
-        if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells):
+        cells = [v for v in cells if v is not None and v != ""]
+        if cells and all(isinstance(v, int | float) and not isinstance(v, bool) for v in cells):
             stored.add(name)
     return frozenset(stored)

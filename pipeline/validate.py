@@ -17,7 +17,7 @@ duplicate. Same key with different content cannot be decided here, so every copy
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pandera.pandas as pa
@@ -74,12 +74,16 @@ def validate(folder: Folder) -> Validated:
         parsed = _parse(kind, sheets)
         errors = [parsed.errors, _check(parsed)]
         if kind.name in SOURCED_KINDS:
-            errors.append(_unknown_sources(parsed, tables["fund_sources"]))
+            names = _source_names(tables["fund_sources"])
+            errors.append(_unknown_sources(parsed, names))
+            parsed = _canonical_sources(parsed, names)
+        if kind.name == "aid_records":
+            parsed = _default_fund_year(parsed)
         problems = _concat_issues(errors)
         bad = set(problems["row"])
         duplicates = _duplicates(parsed, bad)
         problems = _concat_issues([problems, duplicates])
-        table = _table(parsed, problems, tables)
+        table = _table(parsed, problems)
         tables[kind.name] = table
         rejected.append(_report(parsed, problems))
         warnings.append(
@@ -238,10 +242,9 @@ def _reason(check: str, column: pa.Column | None) -> str:
     return check  # frame-level checks carry their own Chinese message
 
 
-def _unknown_sources(parsed: _Parsed, fund_sources: pd.DataFrame) -> pd.DataFrame:
-    canonical = _source_names(fund_sources)
+def _unknown_sources(parsed: _Parsed, names: dict[str, str]) -> pd.DataFrame:
     sources = parsed.typed["资金来源"]
-    unknown = sources.notna() & ~sources.isin(list(canonical))
+    unknown = sources.notna() & ~sources.isin(list(names))
     reasons = (
         "资金来源“"
         + sources
@@ -259,6 +262,20 @@ def _source_names(fund_sources: pd.DataFrame) -> dict[str, str]:
             if alias.strip():
                 names.setdefault(alias.strip(), source)
     return names
+
+
+def _canonical_sources(parsed: _Parsed, names: dict[str, str]) -> _Parsed:
+    """Sources by their canonical name, so 省财政 and 省财政专项帮扶资金 are one source."""
+    sources = parsed.typed["资金来源"]
+    canonical = sources.map(names).astype("str").where(sources.isin(list(names)), sources)
+    return replace(parsed, typed=parsed.typed.assign(资金来源=canonical))
+
+
+def _default_fund_year(parsed: _Parsed) -> _Parsed:
+    """资金年度 is optional in aid exports: without it, money belongs to the aid date's year."""
+    typed = parsed.typed
+    year = typed["资金年度"].fillna(typed["救助日期"].dt.year.astype("Int64"))
+    return replace(parsed, typed=typed.assign(资金年度=year))
 
 
 def _duplicates(parsed: _Parsed, bad: set[int]) -> pd.DataFrame:
@@ -301,19 +318,14 @@ def _duplicates(parsed: _Parsed, bad: set[int]) -> pd.DataFrame:
 # --- results ----------------------------------------------------------------------------------
 
 
-def _table(
-    parsed: _Parsed, problems: pd.DataFrame, tables: dict[str, pd.DataFrame]
-) -> pd.DataFrame:
+def _table(parsed: _Parsed, problems: pd.DataFrame) -> pd.DataFrame:
+    """The kept rows under their ASCII field names, with lineage."""
     keep = ~parsed.typed.index.isin(problems["row"].unique())
     table = parsed.typed[keep].rename(columns=parsed.kind.field_of)
     for name in LINEAGE:
         table[name] = parsed.text.loc[keep, name].to_numpy()
     table["source_file"] = table["source_file"].astype("category")
     table["source_sheet"] = table["source_sheet"].astype("category")
-    if parsed.kind.name in SOURCED_KINDS:
-        table["source"] = table["source"].map(_source_names(tables["fund_sources"])).astype("str")
-    if parsed.kind.name == "aid_records":
-        table["fund_year"] = table["fund_year"].fillna(table["aid_date"].dt.year.astype("Int64"))
     return table.reset_index(drop=True)
 
 
