@@ -1,9 +1,9 @@
 """Stage 1, load: every spreadsheet of a folder → one text frame per recognised sheet.
 
 In: a folder of .xlsx/.xls/.csv/.txt files exported by the aid system, the banks and the bureaus.
-Out: ``Folder`` — per recognised sheet a ``RawSheet`` whose frame has the kind's canonical
-headers as columns (all text, exactly as exported) plus ``source_row``, the Excel row number the
-clerk sees; the sheets skipped for having no known header; per file its SHA-256.
+Out: per file a ``LoadedFile`` — per recognised sheet a ``RawSheet`` whose frame has the kind's
+canonical headers as columns (all text, exactly as exported) plus ``source_row``, the Excel row
+number the clerk sees; the sheets skipped for having no known header; the file's SHA-256.
 
 A sheet's kind is recognised from its header row (found below any title rows), never from the
 file name. Blank rows, footers (合计, 制表人, 打印日期 …) and repeated header rows are not data and
@@ -19,7 +19,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
@@ -47,17 +47,24 @@ STRAY = "表头之外的内容"  # the column that carries text found right of t
 
 
 @dataclass(frozen=True)
+class SheetInfo:
+    """Where a recognised sheet's data sits and what was set aside as not data."""
+
+    file: str
+    sheet: str  # empty for CSV/TXT, which have no sheets
+    kind: SheetKind
+    header_row: int
+    numeric_stored: frozenset[str] = frozenset()  # ID/card columns Excel keeps as numbers
+    unused_columns: tuple[str, ...] = ()
+    dropped: tuple[tuple[int, str], ...] = ()  # (row, first text) of footers and repeated headers
+
+
+@dataclass(frozen=True)
 class RawSheet:
     """A recognised sheet: canonical-header text columns plus ``source_row``."""
 
-    file: str
-    sheet: str
-    kind: SheetKind
-    header_row: int
+    info: SheetInfo
     frame: pd.DataFrame
-    numeric_stored: frozenset[str] = frozenset()  # ID/card columns Excel kept as numbers
-    unused_columns: tuple[str, ...] = ()
-    dropped: tuple[tuple[int, str], ...] = ()  # (row, first text) of footers and repeated headers
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,11 @@ class InputFile:
     size: int
 
 
-@dataclass
-class Folder:
-    files: list[InputFile] = field(default_factory=list)
-    sheets: list[RawSheet] = field(default_factory=list)
-    skipped: list[SkippedSheet] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # files that are not spreadsheets
+@dataclass(frozen=True)
+class LoadedFile:
+    file: InputFile
+    sheets: list[RawSheet]
+    skipped: list[SkippedSheet]
 
 
 @dataclass(frozen=True)
@@ -101,25 +107,21 @@ class _Header:
     last_position: int  # the rightmost non-empty header cell
 
 
-def read_folder(folder: Path) -> Folder:
-    """Read every spreadsheet of ``folder`` (not its subfolders) in name order."""
-    result = Folder()
+def spreadsheets(folder: Path) -> tuple[list[Path], list[str]]:
+    """The files to read (name order) and the names of the others, which are not spreadsheets.
+
+    Only the folder itself is read, not its subfolders; Excel's lock files (~$…) are ignored.
+    """
+    paths, ignored = [], []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
-        if path.suffix.lower() not in SPREADSHEET_SUFFIXES or path.name.startswith("~$"):
-            result.ignored.append(path.name)
-            continue
-        data = path.read_bytes()
-        result.files.append(InputFile(path.name, hashlib.sha256(data).hexdigest(), len(data)))
-        sheets, skipped = read_file(path, data)
-        if not sheets:
-            raise UnknownKind(_unknown_kind_message(path.name, skipped))
-        result.sheets.extend(sheets)
-        result.skipped.extend(skipped)
-    return result
+        readable = path.suffix.lower() in SPREADSHEET_SUFFIXES and not path.name.startswith("~$")
+        (paths if readable else ignored).append(path if readable else path.name)
+    return paths, ignored
 
 
-def read_file(path: Path, data: bytes) -> tuple[list[RawSheet], list[SkippedSheet]]:
-    """Every sheet of one file: the recognised ones, and the skipped ones with why."""
+def read_file(path: Path) -> LoadedFile:
+    """Every sheet of one file: the recognised ones as text frames, the others with why."""
+    data = path.read_bytes()
     sheets: list[RawSheet] = []
     skipped: list[SkippedSheet] = []
     for grid in _grids(path, data):
@@ -128,7 +130,10 @@ def read_file(path: Path, data: bytes) -> tuple[list[RawSheet], list[SkippedShee
             skipped.append(SkippedSheet(path.name, grid.sheet, "没有可识别的表头"))
             continue
         sheets.append(_raw_sheet(path.name, grid, header))
-    return sheets, skipped
+    if not sheets:
+        raise UnknownKind(_unknown_kind_message(path.name, skipped))
+    digest = hashlib.sha256(data).hexdigest()
+    return LoadedFile(InputFile(path.name, digest, len(data)), sheets, skipped)
 
 
 # --- reading grids --------------------------------------------------------------------------
@@ -341,16 +346,16 @@ def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
     )
     frame = frame[keep].reset_index(drop=True)
     frame["source_row"] = rows[keep].to_numpy()
-    return RawSheet(
+    info = SheetInfo(
         file=file,
         sheet=grid.sheet,
         kind=header.kind,
         header_row=header_row,
-        frame=frame,
         numeric_stored=_numeric_stored(grid.peek, header),
         unused_columns=header.unused,
         dropped=dropped,
     )
+    return RawSheet(info, frame)
 
 
 def _grid_header_index(grid_frame: pd.DataFrame, peek_header: Sequence[object]) -> int:

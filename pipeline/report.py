@@ -18,7 +18,7 @@ from schemas import KIND_BY_NAME
 def validation_lines(checked: Checked) -> Iterator[str]:
     counts = checked.validated.counts
     yield "文件 / 工作表 / 种类 / 表头行：读取 保留 拒收（其中重复导出）"
-    header_rows = {(s.file, s.sheet): s.header_row for s in checked.folder.sheets}
+    header_rows = {(s.file, s.sheet): s.header_row for s in checked.sheets}
     for row in counts.itertuples(index=False):
         kind = KIND_BY_NAME[row.kind]
         place = _place(row.source_file, row.source_sheet)
@@ -26,17 +26,17 @@ def validation_lines(checked: Checked) -> Iterator[str]:
             f"  {place} / {kind.label}（{kind.file_kind}）/ 第 {header_rows[(row.source_file, row.source_sheet)]} 行："
             f"读取 {row.read}，保留 {row.kept}，拒收 {row.rejected}（重复 {row.duplicates}）"
         )
-    for sheet in checked.folder.sheets:
+    for sheet in checked.sheets:
         if sheet.dropped:
             shown = "、".join(f"第 {r} 行“{t}”" for r, t in sheet.dropped[:5])
             more = f" 等 {len(sheet.dropped)} 行" if len(sheet.dropped) > 5 else ""
             yield f"  非数据行（页脚、重复表头）已略过：{_place(sheet.file, sheet.sheet)}：{shown}{more}"
         if sheet.unused_columns:
             yield f"  未使用的列：{_place(sheet.file, sheet.sheet)}：{'、'.join(sheet.unused_columns)}"
-    for skipped in checked.folder.skipped:
+    for skipped in checked.skipped:
         yield f"跳过的工作表：{skipped.file} / {skipped.sheet}：{skipped.reason}"
-    if checked.folder.ignored:
-        yield f"不是表格、未读取的文件：{'、'.join(checked.folder.ignored)}"
+    if checked.ignored:
+        yield f"不是表格、未读取的文件：{'、'.join(checked.ignored)}"
     yield from _issues("拒收的行", checked.validated.rejected)
     yield from _issues("警告（行已保留）", checked.validated.warnings)
     read, kept, rejected = (int(counts[c].sum()) for c in ("read", "kept", "rejected"))

@@ -1,41 +1,61 @@
 """Stage 2, validate: raw text sheets → typed tables per kind, and every rejected row with why.
 
-In: the ``Folder`` of stage 1 (text frames with canonical headers and ``source_row``).
+In: the ``RawSheet``s of stage 1 (text frames with canonical headers and ``source_row``).
 Out: ``Validated`` — per kind one table with ASCII field names, typed values (money in integer
 fen, dates, 18-digit IDs, canonical funding sources) and lineage (``source_file``,
 ``source_sheet``, ``source_row``); ``rejected``: one line per problem of every rejected row (file,
 sheet, row, column, the value as exported, the reason in Chinese); ``warnings`` for kept rows;
 ``counts`` per file and sheet, where rows read = rows kept + rows rejected.
 
-Each cell is first parsed by the normalisers of ``pipeline.normalize``; then the kind's pandera
-model checks every row lazily, so one pass finds every problem. A row with any problem is
-rejected whole; the run never stops for bad rows. The same record exported twice (the same
-救助编号 or 档案编号 with the same content) is kept once; the second copy is listed as a
-duplicate. Same key with different content cannot be decided here, so every copy is rejected.
+Two steps. ``check_sheet`` works on one sheet alone (so sheets can be checked in parallel): each
+cell is parsed by the normalisers of ``pipeline.normalize``, then the kind's pandera model checks
+every row lazily, so one pass finds every problem. ``combine`` then works across sheets: funding
+sources by their canonical names (an unknown one rejects the row), the default 资金年度, and
+records exported twice — the same 救助编号 or 档案编号 with the same content is kept once and the
+copy listed as a duplicate; the same key with different content cannot be decided here, so every
+copy is rejected. A row with any problem is rejected whole; the run never stops for bad rows.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import normalize
 from pipeline.errors import MissingInput
-from pipeline.load import STRAY, Folder, RawSheet
-from schemas import KINDS, LINEAGE, ColumnSpec, SheetKind
+from pipeline.load import STRAY, RawSheet, SheetInfo
+from schemas import KIND_BY_NAME, KINDS, LINEAGE, ColumnSpec, SheetKind
 
-ISSUE_COLUMNS = ("kind", "row", "column", "reason")
 REPORT_COLUMNS = (*LINEAGE, "kind", "column", "value", "reason")
+REJECTED = "_rejected"  # per typed row: some problem was found
 DUPLICATE = "重复导出"
-# Parameter sheets first: funding sources canonicalise the sources of aid records and ledger.
-ORDER = sorted(KINDS, key=lambda kind: kind.file_kind != "parameters")
 DEDUPLICATE_BY = {"worker_files": "档案编号", "aid_records": "救助编号"}
 SOURCED_KINDS = ("aid_records", "fund_ledger")
 REQUIRED_KINDS = ("aid_records", "fund_sources")
 SEPARATORS = re.compile(r"[、,，;；/]")
+# Few distinct values repeat over many rows (dates, amounts, aid types, people with several
+# records): parsing each distinct value once and spreading the result is much faster.
+PARSERS = {
+    "money": normalize.money_fen,
+    "date": normalize.dates,
+    "name": normalize.person_names,
+    "int": normalize.integers,
+    "decimal": normalize.decimals,
+    "text": normalize.plain_text,
+}
+
+
+@dataclass(frozen=True)
+class CheckedSheet:
+    """One sheet after parsing and checking: typed rows with lineage, and what was wrong."""
+
+    info: SheetInfo
+    typed: pd.DataFrame  # canonical headers, typed values, lineage, REJECTED
+    rejected: pd.DataFrame  # REPORT_COLUMNS
+    warnings: pd.DataFrame  # REPORT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -46,106 +66,52 @@ class Validated:
     counts: pd.DataFrame  # source_file, source_sheet, kind, read, kept, rejected, duplicates
 
 
-@dataclass(frozen=True)
-class _Parsed:
-    """One kind's sheets, concatenated: text as exported, typed values, problems found."""
-
-    kind: SheetKind
-    text: pd.DataFrame
-    typed: pd.DataFrame
-    errors: pd.DataFrame  # ISSUE_COLUMNS
-    warnings: pd.DataFrame
+# --- one sheet ---------------------------------------------------------------------------------
 
 
-def validate(folder: Folder) -> Validated:
-    """Parse and check every sheet of the folder, kind by kind."""
-    present = {sheet.kind.name for sheet in folder.sheets}
-    for name in REQUIRED_KINDS:
-        if name not in present:
-            label = next(kind.label for kind in KINDS if kind.name == name)
-            raise MissingInput(f"输入目录里没有{label}：这类数据每次对账都需要，请把它放进输入目录")
-
-    tables: dict[str, pd.DataFrame] = {}
-    rejected, warnings, counts = [], [], []
-    for kind in ORDER:
-        sheets = [sheet for sheet in folder.sheets if sheet.kind is kind]
-        if not sheets:
-            continue
-        parsed = _parse(kind, sheets)
-        errors = [parsed.errors, _check(parsed)]
-        if kind.name in SOURCED_KINDS:
-            names = _source_names(tables["fund_sources"])
-            errors.append(_unknown_sources(parsed, names))
-            parsed = _canonical_sources(parsed, names)
-        if kind.name == "aid_records":
-            parsed = _default_fund_year(parsed)
-        problems = _concat_issues(errors)
-        bad = set(problems["row"])
-        duplicates = _duplicates(parsed, bad)
-        problems = _concat_issues([problems, duplicates])
-        table = _table(parsed, problems)
-        tables[kind.name] = table
-        rejected.append(_report(parsed, problems))
-        warnings.append(
-            _report(parsed, parsed.warnings[~parsed.warnings["row"].isin(problems["row"])])
-        )
-        exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
-        counts.append(_counts(sheets, parsed, problems, exported_twice))
-    return Validated(
-        tables=tables,
-        rejected=_sorted(pd.concat(rejected, ignore_index=True)),
-        warnings=_sorted(pd.concat(warnings, ignore_index=True)),
-        counts=pd.concat(counts, ignore_index=True),
-    )
-
-
-# --- parsing ---------------------------------------------------------------------------------
-
-
-def _parse(kind: SheetKind, sheets: list[RawSheet]) -> _Parsed:
-    texts, typed, errors, warnings = [], [], [], []
-    offset = 0
-    for sheet in sheets:
-        # A running index makes every issue's row a position in the kind's concatenated frame.
-        index = pd.RangeIndex(offset, offset + len(sheet.frame))
-        offset += len(sheet.frame)
-        text = sheet.frame.set_axis(index).assign(source_file=sheet.file, source_sheet=sheet.sheet)
-        values = {}
-        for spec in kind.columns:
-            column = text[spec.header] if spec.header in text else _empty(index)
-            parsed = _parse_column(spec, column, spec.header in sheet.numeric_stored)
-            values[spec.header] = parsed.values
-            errors.append(_issues(parsed.errors, spec.header))
-            warnings.append(_issues(parsed.warnings, spec.header))
-        if STRAY in text:
-            errors.append(_issues(_stray_reason(text[STRAY]), STRAY))
-        texts.append(text)
-        typed.append(pd.DataFrame(values, index=index))
-    return _Parsed(
-        kind=kind,
-        text=pd.concat(texts),
-        typed=pd.concat(typed),
-        errors=_concat_issues(errors).assign(kind=kind.name),
-        warnings=_concat_issues(warnings).assign(kind=kind.name),
-    )
+def check_sheet(raw: RawSheet) -> CheckedSheet:
+    """Parse every cell of the sheet and check every row against the kind's model."""
+    info, text = raw.info, raw.frame
+    values, errors, warnings = {}, [], []
+    for spec in info.kind.columns:
+        column = text[spec.header] if spec.header in text else _empty(text.index)
+        parsed = _parse_column(spec, column, spec.header in info.numeric_stored)
+        values[spec.header] = parsed.values
+        errors.append(_issues(parsed.errors, spec.header))
+        warnings.append(_issues(parsed.warnings, spec.header))
+    if STRAY in text:
+        errors.append(_issues(_stray_reason(text[STRAY]), STRAY))
+    typed = pd.DataFrame(values, index=text.index)
+    parse_errors = _concat_issues(errors)
+    errors = _concat_issues([parse_errors, _model_issues(info.kind, typed, parse_errors)])
+    typed[REJECTED] = typed.index.isin(errors["row"])
+    typed["source_file"] = info.file
+    typed["source_sheet"] = info.sheet
+    typed["source_row"] = text["source_row"].to_numpy()
+    warnings = _concat_issues(warnings)
+    warnings = warnings[~warnings["row"].isin(errors["row"])]
+    return CheckedSheet(info, typed, _report(info, text, errors), _report(info, text, warnings))
 
 
 def _parse_column(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
-    if spec.parse == "money":
-        return normalize.money_fen(column)
-    if spec.parse == "date":
-        return normalize.dates(column)
+    codes, distinct = pd.factorize(column)
+    parsed = _parse_values(spec, pd.Series(distinct, dtype="str"), numeric_stored)
+    spread = {
+        name: pd.Series(
+            pd.api.extensions.take(getattr(parsed, name).array, codes, allow_fill=True),
+            index=column.index,
+        )
+        for name in ("values", "errors", "warnings")
+    }
+    return normalize.Parsed(**spread)
+
+
+def _parse_values(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
     if spec.parse == "id":
         return normalize.id_numbers(column, numeric_stored=numeric_stored)
     if spec.parse == "card":
         return normalize.card_numbers(column, numeric_stored=numeric_stored)
-    if spec.parse == "name":
-        return normalize.person_names(column)
-    if spec.parse == "int":
-        return normalize.integers(column)
-    if spec.parse == "decimal":
-        return normalize.decimals(column)
-    parsed = normalize.plain_text(column)
+    parsed = PARSERS[spec.parse](column)
     if spec.synonyms:
         parsed = normalize.Parsed(
             parsed.values.replace(spec.synonyms), parsed.errors, parsed.warnings
@@ -158,15 +124,26 @@ def _empty(index: pd.Index) -> pd.Series:
 
 
 def _issues(reasons: pd.Series, column: str) -> pd.DataFrame:
+    """Rows with a reason → (row position, column, reason)."""
+    if not reasons.count():
+        return _concat_issues([])
     found = reasons.dropna()
     return pd.DataFrame(
-        {
-            "kind": "",
-            "row": found.index.to_numpy(dtype="int64"),
-            "column": column,
-            "reason": found.astype("str").to_numpy(),
-        }
+        {"row": found.index.to_numpy(dtype="int64"), "column": column, "reason": found.to_numpy()}
     )
+
+
+def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return pd.DataFrame(
+            {
+                "row": pd.Series(dtype="int64"),
+                "column": pd.Series(dtype="str"),
+                "reason": pd.Series(dtype="str"),
+            }
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _stray_reason(stray: pd.Series) -> pd.Series:
@@ -175,47 +152,34 @@ def _stray_reason(stray: pd.Series) -> pd.Series:
     ).where(stray.notna())
 
 
-def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return pd.DataFrame(
-            {name: pd.Series(dtype="int64" if name == "row" else "str") for name in ISSUE_COLUMNS}
-        )
-    return pd.concat(frames, ignore_index=True)[list(ISSUE_COLUMNS)]
+def _model_issues(kind: SheetKind, typed: pd.DataFrame, parse_errors: pd.DataFrame) -> pd.DataFrame:
+    """The kind's pandera model over the sheet; failures → issues in Chinese.
 
-
-# --- checking ----------------------------------------------------------------------------------
-
-
-def _check(parsed: _Parsed) -> pd.DataFrame:
-    """The kind's pandera model over all its rows at once; failures → issues in Chinese."""
-    schema = parsed.kind.model.to_schema()
+    A cell that could not be parsed is empty in ``typed``; its parse error already says why, so
+    the model's 必填 for the same cell is not repeated.
+    """
+    schema = kind.model.to_schema()
     try:
-        schema.validate(parsed.typed, lazy=True)
+        schema.validate(typed, lazy=True)
         return _concat_issues([])
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     if cases["index"].isna().any():
-        raise RuntimeError(f"{parsed.kind.label}的校验模型与解析结果不一致：\n{cases}")
+        raise RuntimeError(f"{kind.label}的校验模型与解析结果不一致：\n{cases}")
     blamed = {check.error: check.name for check in schema.checks}
     frame_level = cases["schema_context"] == "DataFrameSchema"
     cases = cases.assign(
         column=cases["column"].where(~frame_level, cases["check"].map(blamed)),
         row=cases["index"].astype("int64"),
     ).drop_duplicates(["row", "column", "check"])
-    already = set(zip(parsed.errors["row"], parsed.errors["column"], strict=True))
-    cases = cases[[key not in already for key in zip(cases["row"], cases["column"], strict=True)]]
+    already = pd.MultiIndex.from_frame(parse_errors[["row", "column"]])
+    cases = cases[~pd.MultiIndex.from_frame(cases[["row", "column"]]).isin(already)]
     reasons = [
         _reason(check, schema.columns.get(column))
         for check, column in zip(cases["check"], cases["column"], strict=True)
     ]
     return pd.DataFrame(
-        {
-            "kind": parsed.kind.name,
-            "row": cases["row"].to_numpy(),
-            "column": cases["column"].to_numpy(),
-            "reason": reasons,
-        }
+        {"row": cases["row"].to_numpy(), "column": cases["column"].to_numpy(), "reason": reasons}
     )
 
 
@@ -223,12 +187,9 @@ def _reason(check: str, column: pa.Column | None) -> str:
     """A pandera check as a clerk reads it."""
     if check == "not_nullable":
         return "必填项为空"
-    if check.startswith("isin("):
-        allowed = "、".join(column.checks[0].statistics["allowed_values"]) if column else ""
-        for one in column.checks if column else []:
-            if one.name == "isin":
-                allowed = "、".join(one.statistics["allowed_values"])
-        return f"不是允许的取值，应为：{allowed}"
+    if check.startswith("isin(") and column is not None:
+        allowed = next(c.statistics["allowed_values"] for c in column.checks if c.name == "isin")
+        return f"不是允许的取值，应为：{'、'.join(allowed)}"
     if match := re.match(r"greater_than\((.*)\)", check):
         return f"应大于 {match[1]}"
     if match := re.match(r"greater_than_or_equal_to\((.*)\)", check):
@@ -242,15 +203,65 @@ def _reason(check: str, column: pa.Column | None) -> str:
     return check  # frame-level checks carry their own Chinese message
 
 
-def _unknown_sources(parsed: _Parsed, names: dict[str, str]) -> pd.DataFrame:
-    sources = parsed.typed["资金来源"]
-    unknown = sources.notna() & ~sources.isin(list(names))
-    reasons = (
-        "资金来源“"
-        + sources
-        + "”不在参数表“资金来源”中：请在参数表登记它，或把它写进该来源的“简称”"
-    ).where(unknown)
-    return _issues(reasons, "资金来源").assign(kind=parsed.kind.name)
+def _report(info: SheetInfo, text: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Issues with the file, sheet and row the clerk opens, and the value as exported."""
+    rows = issues["row"].to_numpy()
+    values = pd.Series(pd.NA, index=issues.index, dtype="str")
+    for column, at in issues.groupby("column", sort=False).groups.items():
+        if column in text.columns:
+            values[at] = text[column].to_numpy()[issues.loc[at, "row"].to_numpy()]
+    return pd.DataFrame(
+        {
+            "source_file": info.file,
+            "source_sheet": info.sheet,
+            "source_row": pd.Series(text["source_row"].to_numpy()[rows], dtype="Int64"),
+            "kind": info.kind.name,
+            "column": issues["column"].astype("str"),
+            "value": values,
+            "reason": issues["reason"].astype("str"),
+        },
+        columns=list(REPORT_COLUMNS),
+    )
+
+
+# --- across sheets -----------------------------------------------------------------------------
+
+
+def combine(sheets: list[CheckedSheet]) -> Validated:
+    """Per kind, the checked sheets together: sources, fund years, records exported twice."""
+    present = {sheet.info.kind.name for sheet in sheets}
+    for name in REQUIRED_KINDS:
+        if name not in present:
+            raise MissingInput(
+                f"输入目录里没有{KIND_BY_NAME[name].label}：这类数据每次对账都需要，请把它放进输入目录"
+            )
+    # Parameter sheets first: funding sources canonicalise the sources of aid and ledger rows.
+    order = sorted(KINDS, key=lambda kind: kind.file_kind != "parameters")
+    tables: dict[str, pd.DataFrame] = {}
+    rejected = [sheet.rejected for sheet in sheets]
+    warnings = [sheet.warnings for sheet in sheets]
+    counts = []
+    for kind in order:
+        mine = [sheet for sheet in sheets if sheet.info.kind is kind]
+        if not mine:
+            continue
+        typed = pd.concat([sheet.typed for sheet in mine], ignore_index=True)
+        if kind.name in SOURCED_KINDS:
+            names = _source_names(tables["fund_sources"])
+            typed, unknown = _canonical_sources(kind, typed, names)
+            rejected.append(unknown)
+        if kind.name == "aid_records":
+            typed = _default_fund_year(typed)
+        typed, duplicates = _duplicates(kind, typed)
+        rejected.append(duplicates)
+        tables[kind.name] = _table(kind, typed)
+        counts.append(_counts(mine, typed, duplicates))
+    return Validated(
+        tables=tables,
+        rejected=_sorted(rejected),
+        warnings=_sorted(warnings),
+        counts=pd.concat(counts, ignore_index=True),
+    )
 
 
 def _source_names(fund_sources: pd.DataFrame) -> dict[str, str]:
@@ -264,116 +275,121 @@ def _source_names(fund_sources: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def _canonical_sources(parsed: _Parsed, names: dict[str, str]) -> _Parsed:
-    """Sources by their canonical name, so 省财政 and 省财政专项帮扶资金 are one source."""
-    sources = parsed.typed["资金来源"]
-    canonical = sources.map(names).astype("str").where(sources.isin(list(names)), sources)
-    return replace(parsed, typed=parsed.typed.assign(资金来源=canonical))
+def _canonical_sources(
+    kind: SheetKind, typed: pd.DataFrame, names: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sources by their canonical name (省财政 → 省财政专项帮扶资金); unknown ones are rejected."""
+    sources = typed["资金来源"]
+    known = sources.isin(list(names))
+    unknown = (sources.notna() & ~known & ~typed[REJECTED]).to_numpy()
+    found = sources[unknown]
+    reasons = [
+        f"资金来源“{source}”不在参数表“资金来源”中：请在参数表登记它，或把它写进该来源的“简称”"
+        for source in found
+    ]
+    report = _cross_report(kind, typed[unknown], "资金来源", found, reasons)
+    canonical = sources.map(names).astype("str").where(known, sources)
+    return typed.assign(资金来源=canonical, **{REJECTED: typed[REJECTED] | unknown}), report
 
 
-def _default_fund_year(parsed: _Parsed) -> _Parsed:
+def _default_fund_year(typed: pd.DataFrame) -> pd.DataFrame:
     """资金年度 is optional in aid exports: without it, money belongs to the aid date's year."""
-    typed = parsed.typed
     year = typed["资金年度"].fillna(typed["救助日期"].dt.year.astype("Int64"))
-    return replace(parsed, typed=typed.assign(资金年度=year))
+    return typed.assign(资金年度=year)
 
 
-def _duplicates(parsed: _Parsed, bad: set[int]) -> pd.DataFrame:
+def _duplicates(kind: SheetKind, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Copies of a record exported twice: the first is kept, the others listed, never counted."""
-    key = DEDUPLICATE_BY.get(parsed.kind.name)
-    if key is None:
-        return _concat_issues([])
-    typed = parsed.typed.drop(index=list(bad))
-    repeated = typed[typed[key].duplicated(keep=False) & typed[key].notna()]
+    key = DEDUPLICATE_BY.get(kind.name)
+    alive = typed[~typed[REJECTED]]
+    repeated = alive[alive[key].notna() & alive[key].duplicated(keep=False)] if key else alive[:0]
     if repeated.empty:
-        return _concat_issues([])
-    lineage = parsed.text.loc[repeated.index, list(LINEAGE)]
-    repeated = repeated.assign(
-        _order=list(
-            zip(lineage["source_file"], lineage["source_sheet"], lineage["source_row"], strict=True)
+        return typed, _cross_report(kind, typed[:0], key or "", [], [])
+    repeated = repeated.sort_values(list(LINEAGE), kind="stable")
+    groups = repeated.groupby(key, sort=False)
+    content = [spec.header for spec in kind.columns]
+    same = groups[content].transform("nunique", dropna=False).le(1).all(axis=1)
+    consistent = same.groupby(repeated[key], sort=False).transform("all").to_numpy()
+    first = (~repeated[key].duplicated(keep="first")).to_numpy()
+    listed = ~first | ~consistent
+    shown = repeated[listed]
+    first_file = groups["source_file"].transform("first")[listed]
+    first_row = groups["source_row"].transform("first")[listed]
+    reasons = [
+        f"{DUPLICATE}：与“{file}”第 {row} 行是同一条记录（{key}“{value}”），只计一次"
+        if ok
+        else f"{key}“{value}”出现多次但内容不同：无法判断以哪条为准，请在系统中核实后重新导出"
+        for value, file, row, ok in zip(
+            shown[key], first_file, first_row, consistent[listed], strict=True
         )
-    )
-    repeated = repeated.sort_values("_order", kind="stable")
-    content = [c for c in parsed.typed.columns]
-    same = repeated.groupby(key, sort=False)[content].transform("nunique", dropna=False)
-    consistent = same.le(1).all(axis=1).groupby(repeated[key], sort=False).transform("all")
-    first = repeated.groupby(key, sort=False)["_order"].transform("first")
-    reasons = []
-    for row_key, order, first_order, ok in zip(
-        repeated[key], repeated["_order"], first, consistent, strict=True
-    ):
-        place = f"“{first_order[0]}”第 {first_order[2]} 行"
-        if ok and order == first_order:
-            reasons.append(None)
-        elif ok:
-            reasons.append(f"{DUPLICATE}：与{place}是同一条记录（{key}“{row_key}”），只计一次")
-        else:
-            reasons.append(
-                f"{key}“{row_key}”出现多次但内容不同：无法判断以哪条为准，请在系统中核实后重新导出"
-            )
-    found = pd.Series(reasons, index=repeated.index, dtype="str")
-    return _issues(found, key).assign(kind=parsed.kind.name)
+    ]
+    flagged = typed[REJECTED].copy()
+    flagged[shown.index] = True
+    return typed.assign(**{REJECTED: flagged}), _cross_report(kind, shown, key, shown[key], reasons)
 
 
-# --- results ----------------------------------------------------------------------------------
-
-
-def _table(parsed: _Parsed, problems: pd.DataFrame) -> pd.DataFrame:
-    """The kept rows under their ASCII field names, with lineage."""
-    keep = ~parsed.typed.index.isin(problems["row"].unique())
-    table = parsed.typed[keep].rename(columns=parsed.kind.field_of)
-    for name in LINEAGE:
-        table[name] = parsed.text.loc[keep, name].to_numpy()
-    table["source_file"] = table["source_file"].astype("category")
-    table["source_sheet"] = table["source_sheet"].astype("category")
-    return table.reset_index(drop=True)
-
-
-def _report(parsed: _Parsed, issues: pd.DataFrame) -> pd.DataFrame:
-    """Issues with the file, sheet and row the clerk opens, and the value as exported."""
-    rows = issues["row"].to_numpy()
-    text = parsed.text
-    values = pd.Series(pd.NA, index=issues.index, dtype="str")
-    for column, where_ in issues.groupby("column", sort=False).groups.items():
-        if column in text.columns:
-            values[where_] = text[column].to_numpy()[issues.loc[where_, "row"].to_numpy()]
+def _cross_report(
+    kind: SheetKind, rows: pd.DataFrame, column: str, values: object, reasons: list[str]
+) -> pd.DataFrame:
+    """Report lines for problems found across sheets; the value shown is the parsed one."""
     return pd.DataFrame(
         {
-            "source_file": pd.Series(text["source_file"].to_numpy()[rows], dtype="str"),
-            "source_sheet": pd.Series(text["source_sheet"].to_numpy()[rows], dtype="str"),
-            "source_row": pd.Series(text["source_row"].to_numpy()[rows], dtype="Int64"),
-            "kind": parsed.kind.name,
-            "column": pd.Series(issues["column"].to_numpy(), dtype="str"),
-            "value": values.to_numpy(),
-            "reason": pd.Series(issues["reason"].to_numpy(), dtype="str"),
+            "source_file": rows["source_file"].astype("str").to_numpy(),
+            "source_sheet": rows["source_sheet"].astype("str").to_numpy(),
+            "source_row": pd.array(rows["source_row"].to_numpy(), dtype="Int64"),
+            "kind": kind.name,
+            "column": column,
+            "value": pd.array(list(values), dtype="str"),  # type: ignore[call-overload]
+            "reason": pd.array(reasons, dtype="str"),
         },
         columns=list(REPORT_COLUMNS),
     )
 
 
+# --- results ----------------------------------------------------------------------------------
+
+
+def _table(kind: SheetKind, typed: pd.DataFrame) -> pd.DataFrame:
+    """The kept rows under their ASCII field names, with lineage."""
+    table = typed[~typed[REJECTED]].drop(columns=REJECTED).rename(columns=kind.field_of)
+    table["source_file"] = table["source_file"].astype("category")
+    table["source_sheet"] = table["source_sheet"].astype("category")
+    return table.reset_index(drop=True)
+
+
 def _counts(
-    sheets: list[RawSheet], parsed: _Parsed, problems: pd.DataFrame, exported_twice: pd.DataFrame
+    sheets: list[CheckedSheet], typed: pd.DataFrame, duplicates: pd.DataFrame
 ) -> pd.DataFrame:
     """Per sheet: rows read, rejected (duplicates included) and kept; read = kept + rejected."""
-    text = parsed.text
+    exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
     flags = pd.DataFrame(
         {
-            "source_file": text["source_file"],
-            "source_sheet": text["source_sheet"],
+            "source_file": typed["source_file"],
+            "source_sheet": typed["source_sheet"],
             "read": 1,
-            "rejected": text.index.isin(problems["row"]).astype("int64"),
-            "duplicates": text.index.isin(exported_twice["row"]).astype("int64"),
+            "rejected": typed[REJECTED].astype("int64"),
         }
     )
     per_sheet = flags.groupby(["source_file", "source_sheet"], sort=False).sum()
     every_sheet = pd.MultiIndex.from_tuples(
-        [(sheet.file, sheet.sheet) for sheet in sheets], names=["source_file", "source_sheet"]
+        [(sheet.info.file, sheet.info.sheet) for sheet in sheets],
+        names=["source_file", "source_sheet"],
     )
-    counts = per_sheet.reindex(every_sheet, fill_value=0).reset_index()
-    counts.insert(2, "kind", parsed.kind.name)
+    counts = per_sheet.reindex(every_sheet, fill_value=0)
+    twice = exported_twice.groupby(["source_file", "source_sheet"]).size()
+    counts["duplicates"] = twice.reindex(every_sheet, fill_value=0).to_numpy()
+    counts = counts.reset_index()
+    counts.insert(2, "kind", sheets[0].info.kind.name)
     counts["kept"] = counts["read"] - counts["rejected"]
     return counts
 
 
-def _sorted(report: pd.DataFrame) -> pd.DataFrame:
-    return report.sort_values(list(LINEAGE) + ["column"], kind="stable").reset_index(drop=True)
+def _sorted(reports: list[pd.DataFrame]) -> pd.DataFrame:
+    found = [report for report in reports if len(report)]
+    merged = pd.concat(found, ignore_index=True) if found else _empty_report()
+    return merged.sort_values([*LINEAGE, "column"], kind="stable").reset_index(drop=True)
+
+
+def _empty_report() -> pd.DataFrame:
+    dtypes = {"source_row": "Int64"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in REPORT_COLUMNS})

@@ -20,22 +20,46 @@ def invoke(*args: str):
 
 
 def test_validate_prints_kinds_counts_and_rejected_rows(folder: Path) -> None:
-    bad = ["JZ2", "DA1", "张三", ID_A, "生活救助", "中央财政", "12.345", "2021-03-05", None, "银行卡"]
+    bad = [
+        "JZ2",
+        "DA1",
+        "张三",
+        ID_A,
+        "生活救助",
+        "中央财政",
+        "12.345",
+        "2021-03-05",
+        None,
+        "银行卡",
+    ]
     write_xlsx(folder / "aid.xlsx", {"救助": [["帮扶救助记录"], AID_HEADER, GOOD, bad, ["合计"]]})
     result = invoke("validate", str(folder))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "  aid.xlsx / 救助 / 帮扶救助记录（aid_records）/ 第 2 行：读取 2，保留 1，拒收 1（重复 0）" in lines
+    assert (
+        "  aid.xlsx / 救助 / 帮扶救助记录（aid_records）/ 第 2 行：读取 2，保留 1，拒收 1（重复 0）"
+        in lines
+    )
     assert "拒收的行：1 行，1 个问题" in lines
-    assert any(line.startswith("  aid.xlsx / 救助 第 4 行，列“救助金额”“12.345”：") for line in lines)
+    assert any(
+        line.startswith("  aid.xlsx / 救助 第 4 行，列“救助金额”“12.345”：") for line in lines
+    )
     assert lines[-1] == "合计：读取 11 行 = 保留 10 行 + 拒收 1 行（其中重复导出 0 行）：相符"
 
 
 UNUSABLE = {
-    "corrupt xlsx": (lambda d: (d / "broken.xlsx").write_bytes(b"PK\x03\x04garbage"), "错误：文件“broken.xlsx”无法打开"),
-    "unknown encoding": (lambda d: (d / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 8), "错误：文件“bank.csv”的文字编码无法识别"),
+    "corrupt xlsx": (
+        lambda d: (d / "broken.xlsx").write_bytes(b"PK\x03\x04garbage"),
+        "错误：文件“broken.xlsx”无法打开",
+    ),
+    "unknown encoding": (
+        lambda d: (d / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 8),
+        "错误：文件“bank.csv”的文字编码无法识别",
+    ),
     "missing column": (
-        lambda d: write_xlsx(d / "aid.xlsx", {"救助": [[h for h in AID_HEADER if h != "救助金额"], GOOD[:6]]}),
+        lambda d: write_xlsx(
+            d / "aid.xlsx", {"救助": [[h for h in AID_HEADER if h != "救助金额"], GOOD[:6]]}
+        ),
         "错误：文件“aid.xlsx”工作表“救助”第 1 行是帮扶救助记录的表头，但缺少列“救助金额”（也可写作：金额、发放金额）",
     ),
     "fits no kind": (
@@ -52,7 +76,9 @@ UNUSABLE = {
 
 @pytest.mark.parametrize("case", sorted(UNUSABLE))
 @pytest.mark.parametrize("command", ["validate", "reconcile"])
-def test_unusable_input_exits_1_with_the_message(folder: Path, tmp_path_factory, case: str, command: str) -> None:
+def test_unusable_input_exits_1_with_the_message(
+    folder: Path, tmp_path_factory, case: str, command: str
+) -> None:
     plant, message = UNUSABLE[case]
     if case != "no aid records":
         write_xlsx(folder / "aid0.xlsx", {"救助": [AID_HEADER, GOOD]})
@@ -72,8 +98,17 @@ def test_wrong_usage_exits_2(tmp_path: Path) -> None:
     assert invoke("frobnicate").exit_code == 2
 
 
-def test_reconcile_writes_summary_with_inputs_and_row_counts(folder: Path, tmp_path_factory) -> None:
-    write_text(folder / "bank.csv", [["户名", "账号", "金额", "交易日期", "状态"], ["张三", "6217001234567893", "100.00", "2021-03-10", "成功"]], "gbk")
+def test_reconcile_writes_summary_with_inputs_and_row_counts(
+    folder: Path, tmp_path_factory
+) -> None:
+    write_text(
+        folder / "bank.csv",
+        [
+            ["户名", "账号", "金额", "交易日期", "状态"],
+            ["张三", "6217001234567893", "100.00", "2021-03-10", "成功"],
+        ],
+        "gbk",
+    )
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, GOOD]})
     out = tmp_path_factory.mktemp("out")
     result = invoke("reconcile", str(folder), "--out", str(out))

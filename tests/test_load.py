@@ -10,8 +10,26 @@ from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
 from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 
+
+def read(folder: Path) -> list[load.RawSheet]:
+    """Every recognised sheet of every spreadsheet in the folder."""
+    paths, _ = load.spreadsheets(folder)
+    return [sheet for path in paths for sheet in load.read_file(path).sheets]
+
+
 AID_ROWS = [
-    ["JZ001", "DA001", "张三", ID_A, "生活救助", "中央财政", "1,234.56", "2021/3/5", "2021-03-20", "银行卡"],
+    [
+        "JZ001",
+        "DA001",
+        "张三",
+        ID_A,
+        "生活救助",
+        "中央财政",
+        "1,234.56",
+        "2021/3/5",
+        "2021-03-20",
+        "银行卡",
+    ],
     ["JZ002", None, "李四", ID_B, "助学救助", "省财政", 500, 44561, "2021-03-20", "银行卡"],
 ]
 
@@ -19,51 +37,77 @@ AID_ROWS = [
 def test_header_below_titles_footers_dropped_and_rows_numbered(tmp_path: Path) -> None:
     """Planted: title in row 1, export date in row 2, blank row 3, header row 4, data in rows 5
     and 7 (row 6 blank), footers 合计 (row 8) and 制表人 (row 9), a 说明 sheet with no header."""
-    rows = [["帮扶救助记录"], ["导出日期：2022-01-05"], [], AID_HEADER, AID_ROWS[0], [], AID_ROWS[1]]
+    rows = [
+        ["帮扶救助记录"],
+        ["导出日期：2022-01-05"],
+        [],
+        AID_HEADER,
+        AID_ROWS[0],
+        [],
+        AID_ROWS[1],
+    ]
     rows += [["合计", None, None, None, None, None, 1734.56], ["制表人：王五"]]
     write_xlsx(tmp_path / "records.xlsx", {"救助": rows, "说明": [["本表由系统导出"]]})
 
-    folder = load.read_folder(tmp_path)
+    loaded = load.read_file(tmp_path / "records.xlsx")
 
-    (sheet,) = folder.sheets
-    assert (sheet.kind.name, sheet.sheet, sheet.header_row) == ("aid_records", "救助", 4)
+    (sheet,) = loaded.sheets
+    info = sheet.info
+    assert (info.kind.name, info.sheet, info.header_row) == ("aid_records", "救助", 4)
     assert sheet.frame["source_row"].tolist() == [5, 7]
     assert sheet.frame["救助编号"].tolist() == ["JZ001", "JZ002"]
     assert sheet.frame["救助金额"].tolist() == ["1,234.56", "500"]
-    assert sheet.dropped == ((8, "合计"), (9, "制表人：王五"))
-    assert [(s.sheet, s.reason) for s in folder.skipped] == [("说明", "没有可识别的表头")]
-    assert len(folder.files) == 1 and len(folder.files[0].sha256) == 64
+    assert info.dropped == ((8, "合计"), (9, "制表人：王五"))
+    assert [(s.sheet, s.reason) for s in loaded.skipped] == [("说明", "没有可识别的表头")]
+    assert len(loaded.file.sha256) == 64 and loaded.file.file == "records.xlsx"
 
 
 def test_sheet_starting_below_empty_rows_keeps_excel_row_numbers(tmp_path: Path) -> None:
     """Planted: the table starts at Excel row 3 (rows 1-2 empty); data rows are 4 and 5."""
     write_xlsx(tmp_path / "a.xlsx", {"s": [AID_HEADER, *AID_ROWS]}, start_row=2)
-    (sheet,) = load.read_folder(tmp_path).sheets
-    assert sheet.header_row == 3
+    (sheet,) = read(tmp_path)
+    assert sheet.info.header_row == 3
     assert sheet.frame["source_row"].tolist() == [4, 5]
 
 
 def test_aliases_map_to_canonical_headers_and_unused_columns_are_listed(tmp_path: Path) -> None:
     """Planted: 记录编号/帮扶类型/资金渠道/发放金额/发放日期 aliases, an extra 序号 column."""
-    header = ["序号", "记录编号", "档案号", "姓名", "身份证号码", "帮扶类型", "资金渠道", "发放金额", "发放日期", "系统录入日期", "发放方式"]
+    header = [
+        "序号",
+        "记录编号",
+        "档案号",
+        "姓名",
+        "身份证号码",
+        "帮扶类型",
+        "资金渠道",
+        "发放金额",
+        "发放日期",
+        "系统录入日期",
+        "发放方式",
+    ]
     write_xlsx(tmp_path / "a.xlsx", {"s": [header, [1, *AID_ROWS[0]]]})
-    (sheet,) = load.read_folder(tmp_path).sheets
+    (sheet,) = read(tmp_path)
     assert list(sheet.frame.columns) == [*AID_HEADER, "source_row"]
-    assert sheet.unused_columns == ("序号",)
+    assert sheet.info.unused_columns == ("序号",)
 
 
 def test_canonical_header_wins_over_an_alias_of_the_same_column(tmp_path: Path) -> None:
     """Planted: both 救助日期 and its alias 审批日期; 救助日期 is used, 审批日期 reported unused."""
     header = [*AID_HEADER, "审批日期"]
     write_xlsx(tmp_path / "a.xlsx", {"s": [header, [*AID_ROWS[0], "2021/1/1"]]})
-    (sheet,) = load.read_folder(tmp_path).sheets
+    (sheet,) = read(tmp_path)
     assert sheet.frame["救助日期"].tolist() == ["2021/3/5"]
-    assert sheet.unused_columns == ("审批日期",)
+    assert sheet.info.unused_columns == ("审批日期",)
 
 
 @pytest.mark.parametrize(
     ("name", "encoding", "sep"),
-    [("bank.csv", "utf-8-sig", ","), ("bank.csv", "utf-8", ","), ("bank.csv", "gbk", ","), ("bank.txt", "gb18030", "\t")],
+    [
+        ("bank.csv", "utf-8-sig", ","),
+        ("bank.csv", "utf-8", ","),
+        ("bank.csv", "gbk", ","),
+        ("bank.txt", "gb18030", "\t"),
+    ],
 )
 def test_text_files_in_every_encoding(tmp_path: Path, name: str, encoding: str, sep: str) -> None:
     """Planted: a title line, the header on line 2, two rows on lines 3-4, a 合计 footer."""
@@ -75,28 +119,35 @@ def test_text_files_in_every_encoding(tmp_path: Path, name: str, encoding: str, 
         ["合计", None, "1734.56"],
     ]
     write_text(tmp_path / name, rows, encoding, sep)
-    (sheet,) = load.read_folder(tmp_path).sheets
-    assert (sheet.kind.name, sheet.sheet, sheet.header_row) == ("bank_payments", "", 2)
+    (sheet,) = read(tmp_path)
+    assert (sheet.info.kind.name, sheet.info.sheet, sheet.info.header_row) == (
+        "bank_payments",
+        "",
+        2,
+    )
     assert sheet.frame["户名"].tolist() == ["阿依古丽·买买提", "李四"]
     assert sheet.frame["失败原因"].isna().tolist() == [True, False]
     assert sheet.frame["source_row"].tolist() == [3, 4]
-    assert sheet.dropped == ((5, "合计"),)
+    assert sheet.info.dropped == ((5, "合计"),)
 
 
 def test_text_beyond_the_header_is_carried_for_validation(tmp_path: Path) -> None:
     """Planted: an unquoted 1,234.56 splits line 3 into one field more than the header."""
-    rows = [["户名", "账号", "金额", "交易日期", "状态"], ["张三", "6217001234567890", "1", "234.56", "2021-03-10", "成功"]]
+    rows = [
+        ["户名", "账号", "金额", "交易日期", "状态"],
+        ["张三", "6217001234567890", "1", "234.56", "2021-03-10", "成功"],
+    ]
     write_text(tmp_path / "b.csv", rows)
-    (sheet,) = load.read_folder(tmp_path).sheets
+    (sheet,) = read(tmp_path)
     assert sheet.frame[load.STRAY].tolist() == ["成功"]
 
 
 def test_repeated_page_headers_are_not_data(tmp_path: Path) -> None:
     """Planted: the header repeated on row 3 between data rows 2 and 4."""
     write_xlsx(tmp_path / "a.xlsx", {"s": [AID_HEADER, AID_ROWS[0], AID_HEADER, AID_ROWS[1]]})
-    (sheet,) = load.read_folder(tmp_path).sheets
+    (sheet,) = read(tmp_path)
     assert sheet.frame["source_row"].tolist() == [2, 4]
-    assert sheet.dropped == ((3, "救助编号"),)
+    assert sheet.info.dropped == ((3, "救助编号"),)
 
 
 def test_ids_and_cards_stored_as_numbers_are_flagged(tmp_path: Path) -> None:
@@ -104,28 +155,32 @@ def test_ids_and_cards_stored_as_numbers_are_flagged(tmp_path: Path) -> None:
     row = list(AID_ROWS[0])
     row[3] = 341503199001010013
     write_xlsx(tmp_path / "a.xlsx", {"s": [AID_HEADER, row]})
-    (sheet,) = load.read_folder(tmp_path).sheets
-    assert sheet.numeric_stored == frozenset({"身份证号"})
+    (sheet,) = read(tmp_path)
+    assert sheet.info.numeric_stored == frozenset({"身份证号"})
 
 
 def test_non_spreadsheets_are_ignored(tmp_path: Path) -> None:
     write_xlsx(tmp_path / "a.xlsx", {"s": [AID_HEADER, AID_ROWS[0]]})
     (tmp_path / "readme.md").write_text("说明")
     (tmp_path / "sub").mkdir()
-    assert load.read_folder(tmp_path).ignored == ["readme.md"]
+    assert load.spreadsheets(tmp_path) == ([tmp_path / "a.xlsx"], ["readme.md"])
 
 
 def test_missing_required_column_names_file_sheet_row_and_aliases(tmp_path: Path) -> None:
-    write_xlsx(tmp_path / "a.xlsx", {"救助": [["标题"], [h for h in AID_HEADER if h != "救助日期"]]})
+    write_xlsx(
+        tmp_path / "a.xlsx", {"救助": [["标题"], [h for h in AID_HEADER if h != "救助日期"]]}
+    )
     with pytest.raises(MissingColumns) as error:
-        load.read_folder(tmp_path)
-    assert str(error.value).startswith("文件“a.xlsx”工作表“救助”第 2 行是帮扶救助记录的表头，但缺少列“救助日期”（也可写作：审批日期、发放日期）")
+        read(tmp_path)
+    assert str(error.value).startswith(
+        "文件“a.xlsx”工作表“救助”第 2 行是帮扶救助记录的表头，但缺少列“救助日期”（也可写作：审批日期、发放日期）"
+    )
 
 
 def test_file_with_no_known_sheet_lists_what_was_expected(tmp_path: Path) -> None:
     write_xlsx(tmp_path / "notes.xlsx", {"备忘": [["姓名", "电话"], ["张三", "123"]]})
     with pytest.raises(UnknownKind) as error:
-        load.read_folder(tmp_path)
+        read(tmp_path)
     message = str(error.value)
     assert message.startswith("文件“notes.xlsx”的工作表 “备忘” 都没有可识别的表头")
     assert "帮扶救助记录（" in message and "救助编号" in message
@@ -135,16 +190,16 @@ def test_header_fitting_two_kinds_is_refused(tmp_path: Path) -> None:
     header = [*AID_HEADER, "户名", "账号", "金额", "状态"]
     write_xlsx(tmp_path / "mixed.xlsx", {"s": [header]})
     with pytest.raises(AmbiguousKind, match="第 1 行的表头同时符合帮扶救助记录、银行发放明细"):
-        load.read_folder(tmp_path)
+        read(tmp_path)
 
 
 def test_corrupt_workbook_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(UnreadableFile, match="文件“broken.xlsx”无法打开"):
-        load.read_folder(tmp_path)
+        read(tmp_path)
 
 
 def test_text_in_no_known_encoding_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 10)
     with pytest.raises(UnreadableFile, match="文字编码无法识别"):
-        load.read_folder(tmp_path)
+        read(tmp_path)

@@ -28,34 +28,221 @@ def first_row(table: pd.DataFrame) -> dict[str, object]:
 # Per kind: a messy header (aliases, a title above), one messy row, and the clean row expected.
 KIND_CASES = {
     "worker_files": (
-        ["档案号", "职工姓名", "公民身份号码", "性别", "单位名称", "地区代码", "档案级别", "困难程度", "人员类别", "家庭人数", "家庭月总收入", "致困原因", "建档日期", "状态", "脱困注销日期", "注销原因", "银行账号"],
-        ["DA001", " 阿依古丽•买买提 ", "341503780512003", "女", "裕安区纺织厂", "341503", "全国级", "深度困难", "职工", "３", "￥1,200.50", "疾病", "2019年3月1日", "注销", 44470, "退休", "6217 0012 3456 7893"],
-        {"file_no": "DA001", "name": "阿依古丽·买买提", "id_no": ID_C, "sex": "女", "employer": "裕安区纺织厂", "region_code": "341503", "file_level": "全国级", "hardship_type": "深度困难", "worker_type": "职工", "household_size": 3, "household_income_fen": 120050, "hardship_cause": "疾病", "filed_on": TS("2019-03-01"), "status": "注销", "status_changed_on": TS("2021-10-01"), "close_reason": "退休", "card_no": "6217001234567893"},
+        [
+            "档案号",
+            "职工姓名",
+            "公民身份号码",
+            "性别",
+            "单位名称",
+            "地区代码",
+            "档案级别",
+            "困难程度",
+            "人员类别",
+            "家庭人数",
+            "家庭月总收入",
+            "致困原因",
+            "建档日期",
+            "状态",
+            "脱困注销日期",
+            "注销原因",
+            "银行账号",
+        ],
+        [
+            "DA001",
+            " 阿依古丽•买买提 ",
+            "341503780512003",
+            "女",
+            "裕安区纺织厂",
+            "341503",
+            "全国级",
+            "深度困难",
+            "职工",
+            "３",
+            "￥1,200.50",
+            "疾病",
+            "2019年3月1日",
+            "注销",
+            44470,
+            "退休",
+            "6217 0012 3456 7893",
+        ],
+        {
+            "file_no": "DA001",
+            "name": "阿依古丽·买买提",
+            "id_no": ID_C,
+            "sex": "女",
+            "employer": "裕安区纺织厂",
+            "region_code": "341503",
+            "file_level": "全国级",
+            "hardship_type": "深度困难",
+            "worker_type": "职工",
+            "household_size": 3,
+            "household_income_fen": 120050,
+            "hardship_cause": "疾病",
+            "filed_on": TS("2019-03-01"),
+            "status": "注销",
+            "status_changed_on": TS("2021-10-01"),
+            "close_reason": "退休",
+            "card_no": "6217001234567893",
+        },
     ),
     "aid_records": (
-        ["流水号", "档案号", "姓名", "证件号码", "救助项目", "资金渠道", "发放金额", "申请日期", "公示日期", "审批日期", "系统录入日期", "发放方式", "签收", "银行卡号", "学生姓名", "学段", "备注"],
-        ["JZ001", "DA001", "张　伟", ID_A.lower(), "助学救助", "中央专项", "1234.56元", "2021.8.1", "20210810", "2021年8月15日", dt.date(2021, 8, 30), "打卡", None, "6217001234567893", "张小伟", "本科", "=HYPERLINK(\"x\")"],
-        {"record_id": "JZ001", "file_no": "DA001", "name": "张伟", "id_no": ID_A, "aid_type": "助学救助", "source": "中央财政专项帮扶资金", "fund_year": 2021, "amount_fen": 123456, "applied_on": TS("2021-08-01"), "announced_on": TS("2021-08-10"), "aid_date": TS("2021-08-15"), "entered_on": TS("2021-08-30"), "pay_method": "银行卡", "signed": None, "card_no": "6217001234567893", "student": "张小伟", "school_stage": "本科", "note": "=HYPERLINK(\"x\")"},
+        [
+            "流水号",
+            "档案号",
+            "姓名",
+            "证件号码",
+            "救助项目",
+            "资金渠道",
+            "发放金额",
+            "申请日期",
+            "公示日期",
+            "审批日期",
+            "系统录入日期",
+            "发放方式",
+            "签收",
+            "银行卡号",
+            "学生姓名",
+            "学段",
+            "备注",
+        ],
+        [
+            "JZ001",
+            "DA001",
+            "张　伟",
+            ID_A.lower(),
+            "助学救助",
+            "中央专项",
+            "1234.56元",
+            "2021.8.1",
+            "20210810",
+            "2021年8月15日",
+            dt.date(2021, 8, 30),
+            "打卡",
+            None,
+            "6217001234567893",
+            "张小伟",
+            "本科",
+            '=HYPERLINK("x")',
+        ],
+        {
+            "record_id": "JZ001",
+            "file_no": "DA001",
+            "name": "张伟",
+            "id_no": ID_A,
+            "aid_type": "助学救助",
+            "source": "中央财政专项帮扶资金",
+            "fund_year": 2021,
+            "amount_fen": 123456,
+            "applied_on": TS("2021-08-01"),
+            "announced_on": TS("2021-08-10"),
+            "aid_date": TS("2021-08-15"),
+            "entered_on": TS("2021-08-30"),
+            "pay_method": "银行卡",
+            "signed": None,
+            "card_no": "6217001234567893",
+            "student": "张小伟",
+            "school_stage": "本科",
+            "note": '=HYPERLINK("x")',
+        },
     ),
     "bank_payments": (
-        ["代发批次", "账户名称", "收款账号", "证件号码", "交易金额", "处理日期", "处理结果", "备注", "附言"],
-        ["2021Q3-01", "张伟", "6217-0012-3456-7893", None, "￥１２３４．５６", "2021/8/20", "交易成功", None, "2021年助学救助"],
-        {"batch": "2021Q3-01", "holder": "张伟", "account": "6217001234567893", "id_no": None, "amount_fen": 123456, "paid_on": TS("2021-08-20"), "status": "成功", "failure_reason": None, "memo": "2021年助学救助"},
+        [
+            "代发批次",
+            "账户名称",
+            "收款账号",
+            "证件号码",
+            "交易金额",
+            "处理日期",
+            "处理结果",
+            "备注",
+            "附言",
+        ],
+        [
+            "2021Q3-01",
+            "张伟",
+            "6217-0012-3456-7893",
+            None,
+            "￥１２３４．５６",
+            "2021/8/20",
+            "交易成功",
+            None,
+            "2021年助学救助",
+        ],
+        {
+            "batch": "2021Q3-01",
+            "holder": "张伟",
+            "account": "6217001234567893",
+            "id_no": None,
+            "amount_fen": 123456,
+            "paid_on": TS("2021-08-20"),
+            "status": "成功",
+            "failure_reason": None,
+            "memo": "2021年助学救助",
+        },
     ),
     "civil_checks": (
-        ["申请人", "申请人身份证号", "出具日期", "家庭人口", "家庭月收入", "人均月收入", "核对结果", "不符合原因", "低保对象"],
+        [
+            "申请人",
+            "申请人身份证号",
+            "出具日期",
+            "家庭人口",
+            "家庭月收入",
+            "人均月收入",
+            "核对结果",
+            "不符合原因",
+            "低保对象",
+        ],
         ["张伟", ID_A, "2021-06-01", "3", "1800", "600", "符合", None, "否"],
-        {"name": "张伟", "id_no": ID_A, "checked_on": TS("2021-06-01"), "household_size": 3, "household_income_fen": 180000, "income_per_head_fen": 60000, "conclusion": "符合", "rejection_reason": None, "on_dibao": "否"},
+        {
+            "name": "张伟",
+            "id_no": ID_A,
+            "checked_on": TS("2021-06-01"),
+            "household_size": 3,
+            "household_income_fen": 180000,
+            "income_per_head_fen": 60000,
+            "conclusion": "符合",
+            "rejection_reason": None,
+            "on_dibao": "否",
+        },
     ),
     "medical_checks": (
-        ["姓名", "身份证号", "年度", "总费用", "基本医保支付", "大病保险支付", "民政医疗救助", "互助保障支付", "合规自付"],
+        [
+            "姓名",
+            "身份证号",
+            "年度",
+            "总费用",
+            "基本医保支付",
+            "大病保险支付",
+            "民政医疗救助",
+            "互助保障支付",
+            "合规自付",
+        ],
         ["李四", ID_B, "2021", "100,000.00", "60000", "10000", "5000", "1000", "24000.00"],
-        {"name": "李四", "id_no": ID_B, "year": 2021, "total_fen": 10000000, "pooled_fen": 6000000, "critical_fen": 1000000, "civil_medical_fen": 500000, "other_fen": 100000, "self_paid_fen": 2400000},
+        {
+            "name": "李四",
+            "id_no": ID_B,
+            "year": 2021,
+            "total_fen": 10000000,
+            "pooled_fen": 6000000,
+            "critical_fen": 1000000,
+            "civil_medical_fen": 500000,
+            "other_fen": 100000,
+            "self_paid_fen": 2400000,
+        },
     ),
     "fund_ledger": (
         ["资金来源", "资金年度", "类别", "金额", "日期", "批复文号", "备注"],
         ["中央财政", "2021年", "上级拨入", "620,000.00", "2021-03-15", "财社〔2021〕12号", None],
-        {"source": "中央财政专项帮扶资金", "fund_year": 2021, "category": "上级拨入", "amount_fen": 62000000, "booked_on": TS("2021-03-15"), "document_no": "财社〔2021〕12号", "note": None},
+        {
+            "source": "中央财政专项帮扶资金",
+            "fund_year": 2021,
+            "category": "上级拨入",
+            "amount_fen": 62000000,
+            "booked_on": TS("2021-03-15"),
+            "document_no": "财社〔2021〕12号",
+            "note": None,
+        },
     ),
 }
 
@@ -65,7 +252,10 @@ def test_messy_export_becomes_the_clean_row(folder: Path, kind: str) -> None:
     header, row, expected = KIND_CASES[kind]
     write_xlsx(folder / "export.xlsx", {"导出": [["某某导出表"], header, row, ["合计"]]})
     if kind != "aid_records":  # every run needs aid records
-        write_xlsx(folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+        write_xlsx(
+            folder / "aid.xlsx",
+            {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]},
+        )
     validated = check(folder).validated
     assert validated.rejected.empty, validated.rejected.to_dict("records")
     table = validated.tables[kind]
@@ -73,23 +263,41 @@ def test_messy_export_becomes_the_clean_row(folder: Path, kind: str) -> None:
     assert len(mine) == 1
     got = first_row(mine)
     assert {k: got[k] for k in expected} == expected
-    assert (got["source_file"], got["source_sheet"], got["source_row"]) == ("export.xlsx", "导出", 3)
+    assert (got["source_file"], got["source_sheet"], got["source_row"]) == (
+        "export.xlsx",
+        "导出",
+        3,
+    )
 
 
 def test_parameter_sheets_become_clean_tables(folder: Path) -> None:
-    write_xlsx(folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+    write_xlsx(
+        folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]}
+    )
     tables = check(folder).validated.tables
-    assert tables["dibao_standards"][["region_code", "effective_on", "monthly_fen"]].values.tolist() == [
+    assert tables["dibao_standards"][
+        ["region_code", "effective_on", "monthly_fen"]
+    ].values.tolist() == [
         ["341503", TS("2020-07-01"), 62000],
         ["341503", TS("2021-07-01"), 65900],
     ]
-    assert tables["aid_standards"]["value"].tolist() == [Decimal("0.5"), Decimal("15000"), Decimal("30")]
+    assert tables["aid_standards"]["value"].tolist() == [
+        Decimal("0.5"),
+        Decimal("15000"),
+        Decimal("30"),
+    ]
     sources = tables["fund_sources"]
-    assert sources["source"].tolist() == ["中央财政专项帮扶资金", "省财政专项帮扶资金", "本级工会经费"]
+    assert sources["source"].tolist() == [
+        "中央财政专项帮扶资金",
+        "省财政专项帮扶资金",
+        "本级工会经费",
+    ]
     assert sources["deadline"].isna().tolist() == [False, False, True]
     targets = tables["annual_targets"]
     assert first_row(targets) | {} == first_row(targets)
-    assert targets[["year", "aid_type", "target_persons", "grade_excellent"]].values.tolist() == [[2021, "生活救助", 20, 280]]
+    assert targets[["year", "aid_type", "target_persons", "grade_excellent"]].values.tolist() == [
+        [2021, "生活救助", 20, 280]
+    ]
 
 
 BAD_ROWS = [
@@ -106,15 +314,32 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("cells", "column", "fragment"), BAD_ROWS)
-def test_bad_row_is_rejected_with_its_place_and_reason(folder: Path, cells: tuple, column: str, fragment: str) -> None:
+def test_bad_row_is_rejected_with_its_place_and_reason(
+    folder: Path, cells: tuple, column: str, fragment: str
+) -> None:
     amount, id_no, aid_type, source, date = cells
-    good = ["JZ1", "DA1", "张三", ID_B, "生活救助", "中央财政", "100", "2021-03-05", "2021-03-20", "银行卡"]
+    good = [
+        "JZ1",
+        "DA1",
+        "张三",
+        ID_B,
+        "生活救助",
+        "中央财政",
+        "100",
+        "2021-03-05",
+        "2021-03-20",
+        "银行卡",
+    ]
     bad = ["JZ2", "DA2", "李四", id_no, aid_type, source, amount, date, "2021-03-20", "银行卡"]
     write_xlsx(folder / "aid.xlsx", {"救助": [["标题"], AID_HEADER, good, bad]})
     validated = check(folder).validated
     assert validated.tables["aid_records"]["record_id"].tolist() == ["JZ1"]
     (issue,) = validated.rejected.to_dict("records")
-    assert (issue["source_file"], issue["source_sheet"], issue["source_row"]) == ("aid.xlsx", "救助", 4)
+    assert (issue["source_file"], issue["source_sheet"], issue["source_row"]) == (
+        "aid.xlsx",
+        "救助",
+        4,
+    )
     assert issue["column"] == column
     assert fragment in issue["reason"]
     counts = validated.counts.set_index("source_file").loc["aid.xlsx"]
@@ -136,7 +361,9 @@ def test_closed_file_needs_its_date_and_reason(folder: Path) -> None:
     no_date = list(row)
     no_date[0], no_date[14], no_date[15] = "DA002", None, None
     write_xlsx(folder / "files.xlsx", {"档案": [header, row, no_date]})
-    write_xlsx(folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+    write_xlsx(
+        folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]}
+    )
     rejected = check(folder).validated.rejected
     assert rejected[["source_row", "column", "reason"]].values.tolist() == [
         [3, "注销原因", "档案状态为注销时，注销原因必填"],
@@ -158,32 +385,56 @@ def test_record_exported_twice_is_counted_once(folder: Path) -> None:
     assert validated.tables["aid_records"]["record_id"].tolist() == ["JZ1", "JZ2", "JZ4"]
     rejected = validated.rejected[["source_file", "source_row", "reason"]].values.tolist()
     assert rejected[0][:2] == ["h1.xlsx", 4] and "内容不同" in rejected[0][2]
-    assert rejected[1] == ["h2.xlsx", 2, "重复导出：与“h1.xlsx”第 3 行是同一条记录（救助编号“JZ2”），只计一次"]
+    assert rejected[1] == [
+        "h2.xlsx",
+        2,
+        "重复导出：与“h1.xlsx”第 3 行是同一条记录（救助编号“JZ2”），只计一次",
+    ]
     assert rejected[2][:2] == ["h2.xlsx", 3] and "内容不同" in rejected[2][2]
     counts = validated.counts.set_index("source_file")
-    assert counts.loc["h2.xlsx", ["read", "kept", "rejected", "duplicates"]].tolist() == [3, 1, 2, 1]
+    assert counts.loc["h2.xlsx", ["read", "kept", "rejected", "duplicates"]].tolist() == [
+        3,
+        1,
+        2,
+        1,
+    ]
 
 
 def test_row_split_by_an_unquoted_comma_is_rejected(folder: Path) -> None:
-    rows = [["户名", "账号", "金额", "交易日期", "状态"], ["张三", "6217001234567893", "1", "234.56", "2021-03-10", "成功"]]
+    rows = [
+        ["户名", "账号", "金额", "交易日期", "状态"],
+        ["张三", "6217001234567893", "1", "234.56", "2021-03-10", "成功"],
+    ]
     write_text(folder / "bank.csv", rows, "gbk")
-    write_xlsx(folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+    write_xlsx(
+        folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]}
+    )
     rejected = check(folder).validated.rejected
     assert rejected["source_file"].unique().tolist() == ["bank.csv"]
     assert "表头之外还有内容“成功”" in rejected.set_index("column").loc["表头之外的内容", "reason"]
 
 
 def test_luhn_failure_is_only_a_warning(folder: Path) -> None:
-    rows = [["户名", "账号", "金额", "交易日期", "状态"], ["张三", "6217001234567891", "1.00", "2021-03-10", "成功"]]
+    rows = [
+        ["户名", "账号", "金额", "交易日期", "状态"],
+        ["张三", "6217001234567891", "1.00", "2021-03-10", "成功"],
+    ]
     write_text(folder / "bank.csv", rows)
-    write_xlsx(folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+    write_xlsx(
+        folder / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]}
+    )
     validated = check(folder).validated
     assert len(validated.tables["bank_payments"]) == 1
-    assert validated.warnings[["source_file", "source_row", "column"]].values.tolist() == [["bank.csv", 2, "账号"]]
+    assert validated.warnings[["source_file", "source_row", "column"]].values.tolist() == [
+        ["bank.csv", 2, "账号"]
+    ]
 
 
 def test_without_funding_sources_the_run_cannot_start(tmp_path: Path) -> None:
-    write_xlsx(tmp_path / "aid.xlsx", {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]})
+    write_xlsx(
+        tmp_path / "aid.xlsx",
+        {"救助": [KIND_CASES["aid_records"][0], KIND_CASES["aid_records"][1]]},
+    )
     with pytest.raises(MissingInput, match="没有参数·资金来源"):
         check(tmp_path)
 
@@ -195,6 +446,8 @@ def test_counts_conserve_on_every_sheet(folder: Path) -> None:
     validated = check(folder).validated
     counts = validated.counts
     assert (counts["read"] == counts["kept"] + counts["rejected"]).all()
-    rejected_rows = validated.rejected.drop_duplicates(["source_file", "source_sheet", "source_row"])
+    rejected_rows = validated.rejected.drop_duplicates(
+        ["source_file", "source_sheet", "source_row"]
+    )
     assert counts["rejected"].sum() == len(rejected_rows)
     assert counts["kept"].sum() == sum(len(t) for t in validated.tables.values())
