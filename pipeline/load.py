@@ -38,9 +38,8 @@ from schemas import KINDS, SheetKind
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt")
 PEEK_ROWS = 40  # title rows above a header rarely exceed a handful; 40 leaves room
-FOOTER = re.compile(
-    r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责人|填报|经办|注[:：]|说明[:：])"
-)
+# A pattern string, not a compiled one: pandas runs strings in pyarrow, compiled ones row by row.
+FOOTER = r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责人|填报|经办|注[:：]|说明[:：])"
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
 DELIMITERS = ("\t", ",", ";", "|")
 STRAY = "表头之外的内容"  # the column that carries text found right of the table

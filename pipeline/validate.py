@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -96,14 +97,19 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
 def _parse_column(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
     codes, distinct = pd.factorize(column)
     parsed = _parse_values(spec, pd.Series(distinct, dtype="str"), numeric_stored)
-    spread = {
-        name: pd.Series(
-            pd.api.extensions.take(getattr(parsed, name).array, codes, allow_fill=True),
-            index=column.index,
+    return normalize.Parsed(
+        *(
+            _spread(part, codes, column.index)
+            for part in (parsed.values, parsed.errors, parsed.warnings)
         )
-        for name in ("values", "errors", "warnings")
-    }
-    return normalize.Parsed(**spread)
+    )
+
+
+def _spread(distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row results from per-distinct-value results (code -1, an empty cell, gives NA)."""
+    if not distinct.count():
+        return pd.Series(pd.NA, index=index, dtype=distinct.dtype)
+    return pd.Series(pd.api.extensions.take(distinct.array, codes, allow_fill=True), index=index)
 
 
 def _parse_values(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
@@ -126,24 +132,31 @@ def _empty(index: pd.Index) -> pd.Series:
 def _issues(reasons: pd.Series, column: str) -> pd.DataFrame:
     """Rows with a reason → (row position, column, reason)."""
     if not reasons.count():
-        return _concat_issues([])
+        return NO_ISSUES
     found = reasons.dropna()
     return pd.DataFrame(
         {"row": found.index.to_numpy(dtype="int64"), "column": column, "reason": found.to_numpy()}
     )
 
 
+def _no_issues() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype="str"),
+            "reason": pd.Series(dtype="str"),
+        }
+    )
+
+
+NO_ISSUES = _no_issues()  # shared and never modified: building an empty frame costs milliseconds
+
+
 def _concat_issues(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [frame for frame in frames if len(frame)]
     if not frames:
-        return pd.DataFrame(
-            {
-                "row": pd.Series(dtype="int64"),
-                "column": pd.Series(dtype="str"),
-                "reason": pd.Series(dtype="str"),
-            }
-        )
-    return pd.concat(frames, ignore_index=True)
+        return NO_ISSUES
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def _stray_reason(stray: pd.Series) -> pd.Series:
@@ -161,7 +174,7 @@ def _model_issues(kind: SheetKind, typed: pd.DataFrame, parse_errors: pd.DataFra
     schema = kind.model.to_schema()
     try:
         schema.validate(typed, lazy=True)
-        return _concat_issues([])
+        return NO_ISSUES
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     if cases["index"].isna().any():
@@ -242,7 +255,7 @@ def combine(sheets: list[CheckedSheet]) -> Validated:
     warnings = [sheet.warnings for sheet in sheets]
     counts = []
     for kind in order:
-        mine = [sheet for sheet in sheets if sheet.info.kind is kind]
+        mine = [sheet for sheet in sheets if sheet.info.kind.name == kind.name]
         if not mine:
             continue
         typed = pd.concat([sheet.typed for sheet in mine], ignore_index=True)

@@ -451,3 +451,21 @@ def test_counts_conserve_on_every_sheet(folder: Path) -> None:
     )
     assert counts["rejected"].sum() == len(rejected_rows)
     assert counts["kept"].sum() == sum(len(t) for t in validated.tables.values())
+
+
+def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkeypatch) -> None:
+    """Sheets checked in two worker processes come back as copies; nothing may depend on
+    object identity or on which worker finished first."""
+    jz1 = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
+    jz2 = ["JZ2", "DA2", "李四", ID_B, "生活救助", "省财政", "2.345", "2021-06-25", None, "银行卡"]
+    write_xlsx(folder / "h1.xlsx", {"救助": [AID_HEADER, jz1, jz2]})
+    write_xlsx(folder / "h2.xlsx", {"救助": [AID_HEADER, jz1]})
+    serial = check(folder).validated
+    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    parallel = check(folder).validated
+    assert parallel.tables.keys() == serial.tables.keys()
+    for name, table in serial.tables.items():
+        pd.testing.assert_frame_equal(parallel.tables[name], table)
+    pd.testing.assert_frame_equal(parallel.rejected, serial.rejected)
+    pd.testing.assert_frame_equal(parallel.counts, serial.counts)
+    assert len(serial.rejected) == 2  # JZ2's amount, and JZ1 exported twice
