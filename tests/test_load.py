@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import xlwt
 
 from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
@@ -203,3 +204,19 @@ def test_text_in_no_known_encoding_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 10)
     with pytest.raises(UnreadableFile, match="文字编码无法识别"):
         read(tmp_path)
+
+
+def test_old_xls_workbooks_are_read(tmp_path: Path) -> None:
+    """Planted: an Excel 97 .xls with a title row, header row 2, one record, a 合计 footer."""
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("救助")
+    for r, row in enumerate([["帮扶救助记录"], AID_HEADER, AID_ROWS[0], ["合计"]]):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    workbook.save(str(tmp_path / "old.xls"))
+    (sheet,) = read(tmp_path)
+    assert (sheet.info.kind.name, sheet.info.header_row) == ("aid_records", 2)
+    assert sheet.frame["救助编号"].tolist() == ["JZ001"]
+    assert sheet.frame["source_row"].tolist() == [3]
+    assert sheet.info.dropped == ((4, "合计"),)
