@@ -19,18 +19,21 @@ ID_CHECK_CHARS = "10X98765432"
 # Hard-coded so that the generator needs no calendar package; the tests compare them with
 # chinesecalendar.
 HOLIDAYS_2021 = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2021-01-01 2021-02-11 2021-02-12 2021-02-15 2021-02-16 2021-02-17 2021-04-05 "
-        "2021-05-03 2021-05-04 2021-05-05 2021-06-14 2021-09-20 2021-09-21 2021-10-01 "
-        "2021-10-04 2021-10-05 2021-10-06 2021-10-07"
-    ).split()
+    date(2021, month, day)
+    for month, days in (
+        (1, (1,)),
+        (2, (11, 12, 15, 16, 17)),
+        (4, (5,)),
+        (5, (3, 4, 5)),
+        (6, (14,)),
+        (9, (20, 21)),
+        (10, (1, 4, 5, 6, 7)),
+    )
+    for day in days
 )
 WORKED_WEEKENDS_2021 = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2021-02-07 2021-02-20 2021-04-25 2021-05-08 2021-09-18 2021-09-26 2021-10-09".split()
-    )
+    date(2021, month, day)
+    for month, day in ((2, 7), (2, 20), (4, 25), (5, 8), (9, 18), (9, 26), (10, 9))
 )
 
 SURNAMES = (
@@ -58,6 +61,18 @@ def make_id(region: str, birth: date, sequence: int) -> str:
 def old_id15(id18: str) -> str:
     """The pre-1999 15-digit form of an ID: no century, no check character."""
     return id18[:6] + id18[8:17]
+
+
+def excel_number_of(id_number: str) -> int:
+    """An ID typed into a number cell: Excel keeps 15 significant digits, then zeros.
+
+    If the zeros happen to leave a valid check character, the next 15-digit value is taken, so
+    that the planted row is unmistakably broken.
+    """
+    kept = int(id_number[:15])
+    while id_check_char(f"{kept}000"[:17]) == "0":
+        kept += 1
+    return int(f"{kept}000")
 
 
 def luhn_check_digit(body: str) -> str:

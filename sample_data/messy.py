@@ -108,8 +108,9 @@ def write_workbook(path: Path, sheets: Sequence[SheetSpec], constant_memory: boo
     title_format = workbook.add_format({"bold": True, "align": "center", "font_size": 14})
     header_format = workbook.add_format({"bold": True, "border": 1, "align": "center"})
     for spec in sheets:
-        _write_sheet(workbook.add_worksheet(spec.name), spec, date_format, title_format,
-                     header_format)
+        _write_sheet(
+            workbook.add_worksheet(spec.name), spec, date_format, title_format, header_format
+        )
     workbook.close()
 
 
@@ -157,8 +158,9 @@ def _write_cells(sheet, row: int, values: Sequence[Cell], date_format) -> None:
             write_number(row, col, value)
 
 
-def write_delimited(path: Path, lines: Iterable[Sequence[Cell] | None], delimiter: str,
-                    encoding: str) -> None:
+def write_delimited(
+    path: Path, lines: Iterable[Sequence[Cell] | None], delimiter: str, encoding: str
+) -> None:
     """A CSV or tab-separated text file; None is a blank line. Values must already be text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")

@@ -13,9 +13,11 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sample_data.ids import (
     add_workdays,
+    excel_number_of,
     id_check_char,
     is_workday,
     make_card,
@@ -44,8 +46,12 @@ BANKS = (
     ("622202", "中国工商银行六安分行"),
     ("621799", "中国邮政储蓄银行六安市分行"),
 )
-LIVING_PAY_DAYS = {1: date(2021, 1, 20), 2: date(2021, 4, 20), 3: date(2021, 7, 20),
-                   4: date(2021, 10, 20)}
+LIVING_PAY_DAYS = {
+    1: date(2021, 1, 20),
+    2: date(2021, 4, 20),
+    3: date(2021, 7, 20),
+    4: date(2021, 10, 20),
+}
 SPRING_VISIT_DAY = date(2021, 1, 26)  # 春节送温暖, before the 2021-02-12 holiday
 AUTUMN_VISIT_DAY = date(2021, 9, 10)  # 中秋送温暖, before 2021-09-21
 JINQIU_DAY, UNION_EDUCATION_DAY = date(2021, 8, 24), date(2021, 8, 25)
@@ -53,11 +59,16 @@ WARMTH_FEN = 50_000
 NONFILED_EDUCATION_FEN = 200_000
 A7_AID_DAY = date(2021, 10, 12)  # +45 working days = 2021-12-14, no holiday in between
 REPAY_DAY = date(2021, 7, 8)  # re-payment of the 户名不符 failure
+LIVING_GRADES = (("优", 80), ("良", 72), ("中", 64))  # person-times thresholds (年度目标)
 
-# The district's own report (seed 000) and what follows from it; every amount in fen.
-EXPECTED = {
-    "received_fen": {CENTRAL: 62_000_000, PROVINCE: 30_000_000, JINQIU: 3_000_000,
-                     UNION: 4_768_000},
+# The district's own 2021 report and what follows from it; every amount in fen.
+EXPECTED: dict[str, Any] = {
+    "received_fen": {
+        CENTRAL: 62_000_000,
+        PROVINCE: 30_000_000,
+        JINQIU: 3_000_000,
+        UNION: 4_768_000,
+    },
     "interest_fen": {CENTRAL: 8_640},
     "central_and_province_spent_fen": 91_695_000,
     # (source, aid type) -> (amount in fen, 人次 disbursements, 人数 distinct people)
@@ -85,8 +96,11 @@ EXPECTED = {
     "three_type_nonfiled_persons": 22,
     "closing_fen": {CENTRAL: 113_640, PROVINCE: 200_000, JINQIU: 0, UNION: 968_000},
     "carry_over_fen": {UNION: 968_000},
+    # December alone (本月 of the year-end run): two medical payments
+    "december_usage": {(CENTRAL, MEDICAL): (1_500_000, 1, 1), (PROVINCE, MEDICAL): (800_000, 1, 1)},
     "targets_persons": {LIVING: 20, EDUCATION: 20, MEDICAL: 10},
     "completion_percent": {LIVING: 130, EDUCATION: 280, MEDICAL: 470},
+    "living_grade": "优",  # 100 人次 against 优 80, 良 72, 中 64
     "files_total": 153,
     "files_open_by_hardship": {"深度困难": 39, "相对困难": 29, "意外致困": 17},
     "files_out_of_hardship": 50,
@@ -129,6 +143,12 @@ class Person:
     lower_x: bool = False  # the ID ends in X, written as x in some files
     spouse: str = ""
 
+    @property
+    def filed(self) -> WorkerFile:
+        """The worker file of a person who has one."""
+        assert self.file is not None, self.key
+        return self.file
+
 
 @dataclass
 class AidRecord:
@@ -149,7 +169,7 @@ class AidRecord:
     memo: str = ""  # the bank's 摘要 for it
     number: str = ""
     tag: str = ""  # A1-A8 (anomaly, still a valid row) or B1-B8 (a row validation rejects)
-    bad_value: object = None  # the raw cell that makes a B row invalid
+    bad_value: str | int | None = None  # the raw cell that makes a B row invalid
 
 
 @dataclass
@@ -164,7 +184,7 @@ class BankRow:
     memo: str = ""
     batch: str = ""
     tag: str = ""
-    bad_value: object = None
+    bad_value: str | None = None
 
 
 @dataclass
@@ -216,10 +236,18 @@ class Model:
 
 ROLE_COUNTS = (("L", 26), ("M", 47), ("S", 34), ("N", 22), ("F", 46), ("W", 10), ("X", 1))
 EMPLOYERS = (
-    "六安市恒达纺织有限公司", "六安江淮电机有限公司", "裕安区城南环卫所", "六安市皖西宾馆",
-    "裕安区苏埠镇建筑安装队", "六安市金桥物流有限公司", "安徽六安丰源食品有限公司",
-    "裕安区平桥工业园区物业公司", "六安市裕安区城市管理局", "六安市新华书店裕安区店",
-    "六安市公共交通有限公司", "裕安区独山镇农机站",
+    "六安市恒达纺织有限公司",
+    "六安江淮电机有限公司",
+    "裕安区城南环卫所",
+    "六安市皖西宾馆",
+    "裕安区苏埠镇建筑安装队",
+    "六安市金桥物流有限公司",
+    "安徽六安丰源食品有限公司",
+    "裕安区平桥工业园区物业公司",
+    "六安市裕安区城市管理局",
+    "六安市新华书店裕安区店",
+    "六安市公共交通有限公司",
+    "裕安区独山镇农机站",
 )
 CAUSES = {
     "深度困难": ("本人患病", "家庭成员患重病", "下岗失业", "单亲家庭，收入低"),
@@ -236,6 +264,7 @@ def build_model(seed: int) -> Model:
     _make_files(rng, by_key)
     records = _make_records(rng, by_key)
     _close_files_after_aid(rng, by_key, records)
+    _assign_ids(rng, persons)  # after the closures: people who retire are old enough
     bad_records = _make_bad_records(rng, by_key)
     records = _number_records(records + bad_records)
     bank_rows = _make_bank_rows(rng, by_key, records)
@@ -264,15 +293,24 @@ def _make_persons(rng: random.Random) -> list[Person]:
         name = fixed.get(key) or next(names)
         prefix, bank = BANKS[serial % len(BANKS)]
         persons.append(
-            Person(key=key, name=name, id_number="", card=make_card(prefix, rng.randrange(10**12)),
-                   bank=bank)
+            Person(
+                key=key,
+                name=name,
+                id_number="",
+                card=make_card(prefix, rng.randrange(10**12)),
+                bank=bank,
+            )
         )
     spouses = iter(unique_names(rng, len(persons), taken))
-    used_ids: set[str] = set()
     for person in persons:
         person.spouse = next(spouses)
-        person.id_number = _new_id(rng, person, used_ids)
     return persons
+
+
+def _assign_ids(rng: random.Random, persons: list[Person]) -> None:
+    used_ids: set[str] = set()
+    for person in persons:
+        person.id_number = _new_id(rng, person, used_ids)
 
 
 # The persons whose ID ends in X (written as lower-case x somewhere), and the one whose worker
@@ -281,14 +319,25 @@ X_PERSONS = ("L05", "M10", "S05", "N03")
 OLD_ID_PERSON = "L04"
 
 
+def _birth_years(person: Person, female: bool) -> tuple[int, int]:
+    """Birth years (first, last) that fit the person's role."""
+    if person.file is not None and person.file.close_reason == "退休":
+        return (1966, 1971) if female else (1958, 1961)  # retired at 50 (women) or 60 (men)
+    if person.key == OLD_ID_PERSON:
+        return 1962, 1971
+    if person.key[0] in "NW":  # not filed: younger workers
+        return 1968, 1995
+    return 1962, 1989
+
+
 def _new_id(rng: random.Random, person: Person, used: set[str]) -> str:
-    female = person.key == "M05"
-    born_before = 1972 if person.key == OLD_ID_PERSON else 1990
+    female = person.key == "M05" or (person.key != OLD_ID_PERSON and rng.random() < 0.45)
+    first_year, last_year = _birth_years(person, female)
     while True:
-        birth = date(rng.randrange(1962, born_before), rng.randrange(1, 13), rng.randrange(1, 29))
-        if person.key[0] == "N" or person.key[0] == "W":
-            birth = birth.replace(year=birth.year + 6)
-        sequence = rng.randrange(1, 499) * 2 + (0 if female else rng.randrange(2))
+        birth = date(
+            rng.randrange(first_year, last_year + 1), rng.randrange(1, 13), rng.randrange(1, 29)
+        )
+        sequence = rng.randrange(1, 499) * 2 + (0 if female else 1)
         id_number = make_id(rng.choice(BIRTH_REGIONS), birth, sequence)
         wants_x = person.key in X_PERSONS
         if id_number in used or (id_number[-1] == "X") != wants_x:
@@ -319,14 +368,18 @@ def _make_files(rng: random.Random, by_key: dict[str, Person]) -> None:
         person.file = _new_file(rng, kind)
     for i in range(12, 35):  # F12-F34 脱困 during the year
         _close(by_key[f"F{i:02d}"].file, "脱困", "", _random_2021_day(rng))
-    for keys, reason in (((35, 36), "退休"), (range(37, 43), "解除劳动关系"), ((43, 44), "死亡"),
-                         ((45, 46), "四类排除")):
+    for keys, reason in (
+        ((35, 36), "退休"),
+        (range(37, 43), "解除劳动关系"),
+        ((43, 44), "死亡"),
+        ((45, 46), "四类排除"),
+    ):
         for i in keys:
             _close(by_key[f"F{i:02d}"].file, "注销", reason, _random_2021_day(rng))
     _close(by_key["L02"].file, "注销", "退休", date(2021, 9, 30))  # A5: paid again in October
     _close(by_key["L24"].file, "脱困", "", date(2021, 10, 15))  # paid Q1-Q3 only
-    by_key["L26"].file.filed_on = date(2021, 9, 6)  # filed late, paid Q4 only
-    by_key["X01"].file.bad_household = True
+    by_key["L26"].filed.filed_on = date(2021, 9, 6)  # filed late, paid Q4 only
+    by_key["X01"].filed.bad_household = True
     _number_files(by_key)
 
 
@@ -357,9 +410,7 @@ def _random_2021_day(rng: random.Random) -> date:
 
 def _number_files(by_key: dict[str, Person]) -> None:
     """档案编号 = district code + year filed + a serial in order of filing."""
-    files = sorted(
-        (p.file.filed_on, p.key, p.file) for p in by_key.values() if p.file is not None
-    )
+    files = sorted((p.file.filed_on, p.key, p.file) for p in by_key.values() if p.file is not None)
     serial_by_year: Counter[int] = Counter()
     for filed_on, _key, file in files:
         serial_by_year[filed_on.year] += 1
@@ -384,14 +435,28 @@ MEDICAL_PLANS = (
     + [((6500,), PROVINCE)] * 6
 )
 # First-payment month of the 44 people paid once (exactly three in June: exported twice).
-MEDICAL_MONTHS = [1] * 4 + [2] * 2 + [3] * 4 + [4] * 4 + [5] * 5 + [6] * 3 + [7] * 5 + [8] * 4 \
-    + [9] * 4 + [10] * 5 + [11] * 2 + [12] * 2
+MEDICAL_MONTHS = (
+    [1] * 4
+    + [2] * 2
+    + [3] * 4
+    + [4] * 4
+    + [5] * 5
+    + [6] * 3
+    + [7] * 5
+    + [8] * 4
+    + [9] * 4
+    + [10] * 5
+    + [11] * 2
+    + [12] * 2
+)
 MEDICAL_SPLIT_MONTHS = ((2, 8), (3, 9), (4, 11))
 # 助学救助 to filed people, yuan: 25 x 6,500 + 4 x 6,000 + 4 x 5,000 + 2,350.
 EDUCATION_PLANS = (
-    [(6500, CENTRAL)] + [(6500, PROVINCE)] * 24
+    [(6500, CENTRAL)]
+    + [(6500, PROVINCE)] * 24
     + [(6000, PROVINCE)] * 4
-    + [(5000, CENTRAL)] + [(5000, PROVINCE)] * 3
+    + [(5000, CENTRAL)]
+    + [(5000, PROVINCE)] * 3
     + [(2350, CENTRAL)]
 )
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -401,8 +466,16 @@ N_TO_1_PERSON = "L01"  # 生活救助 + 送温暖 on the same day, paid as one t
 NAME_MISMATCH_FAIL_PERSON = "M12"  # 张伟: 户名不符, re-paid in July
 MEDICAL_CASH_PERSON = "M03"
 SPRING_VISIT_MEDICAL = ("M20", "M21", "M22", "M23", "M24", "M25", "M26", "M27")
-ANOMALY_PERSONS = {"A1": "L03", "A2": "M07", "A3": "S08", "A4": "M08", "A5": "L02",
-                   "A6": "W06", "A7": "M09", "A8": "S09"}
+ANOMALY_PERSONS = {
+    "A1": "L03",
+    "A2": "M07",
+    "A3": "S08",
+    "A4": "M08",
+    "A5": "L02",
+    "A6": "W06",
+    "A7": "M09",
+    "A8": "S09",
+}
 
 
 def _make_records(rng: random.Random, by_key: dict[str, Person]) -> list[AidRecord]:
@@ -411,7 +484,7 @@ def _make_records(rng: random.Random, by_key: dict[str, Person]) -> list[AidReco
     for record in records:
         _fill_dates(rng, record)
         record.card = record.person.card
-    _plant_anomalies(rng, by_key, records)
+    _plant_anomalies(rng, records)
     return records
 
 
@@ -423,19 +496,30 @@ def _living_records(by_key: dict[str, Person]) -> list[AidRecord]:
             if yuan_amount is None:
                 continue
             label = f"2021年{QUARTER_NAMES[quarter]}季度生活救助"
-            records.append(AidRecord(person, LIVING, CENTRAL, yuan_amount * 100,
-                                     LIVING_PAY_DAYS[quarter], note=label, memo=label))
+            records.append(
+                AidRecord(
+                    person,
+                    LIVING,
+                    CENTRAL,
+                    yuan_amount * 100,
+                    LIVING_PAY_DAYS[quarter],
+                    note=label,
+                    memo=label,
+                )
+            )
     return records
 
 
 def _medical_records(rng: random.Random, by_key: dict[str, Person]) -> list[AidRecord]:
     """Payments spread over the year; the special persons get the months their role needs."""
     singles_months = list(MEDICAL_MONTHS)
-    rng.shuffle(singles_months)
+    # A fixed shuffle: which month each person is paid in is part of the figures (本月), so it
+    # must not depend on the seed.
+    random.Random("medical-months").shuffle(singles_months)
     # Role needs: 张伟 in May (his failure is re-paid in July), the A7 record on 2021-10-12,
     # the cash payment in March, the Jan 送温暖 people not in January.
     wanted = {"M12": 5, "M09": 10, "M03": 3, "M05": 8}
-    for key, month in wanted.items():
+    for month in wanted.values():
         singles_months.remove(month)
     plans = list(MEDICAL_PLANS)
     records = []
@@ -444,16 +528,21 @@ def _medical_records(rng: random.Random, by_key: dict[str, Person]) -> list[AidR
     for i, (amounts, source) in enumerate(plans, start=1):
         key = f"M{i:02d}"
         person = by_key[key]
-        months = next(split_months) if len(amounts) == 2 else (wanted.get(key) or next(free_months),)
+        months = (
+            next(split_months) if len(amounts) == 2 else (wanted.get(key) or next(free_months),)
+        )
         for yuan_amount, month in zip(amounts, months, strict=True):
             day = A7_AID_DAY if key == "M09" else _workday_in_month(rng, month)
-            records.append(AidRecord(person, MEDICAL, source, yuan_amount * 100, day,
-                                     memo="医疗救助"))
+            records.append(
+                AidRecord(person, MEDICAL, source, yuan_amount * 100, day, memo="医疗救助")
+            )
     return records
 
 
 def _workday_in_month(rng: random.Random, month: int, first: int = 3, last: int = 20) -> date:
-    days = [date(2021, month, d) for d in range(first, last + 1) if is_workday(date(2021, month, d))]
+    days = [
+        date(2021, month, d) for d in range(first, last + 1) if is_workday(date(2021, month, d))
+    ]
     return rng.choice(days)
 
 
@@ -473,8 +562,17 @@ def _education_records(rng: random.Random, by_key: dict[str, Person]) -> list[Ai
 def _education_record(rng, person: Person, source: str, fen: int, day: date) -> AidRecord:
     student = person.name[0] + "".join(rng.choices("子晨雨欣浩然宇航佳怡思源梦琪博文", k=2))
     memo = "金秋助学" if source in (JINQIU, UNION) else "助学救助"
-    return AidRecord(person, EDUCATION, source, fen, day, student=student,
-                     stage=rng.choice(STAGES), note="2021年金秋助学", memo=memo)
+    return AidRecord(
+        person,
+        EDUCATION,
+        source,
+        fen,
+        day,
+        student=student,
+        stage=rng.choice(STAGES),
+        note="2021年金秋助学",
+        memo=memo,
+    )
 
 
 def _workday_between(rng: random.Random, first: date, last: date) -> date:
@@ -489,12 +587,17 @@ def _warmth_records(by_key: dict[str, Person]) -> list[AidRecord]:
     autumn = [f"F{i:02d}" for i in range(1, 9)] + [f"N{i:02d}" for i in range(1, 11)]
     autumn += [f"W{i:02d}" for i in range(5, 11)]
     records = []
-    for keys, day, label in ((spring, SPRING_VISIT_DAY, "春节送温暖"),
-                             (autumn, AUTUMN_VISIT_DAY, "中秋送温暖")):
+    for keys, day, label in (
+        (spring, SPRING_VISIT_DAY, "春节送温暖"),
+        (autumn, AUTUMN_VISIT_DAY, "中秋送温暖"),
+    ):
         for key in keys:
             when = LIVING_PAY_DAYS[1] if key == N_TO_1_PERSON else day
-            records.append(AidRecord(by_key[key], WARMTH, UNION, WARMTH_FEN, when, note=label,
-                                     memo=label + "慰问金"))
+            records.append(
+                AidRecord(
+                    by_key[key], WARMTH, UNION, WARMTH_FEN, when, note=label, memo=label + "慰问金"
+                )
+            )
     return records
 
 
@@ -512,50 +615,68 @@ def _fill_dates(rng: random.Random, record: AidRecord) -> None:
     record.entered = entered
 
 
-def _plant_anomalies(rng: random.Random, by_key: dict[str, Person],
-                     records: list[AidRecord]) -> None:
-    def only(key: str, aid_type: str, quarter: int | None = None) -> AidRecord:
-        found = [r for r in records if r.person.key == key and r.aid_type == aid_type
-                 and (quarter is None or (r.aid_date.month - 1) // 3 + 1 == quarter)]
+def _plant_anomalies(rng: random.Random, records: list[AidRecord]) -> None:
+    """Tag the anomaly records; A1-A4 take effect in the bank rows, the others here."""
+
+    def only(code: str, aid_type: str, quarter: int | None = None) -> AidRecord:
+        key = ANOMALY_PERSONS.get(code, code)
+        found = [
+            r
+            for r in records
+            if r.person.key == key
+            and r.aid_type == aid_type
+            and (quarter is None or (r.aid_date.month - 1) // 3 + 1 == quarter)
+        ]
         assert len(found) == 1, (key, aid_type, quarter)
+        found[0].tag = code if code in ANOMALY_PERSONS else ""
         return found[0]
 
-    only("L03", LIVING, 4).tag = "A1"  # the bank freezes it; never re-paid
-    only("M07", MEDICAL).tag = "A2"  # the bank pays 100.00 more
-    only("S08", EDUCATION).tag = "A3"  # the bank pays an account in the spouse's name
-    a4 = only("M08", MEDICAL)
-    a4.tag = "A4"
-    a4.card = make_card("622848", rng.randrange(10**12))  # a family member's card
-    only("L02", LIVING, 4).tag = "A5"  # file 注销 on 2021-09-30
-    for key, signed, tag in (("W01", "是", ""), (MEDICAL_CASH_PERSON, "是", ""),
-                             ("W06", "否", "A6")):
-        record = only(key, WARMTH if key[0] == "W" else MEDICAL)
-        record.cash, record.signed, record.card, record.tag = True, signed, "", tag
-    a7 = only("M09", MEDICAL)
-    a7.tag, a7.entered = "A7", add_workdays(a7.aid_date, 45)
+    only("A1", LIVING, 4)  # the bank freezes the account; never re-paid
+    only("A2", MEDICAL)  # the bank pays 100.00 more
+    only("A3", EDUCATION)  # the bank pays an account in the spouse's name
+    only("A4", MEDICAL).card = make_card("622848", rng.randrange(10**12))  # a relative's card
+    only("A5", LIVING, 4)  # the file was closed (注销) on 2021-09-30
+    for code, signed, aid_type in (
+        ("W01", "是", WARMTH),
+        (MEDICAL_CASH_PERSON, "是", MEDICAL),
+        ("A6", "否", WARMTH),
+    ):
+        record = only(code, aid_type)
+        record.cash, record.signed, record.card = True, signed, ""
+    a7 = only("A7", MEDICAL)
+    a7.entered = add_workdays(a7.aid_date, 45)
     assert workdays_between(a7.aid_date, a7.entered) == 45
-    a8 = only("S09", EDUCATION)
-    a8.tag, a8.announced = "A8", a8.aid_date + timedelta(days=4)
+    a8 = only("A8", EDUCATION)
+    a8.announced = a8.aid_date + timedelta(days=4)
 
 
-def _close_files_after_aid(rng: random.Random, by_key: dict[str, Person],
-                           records: list[AidRecord]) -> None:
+def _close_files_after_aid(
+    rng: random.Random, by_key: dict[str, Person], records: list[AidRecord]
+) -> None:
     """Close some recipients' files during 2021, always after their last aid.
 
-    Recipients: 医疗 14 脱困 + 3 注销 (死亡, 解除 x2); 助学 12 脱困 + 2 注销 (退休, 解除).
+    Recipients: 医疗 14 脱困 + 3 注销 (死亡, 退休, 解除); 助学 12 脱困 + 2 注销 (解除 x2).
     The persons that carry anomalies or special spellings keep an open file.
     """
     last_aid: dict[str, date] = {}
     for record in records:
         key = record.person.key
         last_aid[key] = max(last_aid.get(key, record.aid_date), record.aid_date)
-    keep_open = set(ANOMALY_PERSONS.values()) | set(SPRING_VISIT_MEDICAL) | {
-        "M03", "M05", "M10", "M12", "S03", "S05"}
-    plans = (("M", ["脱困"] * 14 + ["死亡", "解除劳动关系", "解除劳动关系"], date(2021, 10, 31)),
-             ("S", ["脱困"] * 12 + ["退休", "解除劳动关系"], date(2021, 12, 31)))
+    keep_open = (
+        set(ANOMALY_PERSONS.values())
+        | set(SPRING_VISIT_MEDICAL)
+        | {"M03", "M05", "M10", "M12", "S03", "S05"}
+    )
+    plans = (
+        ("M", ["脱困"] * 14 + ["死亡", "退休", "解除劳动关系"], date(2021, 10, 31)),
+        ("S", ["脱困"] * 12 + ["解除劳动关系"] * 2, date(2021, 12, 31)),
+    )
     for role, outcomes, last_allowed in plans:
-        candidates = sorted(k for k, d in last_aid.items()
-                            if k[0] == role and k not in keep_open and d <= last_allowed)
+        candidates = sorted(
+            k
+            for k, d in last_aid.items()
+            if k[0] == role and k not in keep_open and d <= last_allowed
+        )
         chosen = rng.sample(candidates, len(outcomes))
         for key, outcome in zip(sorted(chosen), outcomes, strict=True):
             day = min(last_aid[key] + timedelta(days=rng.randrange(20, 61)), date(2021, 12, 28))
@@ -566,10 +687,15 @@ def _close_files_after_aid(rng: random.Random, by_key: dict[str, Person],
 
 def _set_open_hardship(rng: random.Random, by_key: dict[str, Person]) -> None:
     """Open 医疗 files: 17 意外致困 + 13 深度; open 助学 files: 6 深度 + 14 相对."""
-    for role, kinds in (("M", ["意外致困"] * 17 + ["深度困难"] * 13),
-                        ("S", ["深度困难"] * 6 + ["相对困难"] * 14)):
-        open_files = [p.file for k, p in sorted(by_key.items())
-                      if k[0] == role and p.file and p.file.status == "在档"]
+    for role, kinds in (
+        ("M", ["意外致困"] * 17 + ["深度困难"] * 13),
+        ("S", ["深度困难"] * 6 + ["相对困难"] * 14),
+    ):
+        open_files = [
+            p.file
+            for k, p in sorted(by_key.items())
+            if k[0] == role and p.file and p.file.status == "在档"
+        ]
         assert len(open_files) == len(kinds), (role, len(open_files))
         rng.shuffle(kinds)
         for file, kind in zip(open_files, kinds, strict=True):
@@ -577,6 +703,7 @@ def _set_open_hardship(rng: random.Random, by_key: dict[str, Person]) -> None:
 
 
 # ---- bad rows ---------------------------------------------------------------------------------
+
 
 def _make_bad_records(rng: random.Random, by_key: dict[str, Person]) -> list[AidRecord]:
     """Aid rows that validation must reject (B1-B5, B8); none of them is paid by the bank."""
@@ -589,8 +716,9 @@ def _make_bad_records(rng: random.Random, by_key: dict[str, Person]) -> list[Aid
         ("B8", "F07", date(2021, 11, 16), "-500.00"),
     )
     records = []
-    for tag, key, day, bad in specs:
+    for tag, key, day, raw in specs:
         person = by_key[key]
+        bad: str | int = raw
         record = AidRecord(person, LIVING, CENTRAL, 150_000, day, memo="", tag=tag)
         if tag == "B5":
             record.aid_type, record.amount_fen = WARMTH, WARMTH_FEN
@@ -599,7 +727,7 @@ def _make_bad_records(rng: random.Random, by_key: dict[str, Person]) -> list[Aid
             wrong = next(c for c in "0123456789" if c != id_check_char(body))
             bad = body + wrong
         if tag == "B3":
-            bad = int(person.id_number)  # Excel keeps 15 significant digits of it
+            bad = excel_number_of(person.id_number)
         record.bad_value = bad
         _fill_dates(rng, record)
         record.card = person.card
@@ -609,14 +737,16 @@ def _make_bad_records(rng: random.Random, by_key: dict[str, Person]) -> list[Aid
 
 def _number_records(records: list[AidRecord]) -> list[AidRecord]:
     """救助编号 in order of aid date, as the national system numbers them."""
-    ordered = sorted(records, key=lambda r: (r.aid_date, AID_TYPE_ORDER.index(r.aid_type),
-                                             r.person.key))
+    ordered = sorted(
+        records, key=lambda r: (r.aid_date, AID_TYPE_ORDER.index(r.aid_type), r.person.key)
+    )
     for serial, record in enumerate(ordered, start=1):
         record.number = f"JZ2021{serial:04d}"
     return ordered
 
 
 # ---- bank -------------------------------------------------------------------------------------
+
 
 def batch_of(day: date) -> str:
     """Quarterly batches; the fourth quarter came back as two batches (Oct-Nov, Dec)."""
@@ -626,8 +756,9 @@ def batch_of(day: date) -> str:
     return "2021Q4-1" if day.month < 12 else "2021Q4-2"
 
 
-def _make_bank_rows(rng: random.Random, by_key: dict[str, Person],
-                    records: list[AidRecord]) -> list[BankRow]:
+def _make_bank_rows(
+    rng: random.Random, by_key: dict[str, Person], records: list[AidRecord]
+) -> list[BankRow]:
     groups: dict[tuple[str, date], list[AidRecord]] = defaultdict(list)
     for record in records:
         if not record.cash and not record.tag.startswith("B"):
@@ -638,14 +769,24 @@ def _make_bank_rows(rng: random.Random, by_key: dict[str, Person],
         person = group[0].person
         memo = "+".join(r.memo for r in group)
         paid_on = _bank_day(rng, day)
-        rows.append(BankRow(group, person.name, group[0].card, sum(r.amount_fen for r in group),
-                            paid_on, memo=memo, batch=batch_of(paid_on)))
+        rows.append(
+            BankRow(
+                group,
+                person.name,
+                group[0].card,
+                sum(r.amount_fen for r in group),
+                paid_on,
+                memo=memo,
+                batch=batch_of(paid_on),
+            )
+        )
     for row in rows:
         _plant_bank_anomaly(row)
     rows += _failed_then_repaid(rows, by_key)
     rows.append(_bad_bank_row(by_key))
-    return sorted(rows, key=lambda r: (r.batch, r.paid_on, r.records[0].number if r.records
-                                       else "~"))
+    return sorted(
+        rows, key=lambda r: (r.batch, r.paid_on, r.records[0].number if r.records else "~")
+    )
 
 
 def _bank_day(rng: random.Random, aid_day: date) -> date:
@@ -674,22 +815,42 @@ def _failed_then_repaid(rows: list[BankRow], by_key: dict[str, Person]) -> list[
     first = next(r for r in rows if r.records[0].person is person)
     first.ok, first.reason, first.name = False, "户名不符", "张\u3000伟"
     first.tag = "repaid"
-    return [BankRow(first.records, person.name, first.card, first.amount_fen, REPAY_DAY,
-                    memo=first.memo + "（重发）", batch=batch_of(REPAY_DAY))]
+    return [
+        BankRow(
+            first.records,
+            person.name,
+            first.card,
+            first.amount_fen,
+            REPAY_DAY,
+            memo=first.memo + "（重发）",
+            batch=batch_of(REPAY_DAY),
+        )
+    ]
 
 
 def _bad_bank_row(by_key: dict[str, Person]) -> BankRow:
     """B6: a card number that Excel turned into 6.21700E+18 before the bank sent the CSV."""
     person = by_key["F04"]
     day = date(2021, 5, 20)
-    return BankRow([], person.name, person.card, 180_000, day, memo="生活救助",
-                   batch=batch_of(day), tag="B6", bad_value="6.21700E+18")
+    return BankRow(
+        [],
+        person.name,
+        person.card,
+        180_000,
+        day,
+        memo="生活救助",
+        batch=batch_of(day),
+        tag="B6",
+        bad_value="6.21700E+18",
+    )
 
 
 # ---- civil-affairs and medical-insurance checks -----------------------------------------------
 
-def _make_civil_checks(rng: random.Random, by_key: dict[str, Person],
-                       records: list[AidRecord]) -> list[CivilCheck]:
+
+def _make_civil_checks(
+    rng: random.Random, by_key: dict[str, Person], records: list[AidRecord]
+) -> list[CivilCheck]:
     """A 符合 check before each recipient's first 生活/医疗/助学 aid, valid for all of them;
     and a few checks of people who got nothing, some 不符合."""
     first_aid: dict[str, date] = {}
@@ -702,15 +863,30 @@ def _make_civil_checks(rng: random.Random, by_key: dict[str, Person],
         person = by_key[key]
         checked = first - timedelta(days=rng.randrange(7, 40))
         household, income = _household_of(rng, person)
-        checks.append(CivilCheck(person, checked, household, income,
-                                 dibao="是" if rng.random() < 0.15 else "否"))
-    refusals = (("F45", "多套住房"), ("F46", "工商登记"), ("F20", "名下有机动车"),
-                ("F21", "金融资产超标"))
+        checks.append(
+            CivilCheck(
+                person, checked, household, income, dibao="是" if rng.random() < 0.15 else "否"
+            )
+        )
+    refusals = (
+        ("F45", "多套住房"),
+        ("F46", "工商登记"),
+        ("F20", "名下有机动车"),
+        ("F21", "金融资产超标"),
+    )
     for key, reason in refusals:
         person = by_key[key]
         household, income = _household_of(rng, person)
-        checks.append(CivilCheck(person, date(2021, 3, 2) + timedelta(days=rng.randrange(60)),
-                                 household, income * 3, "不符合", reason))
+        checks.append(
+            CivilCheck(
+                person,
+                date(2021, 3, 2) + timedelta(days=rng.randrange(60)),
+                household,
+                income * 3,
+                "不符合",
+                reason,
+            )
+        )
     for key in ("F01", "F02"):
         household, income = _household_of(rng, by_key[key])
         checks.append(CivilCheck(by_key[key], date(2021, 5, 10), household, income))
@@ -740,34 +916,81 @@ def _make_medical_checks(rng: random.Random, records: list[AidRecord]) -> list[M
         civil_aid = rng.randrange(0, 500_000)
         other = rng.randrange(0, 300_000)
         total = self_paid + pooled + serious + civil_aid + other
-        checks.append(MedicalCheck(persons[key], 2021, total, pooled, serious, civil_aid, other,
-                                   self_paid))
+        checks.append(
+            MedicalCheck(persons[key], 2021, total, pooled, serious, civil_aid, other, self_paid)
+        )
     return checks
 
 
 # ---- ledger -----------------------------------------------------------------------------------
 
+
 def _make_ledger(model: Model) -> list[LedgerRow]:
     rows = [
-        LedgerRow(CENTRAL, "上级拨入", 62_000_000, date(2021, 1, 8), "财社〔2020〕186号",
-                  "2021年中央财政专项帮扶资金", "中央财政专项帮扶资金"),
-        LedgerRow(PROVINCE, "上级拨入", 30_000_000, date(2021, 1, 15), "皖财社〔2021〕12号",
-                  "2021年省财政专项帮扶资金", "省财政"),
-        LedgerRow(UNION, "本级安排", 4_768_000, date(2021, 1, 5), "裕工字〔2021〕3号",
-                  "党组会研究安排", "区总工会经费"),
-        LedgerRow(JINQIU, "上级拨入", 3_000_000, date(2021, 7, 12), "皖工字〔2021〕41号",
-                  "省总金秋助学专项", "金秋助学"),
-        LedgerRow(CENTRAL, "利息收入", 8_640, date(2021, 12, 21), "", "专户利息",
-                  "中央专项资金"),
+        LedgerRow(
+            CENTRAL,
+            "上级拨入",
+            62_000_000,
+            date(2021, 1, 8),
+            "财社〔2020〕186号",
+            "2021年中央财政专项帮扶资金",
+            "中央财政专项帮扶资金",
+        ),
+        LedgerRow(
+            PROVINCE,
+            "上级拨入",
+            30_000_000,
+            date(2021, 1, 15),
+            "皖财社〔2021〕12号",
+            "2021年省财政专项帮扶资金",
+            "省财政",
+        ),
+        LedgerRow(
+            UNION,
+            "本级安排",
+            4_768_000,
+            date(2021, 1, 5),
+            "裕工字〔2021〕3号",
+            "党组会研究安排",
+            "区总工会经费",
+        ),
+        LedgerRow(
+            JINQIU,
+            "上级拨入",
+            3_000_000,
+            date(2021, 7, 12),
+            "皖工字〔2021〕41号",
+            "省总金秋助学专项",
+            "金秋助学",
+        ),
+        LedgerRow(CENTRAL, "利息收入", 8_640, date(2021, 12, 21), "", "专户利息", "中央专项资金"),
     ]
     closing = closing_balances(model, rows)
-    rows.append(LedgerRow(UNION, "结转下年", closing[UNION], date(2021, 12, 31),
-                          "裕工字〔2021〕48号", "经党组会研究同意结转", "本级工会经费"))
+    rows.append(
+        LedgerRow(
+            UNION,
+            "结转下年",
+            closing[UNION],
+            date(2021, 12, 31),
+            "裕工字〔2021〕48号",
+            "经党组会研究同意结转",
+            "本级工会经费",
+        )
+    )
     # A zero balance has no 账面余额 row: the ledger's amounts are all > 0.
     for source in (CENTRAL, PROVINCE, JINQIU, UNION):
         if closing[source]:
-            rows.append(LedgerRow(source, "账面余额", closing[source], date(2021, 12, 31), "",
-                                  "年末账面余额", source))
+            rows.append(
+                LedgerRow(
+                    source,
+                    "账面余额",
+                    closing[source],
+                    date(2021, 12, 31),
+                    "",
+                    "年末账面余额",
+                    source,
+                )
+            )
     return rows
 
 
@@ -790,39 +1013,56 @@ def closing_balances(model: Model, ledger: list[LedgerRow]) -> dict[str, int]:
 
 # ---- the figures ------------------------------------------------------------------------------
 
+
+def _usage(records: list[AidRecord], key) -> dict:
+    """key(record) -> (amount in fen, 人次, 人数)."""
+    table: dict = {}
+    for record in records:
+        entry = table.setdefault(key(record), [0, 0, set()])
+        entry[0] += record.amount_fen
+        entry[1] += 1
+        entry[2].add(record.person.id_number)
+    return {k: (v[0], v[1], len(v[2])) for k, v in table.items()}
+
+
 def figures(model: Model) -> dict:
     """The figures the pipeline must reproduce, computed from the model itself."""
-    usage: dict[tuple[str, str], list] = {}
-    by_type: dict[str, list] = {}
-    for record in valid_records(model):
-        for key, table in (((record.source, record.aid_type), usage), (record.aid_type, by_type)):
-            entry = table.setdefault(key, [0, 0, set()])
-            entry[0] += record.amount_fen
-            entry[1] += 1
-            entry[2].add(record.person.id_number)
+    records = valid_records(model)
+    usage = _usage(records, lambda r: (r.source, r.aid_type))
+    by_type = _usage(records, lambda r: r.aid_type)
+    december = [r for r in records if r.aid_date.month == 12]
     three_types = [r for r in valid_records(model) if r.aid_type != WARMTH]
     filed = {r.person.id_number for r in three_types if r.person.file is not None}
     files = [p.file for p in model.persons if p.file is not None and not p.file.bad_household]
     open_files = [f for f in files if f.status == "在档"]
-    actual = {t: len(by_type[t][2]) for t in (LIVING, EDUCATION, MEDICAL)}
+    actual = {t: by_type[t][2] for t in (LIVING, EDUCATION, MEDICAL)}
     targets = EXPECTED["targets_persons"]
+    living_times = by_type[LIVING][1]
     return {
-        "usage": {k: (v[0], v[1], len(v[2])) for k, v in usage.items()},
-        "by_type": {k: (v[0], v[1], len(v[2])) for k, v in by_type.items()},
+        "usage": usage,
+        "by_type": by_type,
+        "december_usage": _usage(december, lambda r: (r.source, r.aid_type)),
+        "living_grade": next((g for g, least in LIVING_GRADES if living_times >= least), "差"),
         "central_and_province_spent_fen": sum(
-            r.amount_fen for r in valid_records(model) if r.source in (CENTRAL, PROVINCE)),
+            r.amount_fen for r in valid_records(model) if r.source in (CENTRAL, PROVINCE)
+        ),
         "three_type_persons": len({r.person.id_number for r in three_types}),
         "three_type_filed_persons": len(filed),
-        "three_type_nonfiled_persons": len({r.person.id_number for r in three_types
-                                            if r.person.file is None}),
+        "three_type_nonfiled_persons": len(
+            {r.person.id_number for r in three_types if r.person.file is None}
+        ),
         "closing_fen": closing_balances(model, model.ledger),
         "received_fen": _ledger_sums(model, "上级拨入", "本级安排"),
         "interest_fen": _ledger_sums(model, "利息收入"),
         "carry_over_fen": _ledger_sums(model, "结转下年"),
-        "filed_education_fen": sum(r.amount_fen for r in three_types
-                                   if r.aid_type == EDUCATION and r.person.file is not None),
-        "nonfiled_education_fen": sum(r.amount_fen for r in three_types
-                                      if r.aid_type == EDUCATION and r.person.file is None),
+        "filed_education_fen": sum(
+            r.amount_fen
+            for r in three_types
+            if r.aid_type == EDUCATION and r.person.file is not None
+        ),
+        "nonfiled_education_fen": sum(
+            r.amount_fen for r in three_types if r.aid_type == EDUCATION and r.person.file is None
+        ),
         "aid_records": len(valid_records(model)),
         "aid_rows_bad": len(model.records) - len(valid_records(model)),
         "june_records_exported_twice": sum(r.aid_date.month == 6 for r in model.records),
@@ -832,8 +1072,9 @@ def figures(model: Model) -> dict:
         "files_total": len(files),
         "files_open_by_hardship": dict(Counter(f.hardship for f in open_files)),
         "files_out_of_hardship": sum(f.status == "脱困" for f in files),
-        "files_closed_by_reason": dict(Counter(f.close_reason for f in files
-                                               if f.status == "注销")),
+        "files_closed_by_reason": dict(
+            Counter(f.close_reason for f in files if f.status == "注销")
+        ),
     }
 
 
@@ -854,5 +1095,5 @@ def check_figures(model: Model) -> None:
     living_per_file: Counter[str] = Counter()
     for record in valid_records(model):
         if record.aid_type == LIVING:
-            living_per_file[record.person.file.number] += record.amount_fen
+            living_per_file[record.person.filed.number] += record.amount_fen
     assert max(living_per_file.values()) <= 6 * 62_000 + 6 * 65_900

@@ -4,11 +4,13 @@ exit 2 for wrong usage; never a traceback."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from pipeline import run
 from pipeline.cli import cli
 from tests.conftest import AID_HEADER, ID_A, write_text, write_xlsx
 
@@ -122,3 +124,55 @@ def test_reconcile_writes_summary_with_inputs_and_row_counts(
     ]
     assert summary["rows"]["aid_records"] == {"read": 1, "reconciled": 1, "rejected": 0}
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+def test_validate_on_sample_data_reports_exactly_the_planted_bad_rows() -> None:
+    """`make validate` on sample_data/: every kind with its counts, and as rejected rows exactly
+    the generator's PLANTED_BAD_ROWS (file, sheet, row and column; the generator names columns
+    by the alias its file uses, the report by the canonical header)."""
+    from sample_data.generate import PLANTED_BAD_ROWS
+    from schemas import KINDS
+
+    result = invoke("validate", str(SAMPLE))
+    assert result.exit_code == 0, result.output
+    canonical = {alias: header for kind in KINDS for alias, header in kind.header_of.items()}
+    expected = sorted((p.file, p.sheet, p.excel_row, canonical[p.column]) for p in PLANTED_BAD_ROWS)
+    rejected_line = re.compile(r"^  (.+?)(?: / (.+?))? 第 (\d+) 行，列“(.+?)”")
+    found = sorted(
+        (m[1], m[2] or "", int(m[3]), m[4])
+        for m in map(rejected_line.match, result.output.splitlines())
+        if m
+    )
+    assert found == expected
+    assert "拒收的行：11 行，11 个问题" in result.output
+    assert "警告（行已保留）：无" in result.output
+    for label in (
+        "困难职工档案（worker_files）",
+        "帮扶救助记录（aid_records）",
+        "银行发放明细（bank_payments）",
+        "民政核对（civil_checks）",
+        "医保核对（medical_checks）",
+        "资金收支（fund_ledger）",
+        "参数·年度目标（parameters）",
+    ):
+        assert label in result.output
+    assert result.output.splitlines()[-1].endswith("：相符")
+
+
+def test_sample_counts_conserve_on_every_file() -> None:
+    checked = run.check(SAMPLE)
+    counts = checked.validated.counts
+    assert (counts["read"] == counts["kept"] + counts["rejected"]).all()
+    per_file = counts.groupby("source_file")[["read", "kept", "rejected"]].sum()
+    rejected = checked.validated.rejected.drop_duplicates(
+        ["source_file", "source_sheet", "source_row"]
+    )
+    assert per_file["rejected"].to_dict() == {
+        file: int((rejected["source_file"] == file).sum()) for file in per_file.index
+    }
+    kept = sum(len(table) for table in checked.validated.tables.values())
+    assert per_file["kept"].sum() == kept
+    assert len(checked.files) == 11 and checked.ignored == sorted(checked.ignored)
