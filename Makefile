@@ -35,12 +35,16 @@ lint: $(STAMP)
 sample: $(STAMP)
 	$(PY) -m sample_data.generate sample_data
 
-scale: $(STAMP)
-	$(PY) -m sample_data.generate --records 100000 $(SCALE_DIR)/100k
-	$(PY) -m sample_data.generate --records 1000000 $(SCALE_DIR)/1m
+# The large folders live outside the repository; a marker beside each says it is complete.
+$(SCALE_DIR)/%.done: | $(STAMP)
+	rm -rf $(SCALE_DIR)/$*
+	$(PY) -m sample_data.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
+	@touch $@
 
-bench: $(STAMP)
-	$(PY) -m pipeline.bench $(SCALE_DIR)
+scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
+
+bench: $(STAMP) scale
+	$(PY) -m pipeline.bench $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv
