@@ -395,6 +395,18 @@ AID_HEADER_H2 = (
     "学段",
     "备注",
 )
+CIVIL_HEADER = (
+    "序号",
+    "申请人",
+    "身份证号",
+    "核对日期",
+    "家庭人口",
+    "家庭月收入",
+    "人均月收入",
+    "核对结论",
+    "不符合原因",
+    "是否低保",
+)
 AID_COLUMN = {
     name: i
     for i, name in enumerate(
@@ -797,18 +809,7 @@ def _write_civil(path: Path, model: Model, styles: Styles) -> None:
         )
     sheet = SheetSpec(
         "核对结果",
-        (
-            "序号",
-            "申请人",
-            "身份证号",
-            "核对日期",
-            "家庭人口",
-            "家庭月收入",
-            "人均月收入",
-            "核对结论",
-            "不符合原因",
-            "是否低保",
-        ),
+        CIVIL_HEADER,
         rows,
         titles=("居民家庭经济状况核对结果反馈表",),
         footers=(None, ("出具单位：六安市裕安区居民家庭经济状况核对中心",)),

@@ -719,18 +719,7 @@ def _civil(data: ScaleData, path: Path) -> None:
     rows = zip(*[list(c) for c in columns], strict=True)
     sheet = SheetSpec(
         "核对结果",
-        (
-            "序号",
-            "申请人",
-            "身份证号",
-            "核对日期",
-            "家庭人口",
-            "家庭月收入",
-            "人均月收入",
-            "核对结论",
-            "不符合原因",
-            "是否低保",
-        ),
+        layout.CIVIL_HEADER,
         rows,
         titles=("居民家庭经济状况核对结果反馈表",),
     )

@@ -22,6 +22,7 @@ import pytest
 from sample_data import generate, reference
 from sample_data.ids import HOLIDAYS_2021, WORKED_WEEKENDS_2021, id_check_char, workdays_between
 from sample_data.layout import (
+    AID_COLUMN,
     AID_H1,
     AID_H2,
     BANK_Q1,
@@ -177,26 +178,7 @@ def read_text(path: Path, encoding: str, delimiter: str) -> list[tuple]:
 # ---- the figures, from the files ----------------------------------------------------------
 
 
-AID_KEYS = (
-    "number",
-    "file",
-    "name",
-    "id",
-    "type",
-    "source",
-    "year",
-    "amount",
-    "applied",
-    "announced",
-    "aid_date",
-    "entered",
-    "method",
-    "signed",
-    "card",
-    "student",
-    "stage",
-    "note",
-)
+AID_KEYS = tuple(AID_COLUMN)  # the generator's own order of aid-record cells
 
 
 def read_aid_records(folder: Path) -> tuple[dict[str, dict], list[tuple[str, int]], int]:
