@@ -536,16 +536,25 @@ def card_numbers(text: pd.Series, *, numeric_stored: bool = False) -> Parsed:
 # and Kangxi radicals, which NFKC changes, are outside these ranges).
 _PLAIN_NAME = r"^[\x{3400}-\x{4DBF}\x{4E00}-\x{9FFF}\x{20000}-\x{2EBEF}\x{30000}-\x{3134F}·]+$"
 _HAN_GAP = r"(\p{Han})" + _SPACE + r"+(\p{Han})"
-_NAME_DOT = r"(\p{Han})" + _SPACE + r"*[·•.・‧∙⋅]" + _SPACE + r"*(\p{Han})"  # after NFKC
+_DOT = r"[·•.・‧∙⋅]"  # the middle dot as people type it (after NFKC, ． is .)
+_DOT_SPACING = _SPACE + r"*(" + _DOT + r")" + _SPACE + r"*"
+_NAME_DOT = r"(\p{Han})" + _DOT  # consumes only what precedes the dot: 甲.乙.丙 in one pass
+_EDGE_DOTS = r"^·+|·+$"
 _INVISIBLE = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
 
 
 def _tidy_names(arr: pa.Array) -> pa.Array:
     text = pc.replace_substring_regex(_folded(arr), _INVISIBLE, "")
-    for pattern, joined in ((_NAME_DOT, r"\1·\2"), (_HAN_GAP, r"\1\2")):
-        # a match consumes the character after the gap, so "张 三 丰" needs a second pass
-        for _ in range(2):
-            text = pc.replace_substring_regex(text, pattern, joined)
+    text = pc.replace_substring_regex(text, _DOT_SPACING, r"\1")
+    text = pc.replace_substring_regex(text, _NAME_DOT, r"\1·")
+    text = pc.replace_substring_regex(text, _EDGE_DOTS, "")
+    while True:
+        # A match consumes the character after the gap, so "张 三 丰" needs another pass (RE2
+        # has no lookahead); each pass removes at least one gap, and names are short.
+        tidier = pc.replace_substring_regex(text, _HAN_GAP, r"\1\2")
+        if tidier.equals(text):
+            break
+        text = tidier
     return _trimmed(pc.replace_substring_regex(text, _SPACE + "+", " "))
 
 

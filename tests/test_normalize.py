@@ -609,3 +609,77 @@ def test_decimals_accept(cell, number):
 @pytest.mark.parametrize("cell", ["abc", "nan", "Infinity", "1/2", "5%%", "0.5.1", "百分之五十"])
 def test_decimals_reject(cell):
     assert_error(normalize.decimals, cell, ["不是有效数值"])
+
+
+# ---- properties of the other normalisers ------------------------------------------------------
+
+
+def luhn_complete(body: str) -> str:
+    """A card body with its Luhn check digit, computed independently of the code."""
+    total = 0
+    for i, d in enumerate(reversed(body)):
+        n = int(d) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return body + str((10 - total % 10) % 10)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    st.integers(15, 18).flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n)), st.data()
+)
+def test_every_written_form_of_a_card_normalises_to_it(body, data):
+    card = luhn_complete("6" + body[1:])
+    cut = sorted(data.draw(st.lists(st.integers(1, len(card) - 1), max_size=4, unique=True)))
+    pieces = [card[a:b] for a, b in zip([0, *cut], [*cut, len(card)], strict=True)]
+    forms = [
+        card,
+        " ".join(pieces),
+        "-".join(pieces),
+        "\u3000".join(pieces),
+        card.translate(FULL_WIDTH),
+    ]
+    parsed = normalize.card_numbers(pd.Series(forms, dtype="str"))
+    assert parsed.errors.isna().all() and parsed.warnings.isna().all()
+    assert parsed.values.tolist() == [card] * len(forms)
+
+
+CJK = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=4)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(CJK, min_size=1, max_size=3), st.data())
+def test_every_written_form_of_a_name_normalises_to_it(parts, data):
+    name = "·".join(parts)
+    dot = data.draw(st.sampled_from(["·", "•", "．", "・", "‧"]))
+    space = data.draw(st.sampled_from([" ", "\u3000", "  "]))
+    forms = [name, dot.join(parts), f"{space}{name}{space}", space.join(name)]
+    parsed = normalize.person_names(pd.Series(forms, dtype="str"))
+    assert parsed.errors.isna().all()
+    assert parsed.values.tolist() == [name] * len(forms)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.integers(0, 10**9), st.sampled_from(["", "人", "年", "户"]))
+def test_every_written_form_of_an_integer_parses_to_it(number, unit):
+    forms = [str(number), f"{number}.0", f"{number}{unit}", str(number).translate(FULL_WIDTH)]
+    parsed = normalize.integers(pd.Series(forms, dtype="str"))
+    assert parsed.errors.isna().all(), parsed.errors.dropna().tolist()
+    assert parsed.values.tolist() == [number] * len(forms)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.decimals(min_value=0, max_value=10**6, places=4, allow_nan=False))
+def test_decimals_round_trip_and_percent_divides_by_100(number):
+    parsed = normalize.decimals(pd.Series([str(number), f"{number * 100}%"], dtype="str"))
+    assert parsed.errors.isna().all()
+    assert parsed.values.tolist() == [number, number]
+
+
+@settings(deadline=None, max_examples=100)
+@given(st.text(max_size=30))
+def test_plain_text_is_idempotent_and_ignores_surrounding_space(text):
+    once = normalize.plain_text(pd.Series([text, f" \u3000{text}\t"], dtype="str")).values
+    twice = normalize.plain_text(once.astype("str")).values
+    assert once.isna().tolist() == twice.isna().tolist()
+    assert once.fillna("").tolist() == twice.fillna("").tolist()
+    assert once.fillna("")[0] == once.fillna("")[1]
