@@ -18,12 +18,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import fastexcel
-import openpyxl
 import pandas as pd
 import python_calamine
 
@@ -42,6 +42,14 @@ PEEK_ROWS = 40  # title rows above a header rarely exceed a handful; 40 leaves r
 FOOTER = r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责人|填报|经办|注[:：]|说明[:：])"
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
 DELIMITERS = ("\t", ",", ";", "|")
+XML_HEAD_BYTES = 512 * 1024  # enough for the title, header and first rows of any export
+XML_CELL = re.compile(
+    r"<(?:\w+:)?c\b(?P<attributes>[^>]*?)(?:/>|>(?P<content>.*?)</(?:\w+:)?c>)", re.DOTALL
+)
+XML_REFERENCE = re.compile(r'\br="(?P<column>[A-Z]+)(?P<row>\d+)"')
+XML_TYPE = re.compile(r'\bt="(?P<type>\w+)"')
+XML_VALUE = re.compile(r"<(?:\w+:)?(?:v|is)>")
+RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 STRAY = "表头之外的内容"  # the column that carries text found right of the table
 
 
@@ -89,12 +97,23 @@ class LoadedFile:
 
 @dataclass(frozen=True)
 class _Grid:
-    """A sheet: its first rows typed (to find the header) and a loader for the whole grid."""
+    """A whole sheet as text; column labels are absolute column indexes (0 is column A)."""
 
     sheet: str
-    peek: list[list[object]]  # typed values of the first rows, row 0 = ``peek_first_row``
-    peek_first_row: int
-    load: Callable[[], pd.DataFrame]  # the whole sheet as text, columns = absolute positions
+    frame: pd.DataFrame
+    first_row: int  # the Excel row number of frame row 0
+    numeric_cells: frozenset[tuple[int, int]] = frozenset()  # (Excel row, column), first rows
+
+    def head(self) -> list[list[object]]:
+        """The first rows as lists indexed by absolute column, None for an empty cell."""
+        width = max(self.frame.columns, default=-1) + 1
+        rows = []
+        for values in self.frame.head(PEEK_ROWS).itertuples(index=False):
+            row: list[object] = [None] * width
+            for column, value in zip(self.frame.columns, values, strict=True):
+                row[column] = None if pd.isna(value) else value
+            rows.append(row)
+        return rows
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,7 @@ def read_file(path: Path) -> LoadedFile:
     sheets: list[RawSheet] = []
     skipped: list[SkippedSheet] = []
     for grid in _grids(path, data):
-        header = _find_header(path.name, grid.sheet, grid.peek, grid.peek_first_row)
+        header = _find_header(path.name, grid.sheet, grid.head(), grid.first_row)
         if header is None:
             skipped.append(SkippedSheet(path.name, grid.sheet, "没有可识别的表头"))
             continue
@@ -142,9 +161,9 @@ def _grids(path: Path, data: bytes) -> list[_Grid]:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return _workbook_grids(path, _peek_xlsx(path))
+            return _workbook_grids(path, _xlsx_layout(path))
         if suffix == ".xls":
-            return _workbook_grids(path, _peek_xls(path))
+            return _workbook_grids(path, _xls_layout(path))
         return [_text_grid(path, data)]
     except UnreadableFile:
         raise
@@ -155,61 +174,98 @@ def _grids(path: Path, data: bytes) -> list[_Grid]:
         ) from exc
 
 
-def _peek_xlsx(path: Path) -> dict[str, tuple[list[list[object]], int]]:
-    """First rows of every worksheet with their typed values, read without loading the sheet."""
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        peeks = {}
-        for sheet in workbook.worksheets:
-            sheet.reset_dimensions()  # exporters write wrong dimensions; read what is there
-            rows = [list(row) for row in sheet.iter_rows(max_row=PEEK_ROWS, values_only=True)]
-            peeks[sheet.title] = (rows, 1)
-        return peeks
-    finally:
-        workbook.close()
+Layout = dict[str, tuple[int, frozenset[tuple[int, int]]]]  # sheet → (first row, numeric cells)
 
 
-def _peek_xls(path: Path) -> dict[str, tuple[list[list[object]], int]]:
-    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    return {
-        name: (
-            workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=PEEK_ROWS),
-            1,
-        )
-        for name in workbook.sheet_names
-    }
-
-
-def _workbook_grids(path: Path, peeks: dict[str, tuple[list[list[object]], int]]) -> list[_Grid]:
+def _workbook_grids(path: Path, layout: Layout) -> list[_Grid]:
+    """Every sheet read whole by fastexcel (the fastest reader), every cell as text."""
     reader = fastexcel.read_excel(str(path))
+    grids = []
+    for name in reader.sheet_names:
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+        frame = sheet.to_pandas()
+        frame.columns = [info.absolute_index for info in sheet.available_columns()]
+        first_row, numeric_cells = layout.get(name, (1, frozenset()))
+        grids.append(_Grid(name, frame, first_row, numeric_cells))
+    return grids
 
-    def loader(name: str) -> Callable[[], pd.DataFrame]:
-        def load() -> pd.DataFrame:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string")
-            frame = sheet.to_pandas()
-            frame.columns = [info.absolute_index for info in sheet.available_columns()]
-            return frame
 
-        return load
+def _xlsx_layout(path: Path) -> Layout:
+    """Per sheet, where its data starts and which early cells hold numbers.
 
-    return [
-        _Grid(name, rows, first_row, loader(name))
-        for name, (rows, first_row) in peeks.items()
-        if name in reader.sheet_names
-    ]
+    fastexcel gives cell text only and starts at the first non-empty row; the Excel row numbers
+    and the cells Excel stored as numbers (IDs that lost digits) come from the first bytes of
+    each sheet's XML — never the whole sheet, and never its shared strings.
+    """
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: _xml_head_layout(archive, member)
+            for name, member in _sheet_members(archive).items()
+        }
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member holding its XML, from workbook.xml and its relationships."""
+    relationships = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    }
+    members = {}
+    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+        if element.tag.endswith("}sheet"):
+            target = relationships.get(element.get(RELATIONSHIP_ID), "")
+            members[element.get("name", "")] = (
+                target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            )
+    return members
+
+
+def _xml_head_layout(
+    archive: zipfile.ZipFile, member: str
+) -> tuple[int, frozenset[tuple[int, int]]]:
+    with archive.open(member) as stream:
+        head = stream.read(XML_HEAD_BYTES).decode("utf-8", errors="ignore")
+    rows, numeric = [], set()
+    for match in XML_CELL.finditer(head):
+        reference = XML_REFERENCE.search(match["attributes"])
+        if reference is None or not XML_VALUE.search(match["content"] or ""):
+            continue
+        row, column = int(reference["row"]), _column_index(reference["column"])
+        rows.append(row)
+        kind = XML_TYPE.search(match["attributes"])
+        if kind is None or kind["type"] == "n":
+            numeric.add((row, column))
+    # Without cell references (rare writers) rows run from 1 and types stay unknown.
+    return (min(rows) if rows else 1), frozenset(numeric)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _xls_layout(path: Path) -> Layout:
+    """The same for Excel 97 files, which are small: calamine reads them with cell types."""
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    layout: Layout = {}
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        top, left = sheet.start or (0, 0)
+        numeric = {
+            (top + 1 + r, left + c)
+            for r, row in enumerate(sheet.to_python(nrows=PEEK_ROWS))
+            for c, value in enumerate(row)
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        layout[name] = (top + 1, frozenset(numeric))
+    return layout
 
 
 def _text_grid(path: Path, data: bytes) -> _Grid:
     text = _decode(path.name, data)
-    delimiter = _sniff_delimiter(text)
-    head = list(
-        csv.reader(io.StringIO("\n".join(text.splitlines()[:PEEK_ROWS])), delimiter=delimiter)
-    )
-
-    def load() -> pd.DataFrame:
-        return _read_delimited(text, delimiter)
-
-    return _Grid("", [list(row) for row in head], 1, load)  # a text file has no sheets
+    return _Grid("", _read_delimited(text, _sniff_delimiter(text)), 1)  # text has no sheets
 
 
 def _decode(file: str, data: bytes) -> str:
@@ -322,10 +378,8 @@ def _unknown_kind_message(file: str, skipped: list[SkippedSheet]) -> str:
 
 
 def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
-    grid_frame = grid.load()
-    offset = _grid_header_index(grid_frame, grid.peek[header.row_index])
-    header_row = grid.peek_first_row + header.row_index
-    body = grid_frame.iloc[offset + 1 :].reset_index(drop=True)
+    header_row = grid.first_row + header.row_index
+    body = grid.frame.iloc[header.row_index + 1 :].reset_index(drop=True)
     rows = pd.Series(range(header_row + 1, header_row + 1 + len(body)), dtype="int64")
     frame = pd.DataFrame(
         {name: body[pos] for name, pos in header.position_of.items() if pos in body.columns}
@@ -350,21 +404,11 @@ def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
         sheet=grid.sheet,
         kind=header.kind,
         header_row=header_row,
-        numeric_stored=_numeric_stored(grid.peek, header),
+        numeric_stored=_numeric_stored(grid, header, header_row),
         unused_columns=header.unused,
         dropped=dropped,
     )
     return RawSheet(info, frame)
-
-
-def _grid_header_index(grid_frame: pd.DataFrame, peek_header: Sequence[object]) -> int:
-    """Where the header row sits in the full grid (which starts at the first non-empty row)."""
-    wanted = [header_text(v) for v in peek_header if header_text(v)]
-    for index in range(min(len(grid_frame), PEEK_ROWS)):
-        texts = [header_text(v) for v in grid_frame.iloc[index].tolist() if isinstance(v, str)]
-        if [t for t in texts if t] == wanted:
-            return index
-    raise UnreadableFile("读取表格时表头位置不一致：请用 Excel 另存为 .xlsx 后重试")
 
 
 def _stray_cells(body: pd.DataFrame, header: _Header) -> pd.Series:
@@ -394,19 +438,23 @@ def _repeated_header(frame: pd.DataFrame, kind: SheetKind) -> pd.Series:
     return frame[key.header].isin(names).fillna(False).astype(bool)
 
 
-def _numeric_stored(peek: list[list[object]], header: _Header) -> frozenset[str]:
-    """ID and card columns that Excel keeps as numbers: every peeked data cell is a number.
+def _numeric_stored(grid: _Grid, header: _Header, header_row: int) -> frozenset[str]:
+    """ID and card columns that Excel keeps as numbers: every early data cell is a number.
 
     Then every long value in the column has lost digits. A column that mixes numbers and text
     is left to the normalisers, which recognise a lost ID by its failing check character.
     """
     by_header = {spec.header: spec for spec in header.kind.columns}
+    data_rows = grid.head()[header.row_index + 1 :]
     stored = set()
     for name, pos in header.position_of.items():
         if by_header[name].parse not in ("id", "card"):
             continue
-        cells = [row[pos] for row in peek[header.row_index + 1 :] if pos < len(row)]
-        cells = [v for v in cells if v is not None and v != ""]
-        if cells and all(isinstance(v, int | float) and not isinstance(v, bool) for v in cells):
+        filled = [
+            header_row + 1 + offset
+            for offset, row in enumerate(data_rows)
+            if pos < len(row) and row[pos] not in (None, "")
+        ]
+        if filled and all((row, pos) in grid.numeric_cells for row in filled):
             stored.add(name)
     return frozenset(stored)
