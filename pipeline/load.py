@@ -43,6 +43,8 @@ FOOTER = r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
 DELIMITERS = ("\t", ",", ";", "|")
 XML_HEAD_BYTES = 512 * 1024  # enough for the title, header and first rows of any export
+XML_CHUNK_BYTES = 16 * 1024
+XML_ROW_END = re.compile(rb"</(?:\w+:)?row>")
 XML_CELL = re.compile(
     r"<(?:\w+:)?c\b(?P<attributes>[^>]*?)(?:/>|>(?P<content>.*?)</(?:\w+:)?c>)", re.DOTALL
 )
@@ -223,8 +225,7 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
 def _xml_head_layout(
     archive: zipfile.ZipFile, member: str
 ) -> tuple[int, frozenset[tuple[int, int]]]:
-    with archive.open(member) as stream:
-        head = stream.read(XML_HEAD_BYTES).decode("utf-8", errors="ignore")
+    head = _xml_head(archive, member)
     rows, numeric = [], set()
     for match in XML_CELL.finditer(head):
         reference = XML_REFERENCE.search(match["attributes"])
@@ -237,6 +238,19 @@ def _xml_head_layout(
             numeric.add((row, column))
     # Without cell references (rare writers) rows run from 1 and types stay unknown.
     return (min(rows) if rows else 1), frozenset(numeric)
+
+
+def _xml_head(archive: zipfile.ZipFile, member: str) -> str:
+    """The sheet XML up to the end of its PEEK_ROWS-th row (or XML_HEAD_BYTES at most)."""
+    head = b""
+    with archive.open(member) as stream:
+        while len(head) < XML_HEAD_BYTES and (chunk := stream.read(XML_CHUNK_BYTES)):
+            head += chunk
+            ends = [m.end() for m in XML_ROW_END.finditer(head)]
+            if len(ends) >= PEEK_ROWS:
+                head = head[: ends[PEEK_ROWS - 1]]
+                break
+    return head.decode("utf-8", errors="ignore")
 
 
 def _column_index(letters: str) -> int:
