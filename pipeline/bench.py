@@ -3,9 +3,10 @@
 In: one or more input folders (e.g. the 100,000- and 1,000,000-record folders of
 ``make scale``). Out: per folder, seconds and peak memory (max RSS) of
 - ``floor``: the fastest reader alone — fastexcel reading every sheet of every workbook as text,
-  pyarrow reading every CSV/TXT — with no other work;
-- ``load+validate``: ``pipeline.run.check`` on the same folder;
-and their ratio, printed and written to ``outputs/bench.json``.
+  pyarrow reading every CSV/TXT — one file after another, with no other work;
+- ``load+validate``: ``pipeline.run.check`` on the same folder (two worker processes);
+- ``load+validate, one process``: the same with the workers switched off;
+and the ratio of the second to the first, printed and written to ``outputs/bench.json``.
 
 Run: ``python -m pipeline.bench /tmp/aid-fund-scale/100k /tmp/aid-fund-scale/1m``.
 Each measurement runs in a fresh interpreter so that peak memory is its own.
@@ -71,7 +72,19 @@ def pipeline_check(folder: Path) -> int:
     return int(checked.validated.counts["read"].sum())
 
 
-MEASURES = {"floor": floor, "load+validate": pipeline_check}
+def pipeline_check_one_process(folder: Path) -> int:
+    """The same work without the second worker, to show what the second core buys."""
+    from pipeline import run
+
+    run.PARALLEL_FROM_BYTES = float("inf")
+    return pipeline_check(folder)
+
+
+MEASURES = {
+    "floor": floor,
+    "load+validate": pipeline_check,
+    "load+validate, one process": pipeline_check_one_process,
+}
 
 
 def measure_here(name: str, folder: Path) -> dict[str, float]:
@@ -102,11 +115,10 @@ def main(argv: list[str]) -> None:
         figures = {name: measure(name, folder) for name in MEASURES}
         ratio = figures["load+validate"]["seconds"] / figures["floor"]["seconds"]
         results[str(folder)] = {**figures, "ratio": round(ratio, 2)}
-        print(
-            f"{folder}: floor {figures['floor']['seconds']} s ({figures['floor']['peak_mib']} MiB), "
-            f"load+validate {figures['load+validate']['seconds']} s "
-            f"({figures['load+validate']['peak_mib']} MiB), ratio {ratio:.2f}"
+        shown = ", ".join(
+            f"{name} {f['seconds']} s ({f['peak_mib']} MiB)" for name, f in figures.items()
         )
+        print(f"{folder} ({figures['floor']['rows']} rows read): {shown}; ratio {ratio:.2f}")
     out = Path("outputs") / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
