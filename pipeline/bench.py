@@ -76,7 +76,7 @@ def pipeline_check_one_process(folder: Path) -> int:
     """The same work without the second worker, to show what the second core buys."""
     from pipeline import run
 
-    run.PARALLEL_FROM_BYTES = float("inf")
+    run.PARALLEL_FROM_BYTES = sys.maxsize
     return pipeline_check(folder)
 
 

@@ -108,11 +108,12 @@ class _Grid:
 
     def head(self) -> list[list[object]]:
         """The first rows as lists indexed by absolute column, None for an empty cell."""
-        width = max(self.frame.columns, default=-1) + 1
+        columns = [int(column) for column in self.frame.columns]
+        width = max(columns, default=-1) + 1
         rows = []
         for values in self.frame.head(PEEK_ROWS).itertuples(index=False):
             row: list[object] = [None] * width
-            for column, value in zip(self.frame.columns, values, strict=True):
+            for column, value in zip(columns, values, strict=True):
                 row[column] = None if pd.isna(value) else value
             rows.append(row)
         return rows
@@ -132,10 +133,14 @@ def spreadsheets(folder: Path) -> tuple[list[Path], list[str]]:
 
     Only the folder itself is read, not its subfolders; Excel's lock files (~$…) are ignored.
     """
-    paths, ignored = [], []
+    paths: list[Path] = []
+    ignored: list[str] = []
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         readable = path.suffix.lower() in SPREADSHEET_SUFFIXES and not path.name.startswith("~$")
-        (paths if readable else ignored).append(path if readable else path.name)
+        if readable:
+            paths.append(path)
+        else:
+            ignored.append(path.name)
     return paths, ignored
 
 
@@ -427,7 +432,7 @@ def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
 
 def _stray_cells(body: pd.DataFrame, header: _Header) -> pd.Series:
     """Text right of the table: a row split by an unquoted comma, or notes outside the columns."""
-    beyond = [pos for pos in body.columns if pos > header.last_position]
+    beyond = [pos for pos in body.columns if int(pos) > header.last_position]
     stray = pd.Series(pd.NA, index=body.index, dtype="str")
     for pos in beyond:
         stray = stray.where(stray.notna(), body[pos])

@@ -19,12 +19,13 @@ def validation_lines(checked: Checked) -> Iterator[str]:
     counts = checked.validated.counts
     yield "文件 / 工作表 / 种类 / 表头行：读取 保留 拒收（其中重复导出）"
     header_rows = {(s.file, s.sheet): s.header_row for s in checked.sheets}
-    for row in counts.itertuples(index=False):
-        kind = KIND_BY_NAME[row.kind]
-        place = _place(row.source_file, row.source_sheet)
+    for row in counts.to_dict("records"):
+        kind = KIND_BY_NAME[row["kind"]]
+        place = _place(row["source_file"], row["source_sheet"])
+        header_row = header_rows[(row["source_file"], row["source_sheet"])]
         yield (
-            f"  {place} / {kind.label}（{kind.file_kind}）/ 第 {header_rows[(row.source_file, row.source_sheet)]} 行："
-            f"读取 {row.read}，保留 {row.kept}，拒收 {row.rejected}（重复 {row.duplicates}）"
+            f"  {place} / {kind.label}（{kind.file_kind}）/ 第 {header_row} 行："
+            f"读取 {row['read']}，保留 {row['kept']}，拒收 {row['rejected']}（重复 {row['duplicates']}）"
         )
     for sheet in checked.sheets:
         if sheet.dropped:
@@ -54,12 +55,10 @@ def _issues(title: str, issues: pd.DataFrame) -> Iterator[str]:
         return
     rows = issues.drop_duplicates(["source_file", "source_sheet", "source_row"])
     yield f"{title}：{len(rows)} 行，{len(issues)} 个问题"
-    for issue in issues.itertuples(index=False):
-        value = "" if pd.isna(issue.value) else f"“{issue.value}”"
-        yield (
-            f"  {_place(issue.source_file, issue.source_sheet)} 第 {issue.source_row} 行，列“{issue.column}”{value}："
-            f"{issue.reason}"
-        )
+    for issue in issues.to_dict("records"):
+        value = "" if pd.isna(issue["value"]) else f"“{issue['value']}”"
+        place = _place(issue["source_file"], issue["source_sheet"])
+        yield f"  {place} 第 {issue['source_row']} 行，列“{issue['column']}”{value}：{issue['reason']}"
 
 
 def _place(file: str, sheet: str) -> str:

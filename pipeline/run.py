@@ -130,7 +130,11 @@ def rows(validated: Validated) -> dict[str, dict[str, int]]:
     )
     totals = counts.groupby("kind", sort=False)[["read", "kept", "rejected"]].sum()
     return {
-        kind: {"read": int(r["read"]), "reconciled": int(r["kept"]), "rejected": int(r["rejected"])}
+        str(kind): {
+            "read": int(r["read"]),
+            "reconciled": int(r["kept"]),
+            "rejected": int(r["rejected"]),
+        }
         for kind, r in totals.iterrows()
     }
 

@@ -73,23 +73,23 @@ class Validated:
 def check_sheet(raw: RawSheet) -> CheckedSheet:
     """Parse every cell of the sheet and check every row against the kind's model."""
     info, text = raw.info, raw.frame
-    values, errors, warnings = {}, [], []
+    values, found, noted = {}, [], []
     for spec in info.kind.columns:
         column = text[spec.header] if spec.header in text else _empty(text.index)
         parsed = _parse_column(spec, column, spec.header in info.numeric_stored)
         values[spec.header] = parsed.values
-        errors.append(_issues(parsed.errors, spec.header))
-        warnings.append(_issues(parsed.warnings, spec.header))
+        found.append(_issues(parsed.errors, spec.header))
+        noted.append(_issues(parsed.warnings, spec.header))
     if STRAY in text:
-        errors.append(_issues(_stray_reason(text[STRAY]), STRAY))
+        found.append(_issues(_stray_reason(text[STRAY]), STRAY))
     typed = pd.DataFrame(values, index=text.index)
-    parse_errors = _concat_issues(errors)
+    parse_errors = _concat_issues(found)
     errors = _concat_issues([parse_errors, _model_issues(info.kind, typed, parse_errors)])
     typed[REJECTED] = typed.index.isin(errors["row"])
     typed["source_file"] = info.file
     typed["source_sheet"] = info.sheet
     typed["source_row"] = text["source_row"].to_numpy()
-    warnings = _concat_issues(warnings)
+    warnings = _concat_issues(noted)
     warnings = warnings[~warnings["row"].isin(errors["row"])]
     return CheckedSheet(info, typed, _report(info, text, errors), _report(info, text, warnings))
 
@@ -314,10 +314,12 @@ def _default_fund_year(typed: pd.DataFrame) -> pd.DataFrame:
 def _duplicates(kind: SheetKind, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Copies of a record exported twice: the first is kept, the others listed, never counted."""
     key = DEDUPLICATE_BY.get(kind.name)
+    if key is None:
+        return typed, _cross_report(kind, typed[:0], "", [], [])
     alive = typed[~typed[REJECTED]]
-    repeated = alive[alive[key].notna() & alive[key].duplicated(keep=False)] if key else alive[:0]
+    repeated = alive[alive[key].notna() & alive[key].duplicated(keep=False)]
     if repeated.empty:
-        return typed, _cross_report(kind, typed[:0], key or "", [], [])
+        return typed, _cross_report(kind, typed[:0], key, [], [])
     repeated = repeated.sort_values(list(LINEAGE), kind="stable")
     groups = repeated.groupby(key, sort=False)
     content = [spec.header for spec in kind.columns]

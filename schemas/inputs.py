@@ -36,7 +36,10 @@ YES_NO = ("是", "否")
 YES_NO_WORDS = {"Y": "是", "N": "否", "y": "是", "n": "否", "已签收": "是", "未签收": "否"}
 BANK_STATUS_WORDS = {
     word: "成功" for word in ("交易成功", "处理成功", "代发成功", "入账成功", "已入账", "成功入账")
-} | {word: "失败" for word in ("交易失败", "处理失败", "代发失败", "入账失败", "退回", "失败退回", "退票")}
+} | {
+    word: "失败"
+    for word in ("交易失败", "处理失败", "代发失败", "入账失败", "退回", "失败退回", "退票")
+}
 PAY_METHOD_WORDS = {"打卡": "银行卡", "银行代发": "银行卡", "转账": "银行卡", "银行转账": "银行卡"}
 
 
@@ -100,12 +103,12 @@ class WorkerFile(InputModel):
     bank: Series[str] | None = col("开户行", nullable=True)
 
     @pa.dataframe_check(name="状态变更日期", error="档案状态为脱困或注销时，状态变更日期必填")
-    def status_date_when_closed(cls, df: pd.DataFrame) -> Series[bool]:
+    def status_date_when_closed(cls, df: pd.DataFrame) -> pd.Series:
         """A closed file must say when it closed: aid after that date is a finding."""
         return ~df["档案状态"].isin(["脱困", "注销"]) | df["状态变更日期"].notna()
 
     @pa.dataframe_check(name="注销原因", error="档案状态为注销时，注销原因必填")
-    def reason_when_cancelled(cls, df: pd.DataFrame) -> Series[bool]:
+    def reason_when_cancelled(cls, df: pd.DataFrame) -> pd.Series:
         """The 注销 headcount by reason needs every cancellation's reason."""
         return (df["档案状态"] != "注销") | df["注销原因"].notna()
 
@@ -122,9 +125,7 @@ class AidRecord(InputModel):
     fund_year: Series[pd.Int64Dtype] | None = col(
         "资金年度", parse="int", nullable=True, in_range={"min_value": 1990, "max_value": 2100}
     )
-    amount_fen: Series[pd.Int64Dtype] = col(
-        "救助金额", "金额", "发放金额", parse="money", gt=0
-    )
+    amount_fen: Series[pd.Int64Dtype] = col("救助金额", "金额", "发放金额", parse="money", gt=0)
     applied_on: Series[pd.Timestamp] | None = col("申请日期", parse="date", nullable=True)
     announced_on: Series[pd.Timestamp] | None = col("公示日期", parse="date", nullable=True)
     aid_date: Series[pd.Timestamp] = col("救助日期", "审批日期", "发放日期", parse="date")
@@ -150,9 +151,7 @@ class BankPayment(InputModel):
     holder: Series[str] = col("户名", "收款人", "收款人姓名", "账户名称", parse="name", key=True)
     account: Series[str] = col("账号", "卡号", "收款账号", "银行卡号", parse="card", key=True)
     id_no: Series[str] | None = col("身份证号", "证件号码", parse="id", nullable=True)
-    amount_fen: Series[pd.Int64Dtype] = col(
-        "金额", "交易金额", "代发金额", parse="money", gt=0
-    )
+    amount_fen: Series[pd.Int64Dtype] = col("金额", "交易金额", "代发金额", parse="money", gt=0)
     paid_on: Series[pd.Timestamp] = col("交易日期", "入账日期", "处理日期", parse="date")
     status: Series[str] = col(
         "状态", "处理结果", "交易状态", key=True, synonyms=BANK_STATUS_WORDS, isin=["成功", "失败"]
@@ -161,7 +160,7 @@ class BankPayment(InputModel):
     memo: Series[str] | None = col("摘要", "用途", "附言", nullable=True)
 
     @pa.dataframe_check(name="失败原因", error="交易状态为失败时，失败原因应写明")
-    def reason_when_failed(cls, df: pd.DataFrame) -> Series[bool]:
+    def reason_when_failed(cls, df: pd.DataFrame) -> pd.Series:
         """A failure without a reason cannot be followed up with the bank."""
         return (df["状态"] != "失败") | df["失败原因"].notna()
 
@@ -220,7 +219,7 @@ class FundLedger(InputModel):
     note: Series[str] | None = col("备注", nullable=True)
 
     @pa.dataframe_check(name="金额", error="金额应大于 0（只有账面余额可以为 0）")
-    def positive_flows(cls, df: pd.DataFrame) -> Series[bool]:
+    def positive_flows(cls, df: pd.DataFrame) -> pd.Series:
         """The category gives the direction, so a flow is positive; a book balance may be nil."""
         return (df["收支类别"] == "账面余额") | (df["金额"] > 0)
 
