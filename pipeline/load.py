@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -106,6 +108,7 @@ class _Grid:
     first_row: int  # the Excel row number of frame row 0
     numeric_cells: frozenset[tuple[int, int]] = frozenset()  # (Excel row, column), first rows
 
+    @cached_property
     def head(self) -> list[list[object]]:
         """The first rows as lists indexed by absolute column, None for an empty cell."""
         columns = [int(column) for column in self.frame.columns]
@@ -122,7 +125,7 @@ class _Grid:
 @dataclass(frozen=True)
 class _Header:
     kind: SheetKind
-    row_index: int  # index into the peek rows
+    row_index: int  # the header's row in the grid
     position_of: dict[str, int]  # canonical header → column position
     unused: tuple[str, ...]
     last_position: int  # the rightmost non-empty header cell
@@ -150,7 +153,7 @@ def read_file(path: Path) -> LoadedFile:
     sheets: list[RawSheet] = []
     skipped: list[SkippedSheet] = []
     for grid in _grids(path, data):
-        header = _find_header(path.name, grid.sheet, grid.head(), grid.first_row)
+        header = _find_header(path.name, grid.sheet, grid.head, grid.first_row)
         if header is None:
             skipped.append(SkippedSheet(path.name, grid.sheet, "没有可识别的表头"))
             continue
@@ -300,7 +303,7 @@ def _decode(file: str, data: bytes) -> str:
 
 
 def _sniff_delimiter(text: str) -> str:
-    sample = [line for line in text.splitlines()[:PEEK_ROWS] if line.strip()]
+    sample = [line for line in itertools.islice(io.StringIO(text), PEEK_ROWS) if line.strip()]
     counts = {d: sum(line.count(d) for line in sample) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: counts[d]) if any(counts.values()) else ","
 
@@ -363,10 +366,8 @@ def _header(
     for spec in kind.columns:
         names = (spec.header, *spec.aliases)
         positions = [(names.index(text), pos) for pos, text in enumerate(texts) if text in names]
-        if positions:
-            position_of[spec.header] = min(positions)[
-                1
-            ]  # the canonical name wins, then alias order
+        if positions:  # the canonical name wins, then the aliases in their listed order
+            position_of[spec.header] = min(positions)[1]
     missing = [spec for spec in kind.columns if spec.required and spec.header not in position_of]
     if missing:
         wanted = "；".join(
@@ -464,7 +465,7 @@ def _numeric_stored(grid: _Grid, header: _Header, header_row: int) -> frozenset[
     is left to the normalisers, which recognise a lost ID by its failing check character.
     """
     by_header = {spec.header: spec for spec in header.kind.columns}
-    data_rows = grid.head()[header.row_index + 1 :]
+    data_rows = grid.head[header.row_index + 1 :]
     stored = set()
     for name, pos in header.position_of.items():
         if by_header[name].parse not in ("id", "card"):
