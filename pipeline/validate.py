@@ -187,12 +187,15 @@ def _model_issues(kind: SheetKind, typed: pd.DataFrame, parse_errors: pd.DataFra
     ).drop_duplicates(["row", "column", "check"])
     already = pd.MultiIndex.from_frame(parse_errors[["row", "column"]])
     cases = cases[~pd.MultiIndex.from_frame(cases[["row", "column"]]).isin(already)]
-    reasons = [
-        _reason(check, schema.columns.get(column))
-        for check, column in zip(cases["check"], cases["column"], strict=True)
-    ]
+    # One wording per (check, column): a whole column can fail on a million rows.
+    pairs = list(zip(cases["check"], cases["column"], strict=True))
+    wording = {pair: _reason(pair[0], schema.columns.get(pair[1])) for pair in set(pairs)}
     return pd.DataFrame(
-        {"row": cases["row"].to_numpy(), "column": cases["column"].to_numpy(), "reason": reasons}
+        {
+            "row": cases["row"].to_numpy(),
+            "column": cases["column"].to_numpy(),
+            "reason": [wording[pair] for pair in pairs],
+        }
     )
 
 
