@@ -1,0 +1,131 @@
+"""Stage 5, rules: the catalogue R01–R23 of contract §3.3, each rule a function to findings.
+
+In: a ``Context`` — the validated tables, the matched payments, the parameters, the period.
+Out: one DataFrame of findings, one row each (``FINDING_COLUMNS``): rule code, severity
+(错误/警告/提示), what is wrong in plain Chinese, the person, source, aid type, 救助编号, the
+amount and the amount it was compared with, and ``lineage`` — the (file, sheet, row) of every
+input row involved.
+
+Rules are data: ``CATALOGUE`` lists ``Rule(code, title, severity, find)``; each family of rules
+lives in its own module (payments, eligibility, limits, verification, procedure, funds). Rules
+never do I/O and never change their inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.params import Parameters
+
+SEVERITIES = ("错误", "警告", "提示")
+FINDING_COLUMNS = (
+    "rule",
+    "severity",
+    "message",
+    "name",
+    "id_no",
+    "source",
+    "aid_type",
+    "record_id",
+    "amount_fen",
+    "compared_fen",
+    "lineage",
+)
+Lineage = tuple[tuple[str, str, int], ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule may look at; nothing it may change."""
+
+    tables: dict[str, pd.DataFrame]
+    params: Parameters
+    period_end: pd.Timestamp  # the last day of the month being closed
+    matched: object = None  # pipeline.match.Matched, once matching has run
+
+    def table(self, kind: str) -> pd.DataFrame:
+        """A validated table, or an empty one when the folder had none of that kind."""
+        return self.tables.get(kind, pd.DataFrame())
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    title: str  # the finding in one line, for 规则说明
+    severity: str
+    find: Callable[[Context], pd.DataFrame]  # rows of FINDING_COLUMNS without rule/severity
+
+
+def lineage_of(frame: pd.DataFrame) -> list[Lineage]:
+    """Each row's own (file, sheet, row), as the one-element lineage of a finding."""
+    return [
+        ((str(f), str(s), int(r)),)
+        for f, s, r in zip(
+            frame["source_file"], frame["source_sheet"], frame["source_row"], strict=True
+        )
+    ]
+
+
+def findings(
+    rows: pd.DataFrame,
+    messages: Iterable[str],
+    *,
+    amount: pd.Series | None = None,
+    compared: pd.Series | None = None,
+    lineage: list[Lineage] | None = None,
+) -> pd.DataFrame:
+    """Findings about rows that look like aid records: name, id_no, source, aid_type,
+    record_id and amount_fen are taken where the rows have them; the lineage is each row's
+    own unless given."""
+    blank = pd.Series(pd.NA, index=rows.index, dtype="str")
+
+    def text(name: str) -> pd.Series:
+        return rows[name].astype("str") if name in rows else blank
+
+    if amount is None:
+        amount = rows.get("amount_fen", blank)
+    return pd.DataFrame(
+        {
+            "message": pd.Series(list(messages), index=rows.index, dtype="str"),
+            "name": text("name"),
+            "id_no": text("id_no"),
+            "source": text("source"),
+            "aid_type": text("aid_type"),
+            "record_id": text("record_id"),
+            "amount_fen": pd.array(amount, dtype="Int64"),
+            "compared_fen": pd.array(blank if compared is None else compared, dtype="Int64"),
+            "lineage": pd.Series(
+                lineage_of(rows) if lineage is None else lineage, index=rows.index, dtype=object
+            ),
+        }
+    ).reset_index(drop=True)
+
+
+def no_findings() -> pd.DataFrame:
+    return findings(pd.DataFrame(columns=["source_file", "source_sheet", "source_row"]), [])
+
+
+def apply(context: Context, catalogue: Iterable[Rule]) -> pd.DataFrame:
+    """Every rule of the catalogue; findings sorted by severity, rule, then first source row."""
+    found = []
+    for rule in catalogue:
+        result = rule.find(context)
+        if len(result):
+            found.append(result.assign(rule=rule.code, severity=rule.severity))
+    if not found:
+        return no_findings().assign(rule=pd.Series(dtype="str"), severity=pd.Series(dtype="str"))[
+            list(FINDING_COLUMNS)
+        ]
+    frame = pd.concat(found, ignore_index=True)[list(FINDING_COLUMNS)]
+    order = frame.assign(
+        _severity=frame["severity"].map(SEVERITIES.index),
+        _first=[lineage[0] if lineage else ("", "", 0) for lineage in frame["lineage"]],
+    )
+    return (
+        order.sort_values(["_severity", "rule", "_first", "record_id"], kind="stable")
+        .drop(columns=["_severity", "_first"])
+        .reset_index(drop=True)
+    )
