@@ -1,0 +1,67 @@
+"""The run history: a period's closing balances stored once, replaced on rerun, read back per
+source for the next year's carry-over check; or read from a previous summary.json."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline import history
+from pipeline.errors import ReconcileError
+
+CENTRAL = "中央财政专项帮扶资金"
+UNION = "本级工会经费"
+
+
+def test_created_on_first_use_and_read_back_per_source(tmp_path: Path) -> None:
+    assert history.previous_closing(tmp_path, 2021) is None
+    history.record(
+        tmp_path,
+        "2021-12",
+        [
+            {"source": CENTRAL, "fund_year": 2021, "closing_fen": 113640},
+            {"source": UNION, "fund_year": 2020, "closing_fen": 100},
+            {"source": UNION, "fund_year": 2021, "closing_fen": 968000},
+        ],
+    )
+    assert history.previous_closing(tmp_path, 2021) == {CENTRAL: 113640, UNION: 968100}
+    assert history.previous_closing(tmp_path, 2020) is None
+
+
+def test_a_rerun_replaces_the_period_and_the_latest_period_of_the_year_counts(
+    tmp_path: Path,
+) -> None:
+    """Planted: 2021-11 stored, 2021-12 stored twice (the second run corrects the first)."""
+    history.record(tmp_path, "2021-11", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 5}])
+    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 7}])
+    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
+    assert history.previous_closing(tmp_path, 2021) == {CENTRAL: 9}
+    with sqlite3.connect(tmp_path / history.DATABASE) as db:
+        assert db.execute("select count(*) from closing_balances").fetchone()[0] == 2
+
+
+def test_history_stores_figures_only(tmp_path: Path) -> None:
+    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
+    with sqlite3.connect(tmp_path / history.DATABASE) as db:
+        columns = [row[1] for row in db.execute("pragma table_info(closing_balances)")]
+    assert columns == ["period", "source", "fund_year", "closing_fen"]
+
+
+def test_closing_from_a_previous_summary(tmp_path: Path) -> None:
+    path = tmp_path / "summary.json"
+    balances = [
+        {"source": UNION, "fund_year": 2020, "closing_fen": 100},
+        {"source": UNION, "fund_year": 2021, "closing_fen": 900},
+    ]
+    path.write_text(json.dumps({"period": "2021-12", "balances": balances}), encoding="utf-8")
+    assert history.closing_from_summary(path) == {UNION: 1000}
+
+
+def test_an_unreadable_previous_summary_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "summary.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ReconcileError, match="上年的 summary.json"):
+        history.closing_from_summary(path)
