@@ -1,0 +1,53 @@
+"""exceptions.csv: UTF-8 with BOM, the contract's columns, amounts in yuan, lineage spelled
+out, and input text that Excel would run as a formula kept as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from pipeline.outputs import EXCEPTION_HEADER, exceptions_csv
+from pipeline.rules import findings
+
+
+def test_exceptions_csv_columns_amounts_lineage_and_formula_text() -> None:
+    """Planted: a name "=HYPERLINK(...)" and a record id "@SUM(1)" from the inputs; an amount of
+    1,234.56 yuan compared with 1,134.56; lineage of two rows, one from a CSV (no sheet)."""
+    rows = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")'],
+            "id_no": ["341503199001010013"],
+            "source": ["中央财政专项帮扶资金"],
+            "aid_type": ["生活救助"],
+            "record_id": ["@SUM(1)"],
+            "amount_fen": [123456],
+            "source_file": ["a.xlsx"],
+            "source_sheet": ["救助"],
+            "source_row": [5],
+        }
+    )
+    found = findings(
+        rows,
+        ["银行实发比救助金额多 100.00 元"],
+        compared=pd.Series([113456]),
+        lineage=[(("a.xlsx", "救助", 5), ("bank.csv", "", 3))],
+    ).assign(rule="R03", severity="错误")
+    data = exceptions_csv(found)
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert tuple(header) == EXCEPTION_HEADER
+    assert row == [
+        "R03",
+        "错误",
+        "银行实发比救助金额多 100.00 元",
+        '\'=HYPERLINK("http://x")',
+        "341503199001010013",
+        "中央财政专项帮扶资金",
+        "生活救助",
+        "'@SUM(1)",
+        "1234.56",
+        "1134.56",
+        "a.xlsx/救助/第5行；bank.csv/第3行",
+    ]
