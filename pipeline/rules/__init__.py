@@ -45,6 +45,11 @@ class Context:
     params: Parameters
     period_end: pd.Timestamp  # the last day of the month being closed
     matched: object = None  # pipeline.match.Matched, once matching has run
+    previous_closing: dict[str, int] | None = None  # last year's closing per source, if known
+
+    @property
+    def period(self) -> pd.Period:
+        return pd.Period(self.period_end, freq="M")
 
     def table(self, kind: str) -> pd.DataFrame:
         """A validated table, or an empty one when the folder had none of that kind."""
