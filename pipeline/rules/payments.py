@@ -1,0 +1,187 @@
+"""Rules on payments (R01–R06, R19): what the bank paid against what the system recorded.
+
+In: the Context with ``matched`` (pipeline.match): the aid records and bank rows with their
+outcomes and the links between them. Out: findings with the lineage of the record and of every
+bank row involved.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.normalize import yuan_text
+from pipeline.rules import Context, Lineage, Rule, findings, lineage_of
+
+UNPAID = ("未发放", "失败未重发")
+UNMATCHED_BANK = ("无对应记录", "无法识别收款人")
+
+
+def _linked(context: Context) -> pd.DataFrame:
+    """One row per link of a record and a bank row: the record's columns, the bank row's
+    prefixed ``bank_``, and how they were matched."""
+    matched = context.matched
+    pairs = matched.pairs  # type: ignore[attr-defined]
+    records = matched.aid.iloc[pairs["aid_index"].to_numpy()]  # type: ignore[attr-defined]
+    banks = matched.bank.iloc[pairs["bank_index"].to_numpy()].add_prefix("bank_")  # type: ignore[attr-defined]
+    return pd.concat(
+        [
+            records.reset_index(drop=True),
+            banks.reset_index(drop=True),
+            pairs[["aid_index", "how_person", "how_amount"]].reset_index(drop=True),
+        ],
+        axis=1,
+    )
+
+
+def _pair_lineage(linked: pd.DataFrame) -> list[Lineage]:
+    """The record's row and the bank row of each link (computed for the few links flagged)."""
+    bank = linked[["bank_source_file", "bank_source_sheet", "bank_source_row"]]
+    bank_lineage = lineage_of(bank.rename(columns=lambda c: c.removeprefix("bank_")))
+    return [r + b for r, b in zip(lineage_of(linked), bank_lineage, strict=True)]
+
+
+def _with_bank_rows(context: Context, records: pd.DataFrame) -> list[Lineage]:
+    """Each record's own row followed by every bank row linked to it."""
+    linked = _linked(context)
+    linked = linked[linked["aid_index"].isin(records.index)]
+    banks: dict[int, Lineage] = {}
+    for index, lineage in zip(linked["aid_index"], _pair_lineage(linked), strict=True):
+        banks[int(index)] = banks.get(int(index), ()) + lineage[1:]
+    return [
+        own + banks.get(int(index), ())
+        for index, own in zip(records.index, lineage_of(records), strict=True)
+    ]
+
+
+def outstanding(context: Context) -> pd.DataFrame:
+    aid = context.matched.aid  # type: ignore[attr-defined]
+    unpaid = aid[aid["outcome"].isin(UNPAID)]
+    messages = [
+        f"救助编号 {row.record_id}（{row.aid_type} {yuan_text(int(row.amount_fen))} 元）"
+        + ("银行发放失败且未重发" if row.outcome == "失败未重发" else "没有找到成功的银行发放")
+        for row in unpaid.itertuples()
+    ]
+    return findings(unpaid, messages, lineage=_with_bank_rows(context, unpaid))
+
+
+def payment_without_record(context: Context) -> pd.DataFrame:
+    bank = context.matched.bank  # type: ignore[attr-defined]
+    orphan = bank[(bank["status"] == "成功") & bank["outcome"].isin(UNMATCHED_BANK)]
+    messages = [
+        f"银行向 {row.holder}（账号 {row.account}）成功发放 {yuan_text(int(row.amount_fen))} 元，"
+        + ("无法确定收款人" if row.outcome == "无法识别收款人" else "没有对应的救助记录")
+        for row in orphan.itertuples()
+    ]
+    return findings(orphan.assign(name=orphan["holder"], id_no=orphan["person"]), messages)
+
+
+def amount_differs(context: Context) -> pd.DataFrame:
+    linked = _linked(context)
+    differ = linked[(linked["how_amount"] == "金额不符") & (linked["bank_status"] == "成功")]
+    messages = [
+        f"救助编号 {row.record_id} 记录 {yuan_text(int(row.amount_fen))} 元，"
+        f"银行实发 {yuan_text(int(row.bank_amount_fen))} 元"
+        for row in differ.itertuples()
+    ]
+    return findings(
+        differ, messages, compared=differ["bank_amount_fen"], lineage=_pair_lineage(differ)
+    )
+
+
+def holder_differs(context: Context) -> pd.DataFrame:
+    linked = _linked(context)
+    paid = linked[linked["bank_status"] == "成功"]
+    own_name = paid["bank_holder"].eq(paid["name"]) | paid["bank_holder"].eq(paid["student"])
+    other = paid[~own_name.fillna(False).astype(bool)]
+    messages = [
+        f"救助编号 {row.record_id} 的受助人是 {row.name}，银行账户户名却是 {row.bank_holder}"
+        for row in other.itertuples()
+    ]
+    return findings(other, messages, lineage=_pair_lineage(other))
+
+
+def other_card(context: Context) -> pd.DataFrame:
+    linked = _linked(context)
+    files = context.table("worker_files")
+    card_on_file = (
+        files.dropna(subset=["card_no"]).drop_duplicates("id_no").set_index("id_no")["card_no"]
+        if len(files)
+        else pd.Series(dtype="str")
+    )
+    paid = linked[linked["bank_status"] == "成功"]
+    expected = paid["id_no"].map(card_on_file)
+    other = paid[expected.notna() & (paid["bank_account"] != expected)]
+    expected = expected[other.index]
+    messages = [
+        f"救助编号 {row.record_id} 发放到卡号 {row.bank_account}，档案登记的卡号是 {card}"
+        for row, card in zip(other.itertuples(), expected, strict=True)
+    ]
+    return findings(other, messages, lineage=_pair_lineage(other))
+
+
+def paid_twice(context: Context) -> pd.DataFrame:
+    return pd.concat([_record_paid_twice(context), _records_alike(context)], ignore_index=True)
+
+
+def _record_paid_twice(context: Context) -> pd.DataFrame:
+    aid = context.matched.aid  # type: ignore[attr-defined]
+    twice = aid[aid["outcome"] == "重复发放"]
+    messages = [
+        f"救助编号 {row.record_id}（{yuan_text(int(row.amount_fen))} 元）银行成功发放了不止一次"
+        for row in twice.itertuples()
+    ]
+    return findings(
+        twice, messages, compared=twice["paid_fen"], lineage=_with_bank_rows(context, twice)
+    )
+
+
+def _records_alike(context: Context) -> pd.DataFrame:
+    """Two records of one person, same aid type and amount, within 重复判定天数 days."""
+    aid = context.table("aid_records")
+    days = context.params.standards.duplicate_days
+    keys = ["id_no", "aid_type", "amount_fen"]
+    ordered = aid.sort_values([*keys, "aid_date", "record_id"], kind="stable")
+    previous = ordered.groupby(keys, sort=False).shift(1)
+    gap = (ordered["aid_date"] - previous["aid_date"]).dt.days
+    second = ordered[gap.le(days).fillna(False).astype(bool)]
+    first = previous.loc[second.index]
+    lineage = [
+        ((str(f1), str(s1), int(r1)), (str(f2), str(s2), int(r2)))
+        for f1, s1, r1, f2, s2, r2 in zip(
+            first["source_file"],
+            first["source_sheet"],
+            first["source_row"],
+            second["source_file"],
+            second["source_sheet"],
+            second["source_row"],
+            strict=True,
+        )
+    ]
+    messages = [
+        f"救助编号 {row.record_id} 与 {earlier} 同一人、同一救助类型、同样金额 "
+        f"{yuan_text(int(row.amount_fen))} 元，相隔不到 {days} 天"
+        for row, earlier in zip(second.itertuples(), first["record_id"], strict=True)
+    ]
+    return findings(second, messages, lineage=lineage)
+
+
+def failed_never_repaid(context: Context) -> pd.DataFrame:
+    bank = context.matched.bank  # type: ignore[attr-defined]
+    failed = bank[bank["outcome"] == "失败未重发"]
+    messages = [
+        f"银行向 {row.holder} 发放 {yuan_text(int(row.amount_fen))} 元失败"
+        f"（{row.failure_reason if isinstance(row.failure_reason, str) else '原因未写'}），此后未再成功发放"
+        for row in failed.itertuples()
+    ]
+    return findings(failed.assign(name=failed["holder"], id_no=failed["person"]), messages)
+
+
+RULES = [
+    Rule("R01", "救助已记录，但没有成功的银行发放", "错误", outstanding),
+    Rule("R02", "银行成功发放，但没有对应的救助记录", "错误", payment_without_record),
+    Rule("R03", "银行实发金额与救助金额不符", "错误", amount_differs),
+    Rule("R04", "银行账户户名与受助人姓名不符", "警告", holder_differs),
+    Rule("R05", "发放到档案登记以外的银行卡", "警告", other_card),
+    Rule("R06", "同一救助重复发放", "错误", paid_twice),
+    Rule("R19", "银行发放失败且此后未重发", "错误", failed_never_repaid),
+]
