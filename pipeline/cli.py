@@ -45,17 +45,21 @@ def validate_command(input_dir: Path) -> None:
     help="输出目录",
 )
 @click.option("--period", help="对账月份 YYYY-MM，默认取最晚的救助日期所在月份")
-def reconcile_command(input_dir: Path, output_dir: Path, period: str | None) -> None:
-    """对账并写出 summary.json（工作簿见后续版本）。"""
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="上年 12 月的 summary.json（代替输出目录里的运行记录）",
+)
+def reconcile_command(
+    input_dir: Path, output_dir: Path, period: str | None, previous: Path | None
+) -> None:
+    """对账：匹配银行发放、检查 R01–R23，写出 summary.json 和 exceptions.csv。"""
     if period is not None and not _is_period(period):
         raise click.BadParameter("应写成 YYYY-MM，例如 2021-12", param_hint="--period")
-    config = run.Config(input_dir=input_dir, output_dir=output_dir, period=period)
-    checked = _guarded(lambda: run.reconcile(config))
-    counts = checked.validated.counts
-    click.echo(
-        f"已写出 {output_dir / 'summary.json'}：读取 {counts['read'].sum()} 行，"
-        f"拒收 {counts['rejected'].sum()} 行（运行 validate 查看原因）"
-    )
+    config = run.Config(input_dir, output_dir, period, previous)
+    reconciled = _guarded(lambda: run.reconcile(config))
+    for line in report.reconcile_lines(reconciled, output_dir):
+        click.echo(line)
 
 
 def _is_period(text: str) -> bool:

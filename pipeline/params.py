@@ -1,9 +1,10 @@
 """The parameters workbook as the rules read it: limits, deadlines, source rules, 低保 standards.
 
 In: the validated parameter tables (``dibao_standards``, ``fund_sources``, ``aid_standards``,
-``annual_targets``). Out: ``Parameters`` — typed values with the national defaults where the
-workbook is silent, and the lookups every later stage shares (a source's deadline for a fund
-year, the 低保 standard of a region on a day, a household's yearly limit).
+``annual_targets``, the optional ``holidays``). Out: ``Parameters`` — typed values with the
+national defaults where the workbook is silent, and the lookups every later stage shares (a
+source's deadline for a fund year, the 低保 standard of a region on a day, a household's yearly
+limit, the holidays of years chinesecalendar does not know).
 
 Everything numeric about the trade lives in the workbook (domain.md: provinces differ); the
 defaults below are the national rules, used only for items the workbook leaves out.
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
 
-from pipeline.errors import ReconcileError
+from pipeline.errors import ReconcileError, where
 
 # 救助标准 项目 → (field, default). Money items are in yuan in the workbook.
 STANDARD_ITEMS = {
@@ -77,6 +78,9 @@ class Parameters:
     sources: dict[str, SourceRule]
     dibao: pd.DataFrame  # region_code, effective_on, monthly_fen, sorted
     targets: pd.DataFrame  # annual_targets as validated
+    # 参数·节假日: day → True for a working day (调休), False for a day off; a year with any day
+    # here is counted from these instead of chinesecalendar (pipeline.workdays)
+    overrides: dict[dt.date, bool] = field(default_factory=dict)
 
     def monthly_standard(self, region_code: str, day: dt.date) -> int | None:
         """The 低保 standard (fen per month) in force in a region on a day, None if none yet."""
@@ -104,6 +108,7 @@ def parameters(tables: dict[str, pd.DataFrame]) -> Parameters:
         sources={rule.source: rule for rule in map(_source_rule, _records(tables["fund_sources"]))},
         dibao=_dibao(tables.get("dibao_standards")),
         targets=tables.get("annual_targets", pd.DataFrame()),
+        overrides=_overrides(tables.get("holidays")),
     )
 
 
@@ -170,3 +175,18 @@ def _dibao(frame: pd.DataFrame | None) -> pd.DataFrame:
     if frame is None:
         return pd.DataFrame(columns=columns)
     return frame[columns].sort_values(["region_code", "effective_on"]).reset_index(drop=True)
+
+
+def _overrides(frame: pd.DataFrame | None) -> dict[dt.date, bool]:
+    """参数·节假日 → {day: is a working day}; a day listed both ways cannot be decided."""
+    if frame is None or frame.empty:
+        return {}
+    working = frame["day_type"] == "工作日"
+    both = working.groupby(frame["day"]).transform("nunique") > 1
+    if both.any():
+        row = frame[both].iloc[0]
+        raise ReconcileError(
+            f"{where(row['source_file'], row['source_sheet'], row['source_row'])}："
+            f"节假日表中 {row['day']:%Y-%m-%d} 既写成休息日又写成工作日，请只保留一行"
+        )
+    return {day.date(): bool(w) for day, w in zip(frame["day"], working, strict=True)}

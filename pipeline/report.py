@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from pipeline.run import Checked
+from pipeline.normalize import yuan_text
+from pipeline.rules.catalogue import CATALOGUE
+from pipeline.run import Checked, Reconciled
 from schemas import KIND_BY_NAME
 
 
@@ -64,3 +66,23 @@ def _issues(title: str, issues: pd.DataFrame) -> Iterator[str]:
 def _place(file: str, sheet: str) -> str:
     """'a.xlsx / 救助', or just the file for a CSV, which has no sheets."""
     return f"{file} / {sheet}" if sheet else file
+
+
+def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]:
+    """The short summary after a run: spending per source, findings per rule, rows rejected."""
+    yield f"对账月份 {reconciled.period}：已写出 {output_dir}/summary.json 和 exceptions.csv"
+    totals = reconciled.figures.usage_totals
+    per_source = totals[totals["scope"] == "source"]
+    yield "本年累计支出（元）："
+    for row in per_source.to_dict("records"):
+        yield (
+            f"  {row['source']}：{yuan_text(int(row['year_amount_fen']))}"
+            f"（{row['year_person_times']} 人次，{row['year_persons']} 人）"
+        )
+    counts = reconciled.findings.groupby(["rule", "severity"]).size()
+    titles = {rule.code: rule.title for rule in CATALOGUE}
+    yield "发现的问题：" + ("无" if counts.empty else "")
+    for (rule, severity), n in counts.items():
+        yield f"  {rule} {severity} {n} 条：{titles[rule]}"
+    rejected = reconciled.checked.validated.counts["rejected"].sum()
+    yield f"拒收的输入行：{rejected} 行（运行 validate 查看原因）"

@@ -1,4 +1,4 @@
-"""The flow in one place: load → validate (→ match → rules → aggregate → workbook, to come).
+"""The flow in one place: load → validate → match → rules → aggregate (→ workbook, to come).
 
 ``check(input_dir)`` is what ``validate`` runs; ``reconcile(config)`` what ``reconcile`` runs.
 Both raise ``ReconcileError`` for an unusable input and never write a partial output.
@@ -9,20 +9,26 @@ which worker finished first.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from pipeline import load, validate
+import pandas as pd
+
+from pipeline import aggregate, history, load, match, outputs, rules, validate
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
+from pipeline.params import parameters
+from pipeline.rules import Context
+from pipeline.rules.catalogue import CATALOGUE
 from pipeline.validate import CheckedSheet, Validated
 from schemas import KIND_BY_NAME
+from schemas.inputs import AID_TYPES
 
 WORKERS = 2
 PARALLEL_FROM_BYTES = 4 * 1024 * 1024  # below this, starting workers costs more than it saves
@@ -36,6 +42,7 @@ class Config:
     input_dir: Path
     output_dir: Path
     period: str | None = None  # YYYY-MM; default: the month of the latest aid date
+    previous: Path | None = None  # last year's December summary.json, instead of the history
 
 
 @dataclass(frozen=True)
@@ -88,20 +95,94 @@ def _map(function: Callable[[T], R], items: Iterable[T], parallel: bool) -> Iter
         yield from pool.map(function, items)
 
 
-def reconcile(config: Config) -> Checked:
-    """What exists of the run so far: check the inputs and write summary.json atomically."""
+@dataclass(frozen=True)
+class Reconciled:
+    checked: Checked
+    period: pd.Period
+    matched: match.Matched
+    findings: pd.DataFrame
+    figures: aggregate.Figures
+    summary: dict[str, object]
+
+
+def reconcile(config: Config) -> Reconciled:
+    """The whole run: check, match, apply the rules, aggregate, write the outputs atomically."""
     checked = check(config.input_dir)
-    period = config.period or latest_period(checked.validated)
-    summary = {"period": period, "inputs": inputs(checked), "rows": rows(checked.validated)}
-    write_atomically(
-        config.output_dir / "summary.json",
-        json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"),
+    tables = checked.validated.tables
+    params = parameters(tables)
+    period = pd.Period(config.period or latest_period(checked.validated), freq="M")
+    matched = match.match(
+        tables["aid_records"],
+        tables["bank_payments"],
+        tables["worker_files"],
+        match.Window(params.standards.window_before_days, params.standards.window_after_days),
     )
-    return checked
+    context = Context(
+        tables, params, period.end_time.normalize(), matched, _previous_closing(config, period)
+    )
+    found = rules.apply(context, CATALOGUE)
+    figures = aggregate.figures(tables, params, period)
+    summary = summarize(checked, period, found, figures)
+    write_atomically(config.output_dir / "summary.json", outputs.summary_json(summary))
+    write_atomically(config.output_dir / "exceptions.csv", outputs.exceptions_csv(found))
+    history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
+    return Reconciled(checked, period, matched, found, figures, summary)
+
+
+def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | None:
+    if config.previous is not None:
+        return history.closing_from_summary(config.previous)
+    return history.previous_closing(config.output_dir, period.year - 1)
 
 
 def latest_period(validated: Validated) -> str:
     return validated.tables["aid_records"]["aid_date"].max().strftime("%Y-%m")
+
+
+def summarize(
+    checked: Checked, period: pd.Period, found: pd.DataFrame, figures: aggregate.Figures
+) -> dict[str, object]:
+    """summary.json (contract §3.2): the same figures as the workbook, for machines."""
+    counts = found["rule"].value_counts()
+    return {
+        "period": str(period),
+        "inputs": inputs(checked),
+        "fund_usage": _records(figures.fund_usage),
+        "usage_totals": _records(figures.usage_totals),
+        "balances": _balances(figures.balances),
+        "headcounts": _records(figures.headcounts),
+        "worker_files": _records(figures.worker_files),
+        "exceptions": {rule.code: int(counts.get(rule.code, 0)) for rule in CATALOGUE},
+        "rows": rows(checked.validated),
+    }
+
+
+def _balances(balances: pd.DataFrame) -> list[dict[str, object]]:
+    """Balances with income per category (and spending per aid type) as one object each, as
+    the contract shows income."""
+    result = []
+    for row in _records(balances.drop(columns=["ledger_lineage"])):
+        row["income_fen"] = {c: row.pop(c) for c in aggregate.INCOME} | {"合计": row["income_fen"]}
+        row["expenditure_by_aid_type_fen"] = {t: row.pop(t) for t in AID_TYPES}
+        result.append(row)
+    return result
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts: NA → null, numpy numbers → int, dates → text."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]  # type: ignore[union-attr]
+    if hasattr(value, "item"):
+        return value.item()  # type: ignore[union-attr]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def inputs(checked: Checked) -> list[dict[str, object]]:

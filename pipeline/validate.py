@@ -272,6 +272,8 @@ def combine(sheets: list[CheckedSheet]) -> Validated:
         rejected.append(duplicates)
         tables[kind.name] = _table(kind, typed)
         counts.append(_counts(mine, typed, duplicates))
+    for kind in KINDS:  # a kind the folder lacks is an empty table, so later stages need no checks
+        tables.setdefault(kind.name, _empty_table(kind))
     return Validated(
         tables=tables,
         rejected=_sorted(rejected),
@@ -373,6 +375,17 @@ def _table(kind: SheetKind, typed: pd.DataFrame) -> pd.DataFrame:
     table["source_file"] = table["source_file"].astype("category")
     table["source_sheet"] = table["source_sheet"].astype("category")
     return table.reset_index(drop=True)
+
+
+def _empty_table(kind: SheetKind) -> pd.DataFrame:
+    dtypes = {"money": "Int64", "int": "Int64", "date": "datetime64[us]", "decimal": object}
+    columns = {spec.field: pd.Series(dtype=dtypes.get(spec.parse, "str")) for spec in kind.columns}
+    lineage = {
+        "source_file": pd.Series(dtype="category"),
+        "source_sheet": pd.Series(dtype="category"),
+        "source_row": pd.Series(dtype="int64"),
+    }
+    return pd.DataFrame(columns | lineage)
 
 
 def _counts(

@@ -88,6 +88,7 @@ KINDS: tuple[SheetKind, ...] = (
     SheetKind("fund_sources", "参数·资金来源", "parameters", inputs.FundSource),
     SheetKind("aid_standards", "参数·救助标准", "parameters", inputs.AidStandard),
     SheetKind("annual_targets", "参数·年度目标", "parameters", inputs.AnnualTarget),
+    SheetKind("holidays", "参数·节假日", "parameters", inputs.Holiday),
 )
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 

@@ -33,6 +33,10 @@ LEDGER_CATEGORIES = (
     "账面余额",
 )
 YES_NO = ("是", "否")
+DAY_TYPES = ("休息日", "工作日")
+DAY_TYPE_WORDS = {
+    word: "休息日" for word in ("休", "休息", "放假", "假日", "节假日", "法定节假日")
+} | {word: "工作日" for word in ("班", "上班", "补班", "调休上班", "调班")}
 YES_NO_WORDS = {"Y": "是", "N": "否", "y": "是", "n": "否", "已签收": "是", "未签收": "否"}
 BANK_STATUS_WORDS = {
     word: "成功" for word in ("交易成功", "处理成功", "代发成功", "入账成功", "已入账", "成功入账")
@@ -265,3 +269,12 @@ class AnnualTarget(InputModel):
     grade_excellent: Series[pd.Int64Dtype] = col("优", parse="int", nullable=True)
     grade_good: Series[pd.Int64Dtype] = col("良", parse="int", nullable=True)
     grade_fair: Series[pd.Int64Dtype] = col("中", parse="int", nullable=True)
+
+
+class Holiday(InputModel):
+    """参数·节假日: statutory holidays and 调休 working days, for years chinesecalendar does not
+    know (or to correct one it does): a year listed here replaces its built-in calendar."""
+
+    day: Series[pd.Timestamp] = col("日期", parse="date", key=True)
+    day_type: Series[str] = col("类型", key=True, synonyms=DAY_TYPE_WORDS, isin=list(DAY_TYPES))
+    note: Series[str] | None = col("说明", nullable=True)

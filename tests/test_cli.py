@@ -100,9 +100,7 @@ def test_wrong_usage_exits_2(tmp_path: Path) -> None:
     assert invoke("frobnicate").exit_code == 2
 
 
-def test_reconcile_writes_summary_with_inputs_and_row_counts(
-    folder: Path, tmp_path_factory
-) -> None:
+def test_reconcile_writes_summary_exceptions_and_history(folder: Path, tmp_path_factory) -> None:
     write_text(
         folder / "bank.csv",
         [
@@ -123,7 +121,16 @@ def test_reconcile_writes_summary_with_inputs_and_row_counts(
         ("参数.xlsx", "parameters", 9, 0),
     ]
     assert summary["rows"]["aid_records"] == {"read": 1, "reconciled": 1, "rejected": 0}
-    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+    assert summary["fund_usage"][0]["year_amount_fen"] == 10000
+    assert sorted(p.name for p in out.iterdir()) == [
+        "exceptions.csv",
+        "run_history.sqlite",
+        "summary.json",
+    ]
+    assert (
+        result.output.splitlines()[0]
+        == f"对账月份 2021-03：已写出 {out}/summary.json 和 exceptions.csv"
+    )
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
