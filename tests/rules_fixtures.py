@@ -13,13 +13,13 @@ region 341503, whose 低保 standard is 620.00 from 2020-07-01 and 659.00 from 2
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from itertools import count
 
 import pandas as pd
 
+from pipeline import match
 from pipeline.params import parameters
 from pipeline.rules import Context, Rule
 from schemas import KIND_BY_NAME
@@ -97,6 +97,22 @@ def row_of(kind: str, excel_row: int) -> tuple[str, str, int]:
     return (f"{kind}.xlsx", kind, excel_row)
 
 
+BANK_ROW = {
+    "holder": "张三",
+    "account": "6217001234567893",
+    "amount_fen": 100000,
+    "paid_on": "2021-03-12",
+    "status": "成功",
+}
+LEDGER_ROW = {
+    "source": "中央财政专项帮扶资金",
+    "fund_year": 2021,
+    "category": "上级拨入",
+    "amount_fen": 100000,
+    "booked_on": "2021-03-01",
+}
+
+
 def context(
     aid: Iterable[Row] = ({},),
     files: Iterable[Row] = ({},),
@@ -105,19 +121,31 @@ def context(
     standards: Mapping[str, object] | None = None,
     dibao: Iterable[Row] = DIBAO,
     holidays: Iterable[Row] = (),
+    bank: Iterable[Row] = (),
+    ledger: Iterable[Row] = (),
+    carry_over: Iterable[str] = (),
+    period: str = "2021-12",
+    previous_closing: dict[str, int] | None = None,
 ) -> Context:
     """A rule context over the given rows (each over its kind's defaults above) and the
-    parameters: the four sample sources (省财政 limited to 全国级 files), ``dibao`` and
-    ``standards`` (救助标准 项目 → 数值; the national defaults otherwise)."""
+    parameters: the four sample sources (省财政 limited to 全国级 files; those named in
+    ``carry_over`` may carry over), ``dibao`` and ``standards`` (救助标准 项目 → 数值; the
+    national defaults otherwise). Bank rows (over ``BANK_ROW``, file ``bank_payments.xlsx``)
+    are matched to the records; the period is the month closed."""
     tables = {
         "aid_records": records(*aid),
         "worker_files": table("worker_files", files, WORKER_FILE),
         "civil_checks": table("civil_checks", civil, CIVIL_CHECK),
         "medical_checks": table("medical_checks", medical, MEDICAL_CHECK),
+        "bank_payments": table("bank_payments", bank, BANK_ROW),
+        "fund_ledger": table("fund_ledger", ledger, LEDGER_ROW),
         "fund_sources": table(
             "fund_sources",
-            [dict(zip(SOURCE_COLUMNS, source, strict=True)) for source in SOURCES],
-            {"may_carry_over": "否"},
+            [
+                dict(zip(SOURCE_COLUMNS, source, strict=True))
+                | {"may_carry_over": "是" if source[0] in carry_over else "否"}
+                for source in SOURCES
+            ],
         ),
         "dibao_standards": table("dibao_standards", dibao),
         "aid_standards": table(
@@ -126,7 +154,10 @@ def context(
         ),
         "holidays": table("holidays", holidays),
     }
-    return Context(tables, parameters(tables), pd.Timestamp(dt.date(2021, 12, 31)))
+    params = parameters(tables)
+    matched = match.match(tables["aid_records"], tables["bank_payments"], tables["worker_files"])
+    period_end = pd.Period(period, freq="M").end_time.normalize()
+    return Context(tables, params, period_end, matched, previous_closing)
 
 
 def run(rules: list[Rule], code: str, ctx: Context) -> pd.DataFrame:

@@ -11,13 +11,17 @@ import pandas as pd
 
 from pipeline import aggregate
 from pipeline.normalize import yuan_text
-from pipeline.rules import Context, Rule, findings
+from pipeline.rules import Context, Lineage, Rule, findings
 
 
 def _balances(context: Context) -> pd.DataFrame:
     return aggregate.balances(
         context.table("aid_records"), context.table("fund_ledger"), context.params, context.period
     )
+
+
+def _lineage(balances: pd.DataFrame) -> list[Lineage]:
+    return [tuple(rows) for rows in balances["ledger_lineage"]]
 
 
 def _source_rows(balances: pd.DataFrame) -> pd.DataFrame:
@@ -33,7 +37,7 @@ def unspent_after_deadline(context: Context) -> pd.DataFrame:
         f"期末仍余 {yuan_text(int(row.closing_fen))} 元"
         for row in late.itertuples()
     ]
-    return findings(_source_rows(late), messages, lineage=list(late["ledger_lineage"]))
+    return findings(_source_rows(late), messages, lineage=_lineage(late))
 
 
 def balance_without_carry_over(context: Context) -> pd.DataFrame:
@@ -61,7 +65,7 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
         )
         for row in open_.itertuples()
     ]
-    return findings(_source_rows(open_), messages, lineage=list(open_["ledger_lineage"]))
+    return findings(_source_rows(open_), messages, lineage=_lineage(open_))
 
 
 def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
@@ -86,9 +90,7 @@ def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
         f"与上年期末结余 {yuan_text(row.compared_fen)} 元不符"
         for row in differ.itertuples()
     ]
-    return findings(
-        differ, messages, compared=differ["compared_fen"], lineage=list(differ["ledger_lineage"])
-    )
+    return findings(differ, messages, compared=differ["compared_fen"], lineage=_lineage(differ))
 
 
 def book_balance_differs(context: Context) -> pd.DataFrame:
@@ -104,7 +106,7 @@ def book_balance_differs(context: Context) -> pd.DataFrame:
         _source_rows(differ).assign(amount_fen=differ["book_balance_fen"]),
         messages,
         compared=differ["closing_fen"],
-        lineage=list(differ["ledger_lineage"]),
+        lineage=_lineage(differ),
     )
 
 

@@ -21,13 +21,14 @@ def _linked(context: Context) -> pd.DataFrame:
     prefixed ``bank_``, and how they were matched."""
     matched = context.matched
     pairs = matched.pairs  # type: ignore[attr-defined]
-    records = matched.aid.iloc[pairs["aid_index"].to_numpy()]  # type: ignore[attr-defined]
+    # the records' own list of bank rows would clash with the pairs' bank_index
+    records = matched.aid.drop(columns="bank_index").iloc[pairs["aid_index"].to_numpy()]  # type: ignore[attr-defined]
     banks = matched.bank.iloc[pairs["bank_index"].to_numpy()].add_prefix("bank_")  # type: ignore[attr-defined]
     return pd.concat(
         [
             records.reset_index(drop=True),
             banks.reset_index(drop=True),
-            pairs[["aid_index", "how_person", "how_amount"]].reset_index(drop=True),
+            pairs[["aid_index", "bank_index", "how_person", "how_amount"]].reset_index(drop=True),
         ],
         axis=1,
     )
@@ -50,6 +51,19 @@ def _with_bank_rows(context: Context, records: pd.DataFrame) -> list[Lineage]:
     return [
         own + banks.get(int(index), ())
         for index, own in zip(records.index, lineage_of(records), strict=True)
+    ]
+
+
+def _with_records(context: Context, bank_rows: pd.DataFrame) -> list[Lineage]:
+    """Each bank row's own row followed by the records it was matched to."""
+    linked = _linked(context)
+    linked = linked[linked["bank_index"].isin(bank_rows.index)]
+    records: dict[int, Lineage] = {}
+    for index, lineage in zip(linked["bank_index"], _pair_lineage(linked), strict=True):
+        records[int(index)] = records.get(int(index), ()) + lineage[:1]
+    return [
+        own + records.get(int(index), ())
+        for index, own in zip(bank_rows.index, lineage_of(bank_rows), strict=True)
     ]
 
 
@@ -173,7 +187,11 @@ def failed_never_repaid(context: Context) -> pd.DataFrame:
         f"（{row.failure_reason if isinstance(row.failure_reason, str) else '原因未写'}），此后未再成功发放"
         for row in failed.itertuples()
     ]
-    return findings(failed.assign(name=failed["holder"], id_no=failed["person"]), messages)
+    return findings(
+        failed.assign(name=failed["holder"], id_no=failed["person"]),
+        messages,
+        lineage=_with_records(context, failed),
+    )
 
 
 RULES = [

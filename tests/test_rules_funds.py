@@ -1,0 +1,102 @@
+"""Rules on funds (R20–R23): each has a planted positive and a near miss.
+
+The ledger rows default to 中央财政 2021 上级拨入 1,000.00 on 2021-03-01 (fund_ledger.xlsx rows 2,
+3, …); the aid record defaults to 1,000.00 生活救助 from 中央财政 on 2021-03-10. The period is
+2021-12 unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+from pipeline.rules import funds
+from tests.rules_fixtures import context, row_of, run
+
+JINQIU = "省总金秋助学资金"  # deadline 当年12-31
+UNION = "本级工会经费"  # no deadline
+CENTRAL = "中央财政专项帮扶资金"  # deadline 次年02-28
+
+
+def test_money_left_after_its_deadline() -> None:
+    """Planted: 金秋 2021 received 1,000.00, spent 600.00 by its deadline 2021-12-31 (R20 for
+    400.00). Near miss: 中央 2021 has 500.00 left but its deadline 2022-02-28 is ahead."""
+    ctx = context(
+        aid=[
+            {
+                "source": JINQIU,
+                "aid_type": "助学救助",
+                "amount_fen": 60000,
+                "aid_date": "2021-09-01",
+            },
+            {"amount_fen": 50000},
+        ],
+        ledger=[{"source": JINQIU}, {}],
+    )
+    result = run(funds.RULES, "R20", ctx)
+    assert result[["source", "amount_fen"]].values.tolist() == [[JINQIU, 40000]]
+    assert result["lineage"].tolist() == [(row_of("fund_ledger", 2),)]
+    assert "2021-12-31" in result["message"].iloc[0]
+
+
+def test_deadline_ahead_at_an_earlier_period_is_no_finding() -> None:
+    """Near miss: the same 金秋 balance closed in November, before the deadline."""
+    ctx = context(
+        aid=[
+            {
+                "source": JINQIU,
+                "aid_type": "助学救助",
+                "amount_fen": 60000,
+                "aid_date": "2021-09-01",
+            }
+        ],
+        ledger=[{"source": JINQIU}],
+        period="2021-11",
+    )
+    assert run(funds.RULES, "R20", ctx).empty
+
+
+def test_year_end_balance_that_may_carry_over_needs_its_document() -> None:
+    """Planted: 本级 ends 2021 with 1,000.00 and no 结转下年 document (R21). Near miss: the
+    same with a 结转下年 of 1,000.00 under 裕工字〔2021〕48号; and the same in November."""
+    ledger = [{"source": UNION, "category": "本级安排"}]
+    aid = [{"source": UNION, "aid_type": "送温暖", "amount_fen": 0}][:0] or [
+        {"aid_date": "2021-03-10"}
+    ]
+    flagged = run(funds.RULES, "R21", context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION]))
+    assert flagged[["source", "amount_fen"]].values.tolist() == [[UNION, 100000]]
+    documented = ledger + [
+        {
+            "source": UNION,
+            "category": "结转下年",
+            "booked_on": "2021-12-31",
+            "document_no": "裕工字〔2021〕48号",
+        },
+        {},
+    ]
+    assert run(funds.RULES, "R21", context(aid=aid, ledger=documented, carry_over=[UNION])).empty
+    november = context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION], period="2021-11")
+    assert run(funds.RULES, "R21", november).empty
+
+
+def test_opening_balance_against_last_years_closing() -> None:
+    """Planted: 中央 brought 400.00 forward (上年结转) but last year closed at 500.00 (R22).
+    Near miss: 本级 brought 300.00 forward and closed at 300.00; no history → no check."""
+    ledger = [
+        {"category": "上年结转", "amount_fen": 40000, "booked_on": "2021-01-05"},
+        {"source": UNION, "category": "上年结转", "amount_fen": 30000, "booked_on": "2021-01-05"},
+        {},
+    ]
+    previous = {CENTRAL: 50000, UNION: 30000}
+    result = run(funds.RULES, "R22", context(ledger=ledger, previous_closing=previous))
+    assert result[["source", "amount_fen", "compared_fen"]].values.tolist() == [
+        [CENTRAL, 40000, 50000]
+    ]
+    assert row_of("fund_ledger", 2) in result["lineage"].iloc[0]
+    assert run(funds.RULES, "R22", context(ledger=ledger, previous_closing=None)).empty
+
+
+def test_book_balance_differs_from_the_computed_one_by_a_fen() -> None:
+    """Planted: 中央 received 1,000.00 and spent 1,000.00 (closing 0), yet the books say 0.01
+    (R23). Near miss: a book balance of exactly 0.00."""
+    book = {"category": "账面余额", "booked_on": "2021-12-31"}
+    off = run(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 1}]))
+    assert off[["amount_fen", "compared_fen"]].values.tolist() == [[1, 0]]
+    assert run(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 0}])).empty

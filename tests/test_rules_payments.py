@@ -1,0 +1,141 @@
+"""Rules on payments (R01–R06, R19): each has a planted positive and a near miss.
+
+Unless a test says otherwise: 张三 (F001, card 6217001234567893 on file) has one 1,000.00
+生活救助 record JZ001 of 2021-03-10 (records.xlsx row 2) paid by card; bank rows default to one
+successful 1,000.00 transfer to that card on 2021-03-12 (bank_payments.xlsx row 2).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.rules import payments
+from tests.rules_fixtures import context, row_of
+
+CARD = "6217001234567893"
+OTHER_CARD = "6222020200112233"
+FILE_WITH_CARD = {"card_no": CARD}
+CODES = ("R01", "R02", "R03", "R04", "R05", "R06", "R19")
+
+
+def found(**rows) -> dict[str, pd.DataFrame]:
+    """Every payments rule's findings on the context built from ``rows``."""
+    ctx = context(files=[FILE_WITH_CARD], **rows)
+    return {rule.code: rule.find(ctx) for rule in payments.RULES}
+
+
+def codes(result: dict[str, pd.DataFrame]) -> list[str]:
+    return [code for code in CODES for _ in range(len(result[code]))]
+
+
+def test_a_clean_one_to_one_payment_finds_nothing() -> None:
+    assert codes(found(bank=[{}])) == []
+
+
+def test_aid_with_no_bank_payment_is_outstanding_but_cash_is_not() -> None:
+    """Planted: JZ001 paid by card and never by the bank (R01); JZ002 in cash (no finding)."""
+    result = found(aid=[{}, {"pay_method": "现金", "signed": "是", "aid_date": "2021-06-01"}])
+    assert codes(result) == ["R01"]
+    (finding,) = result["R01"].to_dict("records")
+    assert finding["record_id"] == "JZ001"
+    assert finding["lineage"] == (row_of("aid_records", 2),)
+
+
+def test_a_payment_with_no_record_behind_it() -> None:
+    """Planted: a second successful transfer of 300.00 to 张三 on 2021-08-01, no record (R02);
+    the first transfer pays JZ001 (no finding)."""
+    result = found(bank=[{}, {"amount_fen": 30000, "paid_on": "2021-08-01"}])
+    assert codes(result) == ["R02"]
+    assert result["R02"]["lineage"].tolist() == [(row_of("bank_payments", 3),)]
+    assert result["R02"]["amount_fen"].tolist() == [30000]
+
+
+def test_a_different_amount_is_r03_not_r01_and_r02() -> None:
+    """Planted: the bank paid 1,100.00 for the 1,000.00 record."""
+    result = found(bank=[{"amount_fen": 110000}])
+    assert codes(result) == ["R03"]
+    (finding,) = result["R03"].to_dict("records")
+    assert (finding["amount_fen"], finding["compared_fen"]) == (100000, 110000)
+    assert finding["lineage"] == (row_of("aid_records", 2), row_of("bank_payments", 2))
+
+
+def test_one_transfer_paying_two_records_of_the_same_day_is_clean() -> None:
+    """Near miss for R02/R03: 生活救助 1,000.00 and 送温暖 500.00 on one day, one transfer of
+    1,500.00 (N:1)."""
+    aid = [{}, {"aid_type": "送温暖", "source": "本级工会经费", "amount_fen": 50000}]
+    assert codes(found(aid=aid, bank=[{"amount_fen": 150000}])) == []
+
+
+def test_holder_name_differs_but_a_student_as_holder_is_fine() -> None:
+    """Planted: JZ001 paid to an account held by 李红 (R04). Near miss: JZ002, a 助学救助 for
+    the student 张小明, paid to his own account."""
+    aid = [
+        {},
+        {
+            "aid_type": "助学救助",
+            "student": "张小明",
+            "amount_fen": 200000,
+            "aid_date": "2021-09-01",
+        },
+    ]
+    bank = [{"holder": "李红"}, {"holder": "张小明", "amount_fen": 200000, "paid_on": "2021-09-02"}]
+    result = found(aid=aid, bank=bank)
+    assert codes(result) == ["R04"]
+    assert result["R04"]["record_id"].tolist() == ["JZ001"]
+
+
+def test_paid_into_a_card_other_than_the_card_on_file() -> None:
+    """Planted: JZ001 paid into 6222020200112233 while the file's card is 6217001234567893."""
+    result = found(aid=[{"card_no": OTHER_CARD}], bank=[{"account": OTHER_CARD}])
+    assert codes(result) == ["R05"]
+    assert OTHER_CARD in result["R05"]["message"].iloc[0]
+
+
+def test_one_record_paid_twice_by_the_bank() -> None:
+    """Planted: two successful 1,000.00 transfers for JZ001 (03-12 and 03-20)."""
+    result = found(bank=[{}, {"paid_on": "2021-03-20"}])
+    assert codes(result) == ["R06"]
+    (finding,) = result["R06"].to_dict("records")
+    assert finding["compared_fen"] == 200000
+    assert finding["lineage"] == (
+        row_of("aid_records", 2),
+        row_of("bank_payments", 2),
+        row_of("bank_payments", 3),
+    )
+
+
+def test_two_records_alike_within_the_duplicate_days() -> None:
+    """Planted: JZ002 is JZ001 again 15 days later (R06, with both records in the lineage).
+    Near miss: JZ003 the same again 16 days after JZ002."""
+    aid = [{}, {"aid_date": "2021-03-25"}, {"aid_date": "2021-04-10"}]
+    bank = [{}, {"paid_on": "2021-03-26"}, {"paid_on": "2021-04-11"}]
+    result = found(aid=aid, bank=bank)
+    assert codes(result) == ["R06"]
+    (finding,) = result["R06"].to_dict("records")
+    assert finding["record_id"] == "JZ002"
+    assert finding["lineage"] == (row_of("aid_records", 2), row_of("aid_records", 3))
+
+
+def test_a_failure_never_repaid_and_a_failure_repaid() -> None:
+    """Planted: JZ001's transfer failed (户名不符) and was never re-paid (R19 and R01).
+    Near miss: JZ002's failed transfer was re-paid a week later."""
+    aid = [{}, {"amount_fen": 80000, "aid_date": "2021-06-01"}]
+    bank = [
+        {"status": "失败", "failure_reason": "户名不符"},
+        {
+            "amount_fen": 80000,
+            "paid_on": "2021-06-02",
+            "status": "失败",
+            "failure_reason": "账户冻结",
+        },
+        {"amount_fen": 80000, "paid_on": "2021-06-09"},
+    ]
+    result = found(aid=aid, bank=bank)
+    assert codes(result) == ["R01", "R19"]
+    assert result["R01"]["lineage"].tolist() == [
+        (row_of("aid_records", 2), row_of("bank_payments", 2))
+    ]
+    assert result["R19"]["lineage"].tolist() == [
+        (row_of("bank_payments", 2), row_of("aid_records", 2))
+    ]
+    assert "户名不符" in result["R19"]["message"].iloc[0]
