@@ -106,9 +106,68 @@ def measure(name: str, folder: Path) -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def stages(folder: Path, output_dir: Path) -> dict[str, dict[str, float]]:
+    """The run stage by stage in one process (no workers), with seconds and the peak RSS
+    reached by the end of each stage; then the whole run as `make reconcile` does it."""
+    import tempfile
+
+    import pandas as pd
+
+    from pipeline import aggregate, match, outputs, rules, run, validate
+    from pipeline.load import read_file, spreadsheets
+    from pipeline.params import parameters
+    from pipeline.rules.catalogue import CATALOGUE
+
+    figures: dict[str, dict[str, float]] = {}
+    clock = time.perf_counter()
+
+    def done(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        figures[stage] = {"seconds": round(now - clock, 2), "peak_mib": round(peak, 1)}
+        clock = now
+
+    paths, _ = spreadsheets(folder)
+    loaded = [read_file(path) for path in paths]
+    done("load")
+    validated = validate.combine([validate.check_sheet(s) for f in loaded for s in f.sheets])
+    tables = validated.tables
+    params = parameters(tables)
+    done("validate")
+    window = match.Window(params.standards.window_before_days, params.standards.window_after_days)
+    matched = match.match(
+        tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
+    )
+    done("match")
+    period = pd.Period(run.latest_period(validated), freq="M")
+    context = rules.Context(tables, params, period.end_time.normalize(), matched)
+    found = rules.apply(context, CATALOGUE)
+    done("rules")
+    result = aggregate.figures(tables, params, period)
+    done("aggregate")
+    with tempfile.TemporaryDirectory() as scratch:
+        run.write_atomically(Path(scratch) / "exceptions.csv", outputs.exceptions_csv(found))
+    done("write")
+    started = time.perf_counter()
+    run.reconcile(run.Config(folder, output_dir))
+    figures["end to end (two workers)"] = {"seconds": round(time.perf_counter() - started, 2)}
+    figures["findings"] = {"count": len(found)}
+    figures["aid rows"] = {"count": len(tables["aid_records"])}
+    del result
+    return figures
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
         print(json.dumps(measure_here(argv[1], Path(argv[2]))))
+        return
+    if argv[:1] == ["--stages"]:
+        for folder in map(Path, argv[1:]):
+            print(
+                folder,
+                json.dumps(stages(folder, Path("/tmp/aid-fund-bench-out")), ensure_ascii=False),
+            )
         return
     results = {}
     for folder in map(Path, argv):

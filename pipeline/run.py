@@ -147,7 +147,7 @@ def summarize(
     return {
         "period": str(period),
         "inputs": inputs(checked),
-        "fund_usage": _records(figures.fund_usage),
+        "fund_usage": _fund_usage(figures.fund_usage),
         "usage_totals": _records(figures.usage_totals),
         "balances": _balances(figures.balances),
         "headcounts": _records(figures.headcounts),
@@ -157,12 +157,23 @@ def summarize(
     }
 
 
+def _fund_usage(usage: pd.DataFrame) -> list[dict[str, object]]:
+    """Usage rows with the contract's keys (the year to date) beside the month's figures."""
+    year = {
+        "amount_fen": "year_amount_fen",
+        "person_times": "year_person_times",
+        "persons": "year_persons",
+    }
+    return _records(usage.assign(**{key: usage[column] for key, column in year.items()}))
+
+
 def _balances(balances: pd.DataFrame) -> list[dict[str, object]]:
     """Balances with income per category (and spending per aid type) as one object each, as
     the contract shows income."""
     result = []
     for row in _records(balances.drop(columns=["ledger_lineage"])):
-        row["income_fen"] = {c: row.pop(c) for c in aggregate.INCOME} | {"合计": row["income_fen"]}
+        row["income_total_fen"] = row["income_fen"]
+        row["income_fen"] = {c: row.pop(c) for c in aggregate.INCOME}
         row["expenditure_by_aid_type_fen"] = {t: row.pop(t) for t in AID_TYPES}
         result.append(row)
     return result

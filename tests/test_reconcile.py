@@ -78,6 +78,12 @@ def test_summary_totals_equal_the_rows_they_come_from(reconciled) -> None:
     _, out = reconciled
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     totals = [t for t in summary["usage_totals"] if t["scope"] == "source"]
+    for row in summary["fund_usage"]:  # the contract's keys are the year to date
+        assert (row["amount_fen"], row["person_times"], row["persons"]) == (
+            row["year_amount_fen"],
+            row["year_person_times"],
+            row["year_persons"],
+        )
     for total in totals:
         rows = [r for r in summary["fund_usage"] if r["source"] == total["source"]]
         assert total["year_amount_fen"] == sum(r["year_amount_fen"] for r in rows)
@@ -85,9 +91,10 @@ def test_summary_totals_equal_the_rows_they_come_from(reconciled) -> None:
     for balance in summary["balances"]:
         spent = sum(v or 0 for v in balance["expenditure_by_aid_type_fen"].values())
         assert balance["expenditure_fen"] == spent
+        assert balance["income_total_fen"] == sum(v or 0 for v in balance["income_fen"].values())
         assert balance["closing_fen"] == (
             balance["opening_fen"]
-            + balance["income_fen"]["合计"]
+            + balance["income_total_fen"]
             - spent
             - balance["transfer_out_fen"]
         )
