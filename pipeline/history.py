@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ReconcileError
 
@@ -31,11 +32,11 @@ create table if not exists closing_balances (
 """
 
 
-def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, object]]) -> None:
+def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]]) -> None:
     """Store a period's closing balances, replacing what an earlier run of it stored."""
     rows = [
         (period, str(b["source"]), int(b["fund_year"]), int(b["closing_fen"])) for b in balances
-    ]  # type: ignore[call-overload]
+    ]
     output_dir.mkdir(parents=True, exist_ok=True)
     with closing(sqlite3.connect(output_dir / DATABASE)) as db, db:
         db.execute(SCHEMA)

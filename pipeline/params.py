@@ -114,7 +114,8 @@ def parameters(tables: dict[str, pd.DataFrame]) -> Parameters:
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [
-        {k: (None if pd.isna(v) else v) for k, v in row.items()} for row in frame.to_dict("records")
+        {str(k): (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
     ]
 
 

@@ -79,10 +79,10 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
             f"  {row['source']}：{yuan_text(int(row['year_amount_fen']))}"
             f"（{row['year_person_times']} 人次，{row['year_persons']} 人）"
         )
-    counts = reconciled.findings.groupby(["rule", "severity"]).size()
+    counts = reconciled.findings.groupby(["rule", "severity"]).size().reset_index(name="n")
     titles = {rule.code: rule.title for rule in CATALOGUE}
     yield "发现的问题：" + ("无" if counts.empty else "")
-    for (rule, severity), n in counts.items():
-        yield f"  {rule} {severity} {n} 条：{titles[rule]}"
+    for row in counts.to_dict("records"):
+        yield f"  {row['rule']} {row['severity']} {row['n']} 条：{titles[row['rule']]}"
     rejected = reconciled.checked.validated.counts["rejected"].sum()
     yield f"拒收的输入行：{rejected} 行（运行 validate 查看原因）"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -378,7 +379,12 @@ def _table(kind: SheetKind, typed: pd.DataFrame) -> pd.DataFrame:
 
 
 def _empty_table(kind: SheetKind) -> pd.DataFrame:
-    dtypes = {"money": "Int64", "int": "Int64", "date": "datetime64[us]", "decimal": object}
+    dtypes: dict[str, Any] = {
+        "money": "Int64",
+        "int": "Int64",
+        "date": "datetime64[us]",
+        "decimal": object,
+    }
     columns = {spec.field: pd.Series(dtype=dtypes.get(spec.parse, "str")) for spec in kind.columns}
     lineage = {
         "source_file": pd.Series(dtype="category"),

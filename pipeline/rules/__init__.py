@@ -100,8 +100,10 @@ def findings(
             "source": text("source"),
             "aid_type": text("aid_type"),
             "record_id": text("record_id"),
-            "amount_fen": pd.array(amount, dtype="Int64"),
-            "compared_fen": pd.array(blank if compared is None else compared, dtype="Int64"),
+            "amount_fen": pd.array(amount, dtype="Int64"),  # type: ignore[call-overload]
+            "compared_fen": pd.array(  # type: ignore[call-overload]
+                blank if compared is None else compared, dtype="Int64"
+            ),
             "lineage": pd.Series(
                 lineage_of(rows) if lineage is None else lineage, index=rows.index, dtype=object
             ),
@@ -127,7 +129,11 @@ def apply(context: Context, catalogue: Iterable[Rule]) -> pd.DataFrame:
     frame = pd.concat(found, ignore_index=True)[list(FINDING_COLUMNS)]
     order = frame.assign(
         _severity=frame["severity"].map(SEVERITIES.index),
-        _first=[lineage[0] if lineage else ("", "", 0) for lineage in frame["lineage"]],
+        _first=pd.Series(
+            [lineage[0] if lineage else ("", "", 0) for lineage in frame["lineage"]],
+            index=frame.index,
+            dtype=object,
+        ),
     )
     return (
         order.sort_values(["_severity", "rule", "_first", "record_id"], kind="stable")

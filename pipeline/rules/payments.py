@@ -71,9 +71,9 @@ def outstanding(context: Context) -> pd.DataFrame:
     aid = context.matched.aid  # type: ignore[attr-defined]
     unpaid = aid[aid["outcome"].isin(UNPAID)]
     messages = [
-        f"救助编号 {row.record_id}（{row.aid_type} {yuan_text(int(row.amount_fen))} 元）"
-        + ("银行发放失败且未重发" if row.outcome == "失败未重发" else "没有找到成功的银行发放")
-        for row in unpaid.itertuples()
+        f"救助编号 {row['record_id']}（{row['aid_type']} {yuan_text(int(row['amount_fen']))} 元）"
+        + ("银行发放失败且未重发" if row["outcome"] == "失败未重发" else "没有找到成功的银行发放")
+        for row in unpaid.to_dict("records")
     ]
     return findings(unpaid, messages, lineage=_with_bank_rows(context, unpaid))
 
@@ -82,9 +82,9 @@ def payment_without_record(context: Context) -> pd.DataFrame:
     bank = context.matched.bank  # type: ignore[attr-defined]
     orphan = bank[(bank["status"] == "成功") & bank["outcome"].isin(UNMATCHED_BANK)]
     messages = [
-        f"银行向 {row.holder}（账号 {row.account}）成功发放 {yuan_text(int(row.amount_fen))} 元，"
-        + ("无法确定收款人" if row.outcome == "无法识别收款人" else "没有对应的救助记录")
-        for row in orphan.itertuples()
+        f"银行向 {row['holder']}（账号 {row['account']}）成功发放 {yuan_text(int(row['amount_fen']))} 元，"
+        + ("无法确定收款人" if row["outcome"] == "无法识别收款人" else "没有对应的救助记录")
+        for row in orphan.to_dict("records")
     ]
     return findings(orphan.assign(name=orphan["holder"], id_no=orphan["person"]), messages)
 
@@ -93,9 +93,9 @@ def amount_differs(context: Context) -> pd.DataFrame:
     linked = _linked(context)
     differ = linked[(linked["how_amount"] == "金额不符") & (linked["bank_status"] == "成功")]
     messages = [
-        f"救助编号 {row.record_id} 记录 {yuan_text(int(row.amount_fen))} 元，"
-        f"银行实发 {yuan_text(int(row.bank_amount_fen))} 元"
-        for row in differ.itertuples()
+        f"救助编号 {row['record_id']} 记录 {yuan_text(int(row['amount_fen']))} 元，"
+        f"银行实发 {yuan_text(int(row['bank_amount_fen']))} 元"
+        for row in differ.to_dict("records")
     ]
     return findings(
         differ, messages, compared=differ["bank_amount_fen"], lineage=_pair_lineage(differ)
@@ -108,8 +108,8 @@ def holder_differs(context: Context) -> pd.DataFrame:
     own_name = paid["bank_holder"].eq(paid["name"]) | paid["bank_holder"].eq(paid["student"])
     other = paid[~own_name.fillna(False).astype(bool)]
     messages = [
-        f"救助编号 {row.record_id} 的受助人是 {row.name}，银行账户户名却是 {row.bank_holder}"
-        for row in other.itertuples()
+        f"救助编号 {row['record_id']} 的受助人是 {row['name']}，银行账户户名却是 {row['bank_holder']}"
+        for row in other.to_dict("records")
     ]
     return findings(other, messages, lineage=_pair_lineage(other))
 
@@ -127,8 +127,8 @@ def other_card(context: Context) -> pd.DataFrame:
     other = paid[expected.notna() & (paid["bank_account"] != expected)]
     expected = expected[other.index]
     messages = [
-        f"救助编号 {row.record_id} 发放到卡号 {row.bank_account}，档案登记的卡号是 {card}"
-        for row, card in zip(other.itertuples(), expected, strict=True)
+        f"救助编号 {row['record_id']} 发放到卡号 {row['bank_account']}，档案登记的卡号是 {card}"
+        for row, card in zip(other.to_dict("records"), expected, strict=True)
     ]
     return findings(other, messages, lineage=_pair_lineage(other))
 
@@ -141,8 +141,8 @@ def _record_paid_twice(context: Context) -> pd.DataFrame:
     aid = context.matched.aid  # type: ignore[attr-defined]
     twice = aid[aid["outcome"] == "重复发放"]
     messages = [
-        f"救助编号 {row.record_id}（{yuan_text(int(row.amount_fen))} 元）银行成功发放了不止一次"
-        for row in twice.itertuples()
+        f"救助编号 {row['record_id']}（{yuan_text(int(row['amount_fen']))} 元）银行成功发放了不止一次"
+        for row in twice.to_dict("records")
     ]
     return findings(
         twice, messages, compared=twice["paid_fen"], lineage=_with_bank_rows(context, twice)
@@ -159,22 +159,11 @@ def _records_alike(context: Context) -> pd.DataFrame:
     gap = (ordered["aid_date"] - previous["aid_date"]).dt.days
     second = ordered[gap.le(days).fillna(False).astype(bool)]
     first = previous.loc[second.index]
-    lineage = [
-        ((str(f1), str(s1), int(r1)), (str(f2), str(s2), int(r2)))
-        for f1, s1, r1, f2, s2, r2 in zip(
-            first["source_file"],
-            first["source_sheet"],
-            first["source_row"],
-            second["source_file"],
-            second["source_sheet"],
-            second["source_row"],
-            strict=True,
-        )
-    ]
+    lineage = [a + b for a, b in zip(lineage_of(first), lineage_of(second), strict=True)]
     messages = [
-        f"救助编号 {row.record_id} 与 {earlier} 同一人、同一救助类型、同样金额 "
-        f"{yuan_text(int(row.amount_fen))} 元，相隔不到 {days} 天"
-        for row, earlier in zip(second.itertuples(), first["record_id"], strict=True)
+        f"救助编号 {row['record_id']} 与 {earlier} 同一人、同一救助类型、同样金额 "
+        f"{yuan_text(int(row['amount_fen']))} 元，相隔不到 {days} 天"
+        for row, earlier in zip(second.to_dict("records"), first["record_id"], strict=True)
     ]
     return findings(second, messages, lineage=lineage)
 
@@ -183,9 +172,9 @@ def failed_never_repaid(context: Context) -> pd.DataFrame:
     bank = context.matched.bank  # type: ignore[attr-defined]
     failed = bank[bank["outcome"] == "失败未重发"]
     messages = [
-        f"银行向 {row.holder} 发放 {yuan_text(int(row.amount_fen))} 元失败"
-        f"（{row.failure_reason if isinstance(row.failure_reason, str) else '原因未写'}），此后未再成功发放"
-        for row in failed.itertuples()
+        f"银行向 {row['holder']} 发放 {yuan_text(int(row['amount_fen']))} 元失败"
+        f"（{row['failure_reason'] if isinstance(row['failure_reason'], str) else '原因未写'}），此后未再成功发放"
+        for row in failed.to_dict("records")
     ]
     return findings(
         failed.assign(name=failed["holder"], id_no=failed["person"]),
