@@ -22,6 +22,7 @@ from typing import TypeVar
 import pandas as pd
 
 from pipeline import aggregate, history, load, match, outputs, rules, validate
+from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.params import parameters
 from pipeline.rules import Context
@@ -136,7 +137,14 @@ def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | Non
 
 
 def latest_period(validated: Validated) -> str:
-    return validated.tables["aid_records"]["aid_date"].max().strftime("%Y-%m")
+    """The month of the latest aid date: the default period to close."""
+    latest = validated.tables["aid_records"]["aid_date"].max()
+    if pd.isna(latest):
+        raise ReconcileError(
+            "没有一条有效的救助记录，无法确定对账月份：请先按 validate 的提示修正救助记录，"
+            "或用 --period 指定月份"
+        )
+    return str(latest.strftime("%Y-%m"))
 
 
 def summarize(

@@ -183,3 +183,25 @@ def test_sample_counts_conserve_on_every_file() -> None:
     kept = sum(len(table) for table in checked.validated.tables.values())
     assert per_file["kept"].sum() == kept
     assert len(checked.files) == 11 and checked.ignored == sorted(checked.ignored)
+
+
+def test_reconcile_with_no_valid_aid_record_says_so(folder: Path, tmp_path_factory) -> None:
+    """Planted: the only aid record has a three-decimal amount, so none is valid."""
+    bad = [
+        "JZ1",
+        "DA1",
+        "张三",
+        ID_A,
+        "生活救助",
+        "中央财政",
+        "1.234",
+        "2021-03-05",
+        None,
+        "银行卡",
+    ]
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
+    out = tmp_path_factory.mktemp("out")
+    result = invoke("reconcile", str(folder), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.output.startswith("错误：没有一条有效的救助记录，无法确定对账月份")
+    assert list(out.iterdir()) == []
