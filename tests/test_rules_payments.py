@@ -139,3 +139,15 @@ def test_a_failure_never_repaid_and_a_failure_repaid() -> None:
         (row_of("bank_payments", 2), row_of("aid_records", 2))
     ]
     assert "户名不符" in result["R19"]["message"].iloc[0]
+
+
+def test_a_failure_never_repaid_names_the_record_it_was_for() -> None:
+    """Planted: JZ001's only transfer failed; the R19 finding carries JZ001's details."""
+    result = found(bank=[{"status": "失败", "failure_reason": "账户冻结"}])
+    (finding,) = result["R19"].to_dict("records")
+    assert (finding["record_id"], finding["source"], finding["aid_type"], finding["name"]) == (
+        "JZ001",
+        "中央财政专项帮扶资金",
+        "生活救助",
+        "张三",
+    )

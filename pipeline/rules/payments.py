@@ -176,11 +176,18 @@ def failed_never_repaid(context: Context) -> pd.DataFrame:
         f"（{row['failure_reason'] if isinstance(row['failure_reason'], str) else '原因未写'}），此后未再成功发放"
         for row in failed.to_dict("records")
     ]
-    return findings(
-        failed.assign(name=failed["holder"], id_no=failed["person"]),
-        messages,
-        lineage=_with_records(context, failed),
+    # The record the failed transfer was for (the first, for an N:1 transfer) names the
+    # person, source and aid type; an unmatched failure has only the bank's own details.
+    linked = _linked(context).drop_duplicates("bank_index").set_index("bank_index")
+    record = linked.reindex(failed.index)
+    shown = failed.assign(
+        name=record["name"].fillna(failed["holder"]),
+        id_no=record["id_no"].fillna(failed["person"]),
+        source=record["source"],
+        aid_type=record["aid_type"],
+        record_id=record["record_id"],
     )
+    return findings(shown, messages, lineage=_with_records(context, failed))
 
 
 RULES = [
