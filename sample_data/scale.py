@@ -248,7 +248,9 @@ def _draw_records(rng: np.random.Generator, count: int, filed: np.ndarray) -> di
         ],
         50_000,
     )
-    month = quarter * 3 + rng.integers(0, 3, count) + 1
+    # The middle month of each quarter: a person's quarterly payments lie about three months
+    # apart, never within the 15 days that make two records alike (R06).
+    month = quarter * 3 + 2
     day = _workday_in_month(rng, month)
     order = np.lexsort((person, day))
     day, person, rec_type, fen = day[order], person[order], rec_type[order], fen[order]
