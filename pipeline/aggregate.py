@@ -525,3 +525,127 @@ def _count_rows(
     return [(status, str(value), int(n)) for value, n in counts.items()] + [
         (status, TOTAL, len(files))
     ]
+
+
+# ---- 对账明细 -----------------------------------------------------------------------------------
+
+RECONCILIATION_COLUMNS = [
+    "name",
+    "id_no",
+    "source",
+    "records",
+    "system_fen",
+    "cash_fen",
+    "paid_fen",
+    "difference_fen",
+    "status",
+    "record_ids",
+    "lineage",
+]
+# A record's outcome that names the status of its whole row, most serious first.
+STATUS_BY_OUTCOME = (("重复发放", "重复发放"), ("失败未重发", "发放失败"), ("未发放", "未发放"))
+UNMATCHED_BANK = ("无对应记录", "无法识别收款人")
+
+
+def reconciliation(matched: Any, period: Period | None = None) -> pd.DataFrame:
+    """对账明细: per person × 资金来源, what the system recorded against what the bank paid.
+
+    In: ``pipeline.match.Matched``; with a period, only aid dated and bank rows paid up to its
+    last day. One row per (身份证号, 资金来源) of the aid records: name (the first record's),
+    records (how many), system_fen (all their amounts), cash_fen (the part paid in cash, which
+    no bank pays), paid_fen (what successful transfers paid for them), difference_fen =
+    paid − (system − cash), status — 现金 (cash only), else the first that applies of 重复发放 (a
+    record paid twice), 发放失败 (a record whose transfer failed and was never re-paid), 未发放 (a
+    record with no transfer), 金额不符 (paid ≠ system − cash), 相符 — record_ids (joined with 、) and lineage (the
+    (file, sheet, row) of every record). Then one row per successful bank transfer that pays
+    no record (rule R02), source empty, status 无对应记录 or 无法识别收款人, its lineage the bank
+    row. Rows in the order of their first input row; money integer fen.
+    """
+    aid, bank = matched.aid, matched.bank
+    if period is not None:
+        _, _, after = _bounds(period)
+        aid = aid[aid["aid_date"] < after]
+        bank = bank[bank["paid_on"] < after]
+    rows = [*_person_rows(aid), *_unmatched_bank_rows(bank)]
+    rows.sort(key=lambda row: row["lineage"][0] if row["lineage"] else ("", "", 0))
+    frame = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    money = ["records", "system_fen", "cash_fen", "paid_fen", "difference_fen"]
+    return frame.astype({column: "Int64" for column in money}).reset_index(drop=True)
+
+
+def _person_rows(aid: pd.DataFrame) -> list[dict[str, Any]]:
+    cash = aid["outcome"].astype("str").eq("现金").to_numpy(dtype=bool)
+    work = pd.DataFrame(
+        {
+            "id_no": aid["id_no"].astype("str").to_numpy(),
+            "source": aid["source"].astype("str").to_numpy(),
+            "name": aid["name"].astype("str").to_numpy(),
+            "record_id": aid["record_id"].astype("str").to_numpy(),
+            "fen": aid["amount_fen"].to_numpy(dtype="int64"),
+            "paid": aid["paid_fen"].fillna(0).to_numpy(dtype="int64"),
+            "cash": cash,
+            "outcome": aid["outcome"].astype("str").to_numpy(),
+            "place": [
+                (str(f), "" if pd.isna(s) else str(s), int(r))
+                for f, s, r in zip(
+                    aid["source_file"], aid["source_sheet"], aid["source_row"], strict=True
+                )
+            ],
+        }
+    )
+    rows = []
+    for (id_no, source), group in work.groupby(["id_no", "source"], sort=False):
+        system = int(group["fen"].sum())
+        cash_fen = int(group.loc[group["cash"], "fen"].sum())
+        paid = int(group["paid"].sum())
+        rows.append(
+            {
+                "name": group["name"].iloc[0],
+                "id_no": id_no,
+                "source": source,
+                "records": len(group),
+                "system_fen": system,
+                "cash_fen": cash_fen,
+                "paid_fen": paid,
+                "difference_fen": paid - (system - cash_fen),
+                "status": _status(group, system - cash_fen, paid),
+                "record_ids": "、".join(group["record_id"]),
+                "lineage": tuple(sorted(group["place"])),
+            }
+        )
+    return rows
+
+
+def _status(group: pd.DataFrame, expected: int, paid: int) -> str:
+    outcomes = set(group.loc[~group["cash"], "outcome"])
+    if not outcomes:
+        return "现金"
+    for outcome, status in STATUS_BY_OUTCOME:
+        if outcome in outcomes:
+            return status
+    return "金额不符" if paid != expected else "相符"
+
+
+def _unmatched_bank_rows(bank: pd.DataFrame) -> list[dict[str, Any]]:
+    extra = bank[bank["outcome"].astype("str").isin(UNMATCHED_BANK)]
+    rows = []
+    for row in extra.to_dict("records"):
+        person = row["person"] if pd.notna(row["person"]) else row["id_no"]
+        fen = int(row["amount_fen"])
+        sheet = "" if pd.isna(row["source_sheet"]) else str(row["source_sheet"])
+        rows.append(
+            {
+                "name": "" if pd.isna(row["holder"]) else str(row["holder"]),
+                "id_no": "" if pd.isna(person) else str(person),
+                "source": "",
+                "records": 0,
+                "system_fen": 0,
+                "cash_fen": 0,
+                "paid_fen": fen,
+                "difference_fen": fen,
+                "status": str(row["outcome"]),
+                "record_ids": "",
+                "lineage": ((str(row["source_file"]), sheet, int(row["source_row"])),),
+            }
+        )
+    return rows

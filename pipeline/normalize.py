@@ -50,8 +50,13 @@ Mask: TypeAlias = pa.Array | np.ndarray  # a boolean row mask from either librar
 
 
 def _arrow(text: pd.Series) -> pa.Array:
-    """The column as one pyarrow large_string array (zero-copy when already pyarrow-backed)."""
-    return pa.array(text.astype("str").array, type=_TEXT)
+    """The column as one contiguous pyarrow large_string array.
+
+    pandas may hold a column in several chunks (a large sheet arrives so); masks built from a
+    chunked array cannot index a contiguous one, so every function works on one chunk.
+    """
+    arr = pa.array(text.astype("str").array, type=_TEXT)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _text(value: str | None) -> pa.Scalar:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.normalize import yuan_text
 from pipeline.rules.catalogue import CATALOGUE
-from pipeline.run import Checked, Reconciled
+from pipeline.run import Checked, Reconciled, workbook_name
 from schemas import KIND_BY_NAME
 
 
@@ -70,7 +70,10 @@ def _place(file: str, sheet: str) -> str:
 
 def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]:
     """The short summary after a run: spending per source, findings per rule, rows rejected."""
-    yield f"对账月份 {reconciled.period}：已写出 {output_dir}/summary.json 和 exceptions.csv"
+    yield (
+        f"对账月份 {reconciled.period}：已写出 {output_dir}/{workbook_name(reconciled.period)}、"
+        "summary.json 和 exceptions.csv"
+    )
     totals = reconciled.figures.usage_totals
     per_source = totals[totals["scope"] == "source"]
     yield "本年累计支出（元）："

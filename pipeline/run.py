@@ -1,4 +1,4 @@
-"""The flow in one place: load → validate → match → rules → aggregate (→ workbook, to come).
+"""The flow in one place: load → validate → match → rules → aggregate → workbook.
 
 ``check(input_dir)`` is what ``validate`` runs; ``reconcile(config)`` what ``reconcile`` runs.
 Both raise ``ReconcileError`` for an unusable input and never write a partial output.
@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pandas as pd
 
-from pipeline import aggregate, history, load, match, outputs, rules, validate
+from pipeline import aggregate, history, load, match, outputs, rules, validate, workbook
 from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.params import parameters
@@ -127,7 +127,28 @@ def reconcile(config: Config) -> Reconciled:
     write_atomically(config.output_dir / "summary.json", outputs.summary_json(summary))
     write_atomically(config.output_dir / "exceptions.csv", outputs.exceptions_csv(found))
     history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
-    return Reconciled(checked, period, matched, found, figures, summary)
+    result = Reconciled(checked, period, matched, found, figures, summary)
+    write_workbook(config.output_dir / workbook_name(period), result)
+    return result
+
+
+def workbook_name(period: pd.Period) -> str:
+    return f"帮扶资金对账_{period}.xlsx"
+
+
+def write_workbook(path: Path, reconciled: Reconciled) -> None:
+    """The workbook, written to a temporary file beside ``path`` and renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook.write(Path(temporary), reconciled)
+        with open(temporary, "rb") as stream:
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | None:

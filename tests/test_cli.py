@@ -126,10 +126,11 @@ def test_reconcile_writes_summary_exceptions_and_history(folder: Path, tmp_path_
         "exceptions.csv",
         "run_history.sqlite",
         "summary.json",
+        "帮扶资金对账_2021-03.xlsx",
     ]
     assert (
         result.output.splitlines()[0]
-        == f"对账月份 2021-03：已写出 {out}/summary.json 和 exceptions.csv"
+        == f"对账月份 2021-03：已写出 {out}/帮扶资金对账_2021-03.xlsx、summary.json 和 exceptions.csv"
     )
 
 

@@ -683,3 +683,28 @@ def test_plain_text_is_idempotent_and_ignores_surrounding_space(text):
     assert once.isna().tolist() == twice.isna().tolist()
     assert once.fillna("").tolist() == twice.fillna("").tolist()
     assert once.fillna("")[0] == once.fillna("")[1]
+
+
+def test_a_column_held_in_several_chunks_parses_like_one() -> None:
+    """Large sheets arrive as chunked pyarrow columns; every normaliser must accept them
+    (a card column Excel stored as numbers once failed on a chunked mask)."""
+    import pyarrow as pa
+
+    chunks = pa.chunked_array([["6217001234567893", "3.41503E+17"], [None, "6217 0012 3456 7893"]])
+    column = pd.Series(pd.array(chunks, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    for numeric_stored in (False, True):
+        parsed = normalize.card_numbers(column, numeric_stored=numeric_stored)
+        assert parsed.values.isna().tolist() == [numeric_stored, True, True, numeric_stored]
+        assert parsed.errors.notna().tolist() == [numeric_stored, True, False, numeric_stored]
+    ids = normalize.id_numbers(
+        pd.Series(
+            pd.array(
+                pa.chunked_array([["341503199001010013"], ["3.41503E+17"]]),
+                dtype=pd.StringDtype("pyarrow", na_value=np.nan),
+            )
+        )
+    )
+    assert ids.values.tolist()[0] == "341503199001010013" and ids.errors.notna().tolist() == [
+        False,
+        True,
+    ]

@@ -1,0 +1,357 @@
+"""The workbook (contract §3.1) end to end from sample_data/: sheets in order, every 合计 a SUM
+whose cached value is the exact figure, input text that looks like a formula stored as text,
+the cells against a golden JSON dump (UPDATE_GOLDEN=1 rewrites it), two runs alike, and the
+大写金额 converter against a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from pipeline import run, workbook
+from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_workbook.json"
+NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+EXPECTED_SHEETS = [
+    "封面",
+    "资金使用",
+    "资金结余",
+    "救助人次",
+    "对账明细",
+    "异常清单",
+    "数据校验",
+    "规则说明",
+]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> tuple[run.Reconciled, Path]:
+    out = tmp_path_factory.mktemp("out")
+    reconciled = run.reconcile(run.Config(SAMPLE, out))
+    return reconciled, out / "帮扶资金对账_2021-12.xlsx"
+
+
+# ---- reading the file back ---------------------------------------------------------------------
+
+
+def sheet_xml(path: Path) -> dict[str, ElementTree.Element]:
+    """Each sheet's XML root by sheet name, through workbook.xml and its relationships."""
+    with zipfile.ZipFile(path) as archive:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
+        result = {}
+        for sheet in book.findall("m:sheets/m:sheet", NS):
+            target = targets[sheet.get(f"{{{NS['r']}}}id")].lstrip("/")
+            target = target if target.startswith("xl/") else "xl/" + target
+            result[sheet.get("name")] = ElementTree.fromstring(archive.read(target))
+        return result
+
+
+def cached_values(path: Path) -> dict[str, dict[str, str]]:
+    """The <v> of every formula cell, as text, per sheet and cell."""
+    result: dict[str, dict[str, str]] = {}
+    for name, root in sheet_xml(path).items():
+        for cell in root.iter(f"{{{NS['m']}}}c"):
+            if cell.find("m:f", NS) is not None:
+                value = cell.find("m:v", NS)
+                result.setdefault(name, {})[cell.get("r")] = "" if value is None else value.text
+    return result
+
+
+def shared_strings(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        if "xl/sharedStrings.xml" not in archive.namelist():
+            return []
+        root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
+    return ["".join(t.text or "" for t in si.iter(f"{{{NS['m']}}}t")) for si in root]
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def dump(path: Path) -> dict[str, object]:
+    """Every non-empty cell: value (a formula as its text), number format, cached value."""
+    cached = cached_values(path)
+    book = openpyxl.load_workbook(path, data_only=False)
+    result: dict[str, object] = {"sheets": book.sheetnames}
+    for sheet in book.worksheets:
+        cells = {}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                entry = {"value": _plain(cell.value), "format": cell.number_format}
+                if cell.coordinate in cached.get(sheet.title, {}):
+                    entry["cached"] = cached[sheet.title][cell.coordinate]
+                cells[cell.coordinate] = entry
+        result[sheet.title] = {
+            "cells": cells,
+            "merged": sorted(str(r) for r in sheet.merged_cells.ranges),
+            "freeze": sheet.freeze_panes,
+            "filter": sheet.auto_filter.ref,
+        }
+    return result
+
+
+def _cells_of(formula: str) -> list[str]:
+    """The cells a =SUM(A1:A3,B5) formula adds."""
+    inner = re.fullmatch(r"=SUM\((.*)\)", formula)
+    assert inner, formula
+    cells = []
+    for part in inner.group(1).split(","):
+        low_col, low_row, high_col, high_row = range_boundaries(part)
+        for row in range(low_row, high_row + 1):
+            for col in range(low_col, high_col + 1):
+                cells.append(f"{get_column_letter(col)}{row}")
+    return cells
+
+
+def _number(sheet, cached: dict[str, dict[str, str]], coordinate: str) -> object:
+    """A cell's number: its value, or the cached value of a total that adds other totals."""
+    value = sheet[coordinate].value
+    if isinstance(value, str) and value.startswith("="):
+        return cached[sheet.title][coordinate]
+    return value
+
+
+def _fen(value: object) -> int:
+    """A cell's number as integer fen (or a count × 100), exactly from its decimal text."""
+    return int(Decimal(str(value or 0)) * 100)
+
+
+# ---- the sample workbook ------------------------------------------------------------------------
+
+
+def test_sheets_in_order_and_written_atomically(sample) -> None:
+    _, path = sample
+    assert openpyxl.load_workbook(path).sheetnames == EXPECTED_SHEETS
+    assert not [
+        p.name for p in path.parent.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".")
+    ]
+
+
+def test_every_total_is_a_sum_whose_cached_value_is_the_exact_sum(sample) -> None:
+    _, path = sample
+    book = openpyxl.load_workbook(path, data_only=False)
+    cached = cached_values(path)
+    checked = 0
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            labels = {str(cell.value) for cell in row[:2] if isinstance(cell.value, str)}
+            if not labels & {"合计", "小计"}:
+                continue
+            for cell in row:
+                if not isinstance(cell.value, str) or not cell.value.startswith("="):
+                    continue
+                parts = _cells_of(cell.value)
+
+                exact = sum(_fen(_number(sheet, cached, part)) for part in parts)
+                value = cached[sheet.title][cell.coordinate]
+                assert _fen(value) == exact, (sheet.title, cell.coordinate)
+                assert float(value) == exact / 100, (sheet.title, cell.coordinate)
+                checked += 1
+    assert checked == sum(len(cells) for cells in cached.values()) > 50  # every formula
+
+
+def test_totals_equal_the_computed_figures(sample) -> None:
+    reconciled, path = sample
+    book = openpyxl.load_workbook(path, data_only=False)
+    cached = cached_values(path)
+    totals = reconciled.figures.usage_totals
+    everything = totals[totals["scope"] == "all"].iloc[0]
+    usage = book["资金使用"]
+    total_row = next(r for r in usage.iter_rows() if r[0].value == "合计")
+    coordinate = total_row[5].coordinate  # 本年累计 金额
+    assert usage[coordinate].value.startswith("=SUM(")
+    assert _fen(cached["资金使用"][coordinate]) == int(everything["year_amount_fen"]) == 98_495_000
+    balances = book["资金结余"]
+    closing_col = next(c.column for c in balances[3] if c.value == "期末结余")
+    total_row = next(r for r in balances.iter_rows() if r[0].value == "合计")
+    closing = cached["资金结余"][total_row[closing_col - 1].coordinate]
+    assert _fen(closing) == int(reconciled.figures.balances["closing_fen"].sum())
+    cover = book["封面"]
+    facts = {r[0].value: r[1].value for r in cover.iter_rows(max_row=10) if r[0].value}
+    assert facts["本年累计支出（元）"] == 984_950
+    assert facts["本年累计支出大写"] == "玖拾捌万肆仟玖佰伍拾元整"
+    assert facts["编制日期（期末）"] == dt.datetime(2021, 12, 31)
+    assert facts["程序版本"].startswith("aid-fund-reconcile ")
+
+
+def test_detail_sheets_have_frozen_headers_filters_and_every_finding(sample) -> None:
+    reconciled, path = sample
+    book = openpyxl.load_workbook(path)
+    for name in ("对账明细", "异常清单", "数据校验", "规则说明"):
+        assert book[name].freeze_panes is not None, name
+        assert book[name].auto_filter.ref, name
+        assert book[name].print_title_rows, name
+        assert (
+            book[name].page_setup.paperSize == 9
+            and book[name].page_setup.orientation == "landscape"
+        )
+    findings = book["异常清单"]
+    header = [c.value for c in findings[1]]
+    assert header[:3] == ["规则", "严重程度", "说明"] and header[-1] == "来源"
+    rows = [[c.value for c in r] for r in findings.iter_rows(min_row=2)]
+    assert len(rows) == len(reconciled.findings)
+    order = [("错误", "警告", "提示").index(r[1]) for r in rows]
+    assert order == sorted(order)
+    assert book["异常清单"].conditional_formatting
+    checks = book["数据校验"]
+    assert checks.max_row - 1 == len(reconciled.checked.validated.rejected) + len(
+        reconciled.checked.validated.warnings
+    )
+    rules = [r[0].value for r in book["规则说明"].iter_rows(min_row=2)]
+    assert rules == [f"R{n:02d}" for n in range(1, 24)]
+    detail = book["对账明细"]
+    statuses = {r[8].value for r in detail.iter_rows(min_row=2) if r[8].value}
+    assert {"相符", "现金", "金额不符", "发放失败"} <= statuses
+    assert book["资金使用"].print_title_rows == "$3:$4"
+
+
+def test_the_sample_workbook_matches_the_golden_dump(sample) -> None:
+    _, path = sample
+    cells = dump(path)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(cells, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    assert cells == json.loads(GOLDEN.read_text("utf-8"))
+
+
+def test_two_runs_write_the_same_cells(sample, tmp_path) -> None:
+    _, first = sample
+    run.reconcile(run.Config(SAMPLE, tmp_path))
+    second = tmp_path / first.name
+    assert dump(first) == dump(second)
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
+        assert a.read("docProps/core.xml") == b.read("docProps/core.xml")
+        assert b"2021-12-31T00:00:00Z" in a.read("docProps/core.xml")
+
+
+# ---- input text that looks like a formula --------------------------------------------------------
+
+PLANTED = '=HYPERLINK("http://example.com","点我")'
+
+
+def test_input_text_starting_like_a_formula_is_stored_as_text(
+    folder: Path, tmp_path_factory
+) -> None:
+    """Planted: a record whose 姓名 is a HYPERLINK formula (→ 对账明细 姓名, 异常清单 姓名), a
+    救助编号 starting with "-" (→ 对账明细), a bank row to that record's card whose holder is
+    "@SUM(1)" (R04 holder differs → 异常清单 说明), and a bank row whose 金额 is "=1+1" (rejected
+    → 数据校验 值)."""
+    good = [
+        "-JZ1",
+        "DA1",
+        "张三",
+        ID_A,
+        "生活救助",
+        "中央财政",
+        "100",
+        "2021-03-05",
+        None,
+        "银行卡",
+    ]
+    bad = ["JZ2", "DA2", PLANTED, ID_B, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
+    header = [*AID_HEADER, "收款卡号"]
+    write_xlsx(folder / "aid.xlsx", {"救助": [header, [*good, "6217001234567893"], [*bad, ""]]})
+    write_text(
+        folder / "bank.csv",
+        [
+            ["户名", "账号", "身份证号", "金额", "交易日期", "状态"],
+            ["@SUM(1)", "6217001234567893", ID_A, "100.00", "2021-03-10", "成功"],
+            ["李四", "6217001234567893", ID_A, "=1+1", "2021-03-11", "成功"],
+        ],
+    )
+    out = tmp_path_factory.mktemp("out")
+    run.reconcile(run.Config(folder, out))
+    path = out / "帮扶资金对账_2021-03.xlsx"
+    strings = shared_strings(path)
+    found = {}
+    for name, root in sheet_xml(path).items():
+        for cell in root.iter(f"{{{NS['m']}}}c"):
+            kind = cell.get("t")
+            if kind == "s":
+                text = strings[int(cell.find("m:v", NS).text)]
+            elif kind == "inlineStr":
+                text = "".join(t.text or "" for t in cell.iter(f"{{{NS['m']}}}t"))
+            else:
+                continue
+            if text.startswith(("=", "+", "-", "@")) or "HYPERLINK" in text:
+                assert cell.find("m:f", NS) is None, (name, cell.get("r"))
+                found.setdefault(text, set()).add(name)
+    assert found[PLANTED] == {"对账明细", "异常清单"}
+    assert "对账明细" in found["-JZ1"]
+    assert found["=1+1"] == {"数据校验"}
+    assert any("@SUM(1)" in text for text in strings)
+    for root in sheet_xml(path).values():  # no formula anywhere mentions the planted text
+        for formula in root.iter(f"{{{NS['m']}}}f"):
+            assert "HYPERLINK" not in (formula.text or "") and "@" not in (formula.text or "")
+
+
+# ---- 大写金额 ------------------------------------------------------------------------------------
+
+CAPITALS = [
+    (0, "零元整"),
+    (5, "伍分"),
+    (50, "伍角"),
+    (100, "壹元整"),
+    (105, "壹元零伍分"),
+    (150, "壹元伍角"),
+    (1_000, "壹拾元整"),
+    (1_050, "壹拾元零伍角"),
+    (32_504, "叁佰贰拾伍元零肆分"),
+    (140_950, "壹仟肆佰零玖元伍角"),
+    (168_032, "壹仟陆佰捌拾元零叁角贰分"),
+    (600_714, "陆仟零柒元壹角肆分"),
+    (101_000, "壹仟零壹拾元整"),
+    (10_700_053, "壹拾万柒仟元零伍角叁分"),
+    (91_695_000, "玖拾壹万陆仟玖佰伍拾元整"),
+    (100_050_000, "壹佰万零伍佰元整"),
+    (1_000_000_000, "壹仟万元整"),
+    (10_000_000_100, "壹亿零壹元整"),
+    (10_000_500_000, "壹亿零伍仟元整"),
+    (10_001_000_000, "壹亿零壹万元整"),
+    (12_345_678_901, "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元零壹分"),
+    (-105, "负壹元零伍分"),
+]
+
+
+@pytest.mark.parametrize(("fen", "text"), CAPITALS)
+def test_capital_amount(fen: int, text: str) -> None:
+    assert workbook.capital_amount(fen) == text
+
+
+def test_display_width_counts_cjk_double() -> None:
+    assert workbook.display_width("ab") == 2
+    assert workbook.display_width("合计") == 4
+    assert workbook.display_width("ＡＢ") == 4
+
+
+def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
+    book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    sheet = workbook.Sheet(book.add_worksheet("s"), workbook.Formats(book))
+    sheet.text(0, 0, "=" + "行" * 40_000)
+    book.close()
+    value = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]["A1"].value
+    assert len(value) == workbook.MAX_TEXT and value.endswith(workbook.CUT)
+    assert value.startswith("=行")
