@@ -34,6 +34,7 @@ all have a success on that day or later), 失败未重发 (any other failure, R1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,23 @@ class Matched:
     pairs: pd.DataFrame  # aid_index, bank_index, record_id, how_person, how_amount, bank_status
     aid: pd.DataFrame  # the aid frame + person, paid_fen, bank_index, outcome
     bank: pd.DataFrame  # the bank frame (batch filled) + person, how_person, outcome
+
+    @cached_property
+    def linked(self) -> pd.DataFrame:
+        """One row per link: the record's columns, the bank row's prefixed ``bank_``, and how
+        they were matched. Built once; several rules read it."""
+        # The records' own list of bank rows would clash with the pairs' bank_index.
+        records = self.aid.drop(columns="bank_index").iloc[self.pairs["aid_index"].to_numpy()]
+        banks = self.bank.iloc[self.pairs["bank_index"].to_numpy()].add_prefix("bank_")
+        how = self.pairs[["aid_index", "bank_index", "how_person", "how_amount"]]
+        return pd.concat(
+            [
+                records.reset_index(drop=True),
+                banks.reset_index(drop=True),
+                how.reset_index(drop=True),
+            ],
+            axis=1,
+        )
 
 
 def match(

@@ -17,21 +17,8 @@ UNMATCHED_BANK = ("无对应记录", "无法识别收款人")
 
 
 def _linked(context: Context) -> pd.DataFrame:
-    """One row per link of a record and a bank row: the record's columns, the bank row's
-    prefixed ``bank_``, and how they were matched."""
-    matched = context.matched
-    pairs = matched.pairs  # type: ignore[attr-defined]
-    # the records' own list of bank rows would clash with the pairs' bank_index
-    records = matched.aid.drop(columns="bank_index").iloc[pairs["aid_index"].to_numpy()]  # type: ignore[attr-defined]
-    banks = matched.bank.iloc[pairs["bank_index"].to_numpy()].add_prefix("bank_")  # type: ignore[attr-defined]
-    return pd.concat(
-        [
-            records.reset_index(drop=True),
-            banks.reset_index(drop=True),
-            pairs[["aid_index", "bank_index", "how_person", "how_amount"]].reset_index(drop=True),
-        ],
-        axis=1,
-    )
+    """Every link of a record and a bank row with both sides' columns (see Matched.linked)."""
+    return context.matched.linked  # type: ignore[attr-defined, no-any-return]
 
 
 def _pair_lineage(linked: pd.DataFrame) -> list[Lineage]:
