@@ -104,6 +104,8 @@ class Reconciled:
     findings: pd.DataFrame
     figures: aggregate.Figures
     summary: dict[str, object]
+    detail: aggregate.Reconciliation  # 对账明细
+    indicators: pd.DataFrame  # 绩效指标
 
 
 def reconcile(config: Config) -> Reconciled:
@@ -127,7 +129,9 @@ def reconcile(config: Config) -> Reconciled:
     write_atomically(config.output_dir / "summary.json", outputs.summary_json(summary))
     write_atomically(config.output_dir / "exceptions.csv", outputs.exceptions_csv(found))
     history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
-    result = Reconciled(checked, period, matched, found, figures, summary)
+    detail = aggregate.reconciliation(matched, period)
+    scored = pd.DataFrame(columns=[c for _, c, _ in workbook.INDICATOR_COLUMNS])  # TODO indicators
+    result = Reconciled(checked, period, matched, found, figures, summary, detail, scored)
     write_workbook(config.output_dir / workbook_name(period), result)
     return result
 

@@ -1,22 +1,29 @@
 """Stage 7, the workbook (contract §3.1): the one module that holds xlsxwriter code.
 
-In: ``pipeline.run.Reconciled``. Out: ``write(path, reconciled)`` writes the sheets 封面, 资金使用,
-资金结余, 救助人次, 对账明细, 异常清单, 数据校验 and 规则说明, in that order.
+In: ``pipeline.run.Reconciled`` (with its 对账明细 and, when asked, masked). Out:
+``write(path, reconciled)`` writes 封面, 资金使用, 资金结余, 救助人次, 绩效指标, 对账明细, 异常清单,
+数据校验 and 规则说明, in that order; a detail sheet longer than Excel's 1,048,576 rows continues
+on 对账明细(2) … right after it, and 封面 says so.
 
 How it is made, the way a Chinese finance office prints its reports:
 - summary sheets open with a title block (unit, period, 单位：元) and close with 制表人 / 审核人 /
   负责人 lines; detail sheets have frozen headers and filters;
 - money is integer fen until the moment a cell is written, as yuan with two decimals and
   thousands separators; every 合计 and 小计 is a live ``SUM`` whose cached value is the sum, in
-  integer fen, of the cells it adds (and is checked against the computed figure);
-- text from the inputs is always written with ``write_string``: never a formula, whatever it
-  starts with; every ``write_*`` return code is checked (xlsxwriter returns −1 instead of raising);
+  integer fen, of the cells it adds (and is checked against the computed figure); 万元 cells
+  are ``ROUND(yuan/10000, 6)`` of the yuan cell beside them, exact at six decimals;
+- text from the inputs is always a string cell: never a formula or a link, whatever it starts
+  with; every ``write_*`` return code is checked (xlsxwriter returns −1 instead of raising);
 - column widths are computed here, CJK characters counting double;
 - A4 landscape, one page wide, header rows repeated, page numbers in the footer;
 - the document's created time is the period end, so the same inputs give the same cells.
 
-Not yet (later issues): 绩效指标 (after 救助人次), charts, 万元 columns, sheets longer than Excel's
-1,048,576 rows, ``--mask`` and ``--password``.
+The workbook is written in xlsxwriter's constant-memory mode: each row goes to disk once the
+next one starts, so a province's detail sheets never sit in memory. Rows must therefore be
+written in order: summary sheets collect their cells in a ``Sheet`` and write them sorted by
+row when finished (they are small); detail sheets are written row by row from columns prepared
+once, with the columns' formats set on the columns. Merges span one row only: a merge over
+several rows would write into rows already gone to disk.
 """
 
 from __future__ import annotations
@@ -26,17 +33,19 @@ import importlib.metadata
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import aggregate
 from pipeline.outputs import EXCEPTION_HEADER, places
-from pipeline.rules import SEVERITIES
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
 from schemas.inputs import AID_TYPES
@@ -49,7 +58,7 @@ SHEETS = (
     "资金使用",
     "资金结余",
     "救助人次",
-    # 绩效指标 goes here, after 救助人次 (contract §3.1), once the indicators are scored.
+    "绩效指标",
     "对账明细",
     "异常清单",
     "数据校验",
@@ -57,11 +66,15 @@ SHEETS = (
 )
 PROGRAM = "aid-fund-reconcile"
 MONEY, COUNT, YEAR, DATE, PERCENT = "#,##0.00", "#,##0", "0", "yyyy-mm-dd", "0.00"
+WAN = "#,##0.000000"  # 万元 with six decimals: exact to the fen
+SCORE = "0.0#"
 MAX_WIDTH = 70
 MAX_TEXT = 32_767  # characters in one cell
 CUT = "…（过长已截断，完整内容见 exceptions.csv）"
 SIGNATURES = ("制表人：", "审核人：", "负责人：")
 TOTAL, SUBTOTAL = "合计", "小计"
+EXCEL_ROWS = 1_048_576
+EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
 
 
 class WorkbookError(RuntimeError):
@@ -145,31 +158,51 @@ def _blank(value: object) -> bool:
 
 
 def _text(value: object) -> str:
-    return "" if _blank(value) else str(value)
+    """The cell text of a value, cut to Excel's limit with a note saying so."""
+    text = "" if _blank(value) else str(value)
+    if len(text) > MAX_TEXT:  # only a very long lineage comes near it
+        text = text[: MAX_TEXT - len(CUT)] + CUT
+    return text
 
 
 class Formats:
+    """The workbook's cell formats (and the workbook, which charts are added to)."""
+
     def __init__(self, book: Any) -> None:
+        self.book = book
         font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
         cell = {**font, "border": 1}
 
         def make(base: dict[str, Any], **props: Any) -> Any:
             return book.add_format({**base, **props})
 
+        header = {**cell, "bold": True, "align": "center", "text_wrap": True}
         self.title = make(font, bold=True, font_size=16, align="center")
         self.sub = make(font)
         self.sub_right = make(font, align="right")
         self.heading = make(font, bold=True, font_size=12)
-        self.header = make(cell, bold=True, align="center", text_wrap=True, bg_color="#D9E1F2")
+        self.header = make(header, bg_color="#D9E1F2")
+        # a label over two header rows: two cells that read as one (no border between them)
+        self.header_top = make(header, bg_color="#D9E1F2", bottom=0)
+        self.header_bottom = make(header, bg_color="#D9E1F2", top=0)
         self.text = make(cell)
+        self.wrap = make(cell, text_wrap=True)
         self.money = make(cell, num_format=MONEY)
+        self.wan = make(cell, num_format=WAN)
         self.count = make(cell, num_format=COUNT)
         self.year = make(cell, num_format=YEAR, align="center")
         self.date = make(cell, num_format=DATE, align="center")
         self.percent = make(cell, num_format=PERCENT)
+        self.score = make(cell, num_format=SCORE)
         self.total_text = make(cell, bold=True, align="center")
         self.total_money = make(cell, bold=True, num_format=MONEY)
+        self.total_wan = make(cell, bold=True, num_format=WAN)
         self.total_count = make(cell, bold=True, num_format=COUNT)
+        self.total_score = make(cell, bold=True, num_format=SCORE)
+        # detail sheets: the format of the column, cells without one (gridlines when printed)
+        self.plain_money = make(font, num_format=MONEY)
+        self.plain_count = make(font, num_format=COUNT)
+        self.link = make(font, font_color="#0563C1", underline=1)
         self.note = make(font, italic=True, font_color="#595959")
         self.error = make({}, bold=True, font_color="#9C0006", bg_color="#FFC7CE")
         self.warning = make({}, font_color="#7F6000", bg_color="#FFEB9C")
@@ -177,25 +210,35 @@ class Formats:
 
 @dataclass
 class Sheet:
-    """One worksheet: checked writes, the exact integer behind every number, widths in CJK."""
+    """One summary worksheet: cells collected, then written in row order by ``finish``.
+
+    Keeps the exact integer behind every number (fen or a count), so that a 合计 is cached as
+    the exact sum of what it adds, and the widest text of every column.
+    """
 
     worksheet: Any
     formats: Formats
     widths: dict[int, int] = field(default_factory=dict)
     exact: dict[tuple[int, int], int] = field(default_factory=dict)  # fen or counts per cell
+    cells: dict[tuple[int, int], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.worksheet.name)
 
     def _fit(self, col: int, text: str) -> None:
         self.widths[col] = max(self.widths.get(col, 0), display_width(text))
 
+    def _put(self, row: int, col: int, method: str, *args: Any) -> None:
+        self.cells[row, col] = (method, args)
+
     def text(self, row: int, col: int, value: object, fmt: Any = None, fit: bool = True) -> None:
         """Text, from the inputs or not: always a string cell, never a formula."""
         text = _text(value)
-        if len(text) > MAX_TEXT:  # Excel's limit; only a very long lineage comes near it
-            text = text[: MAX_TEXT - len(CUT)] + CUT
         if text:
-            _check(self.worksheet.write_string(row, col, text, fmt), f"{row + 1} 行 {col + 1} 列")
+            self._put(row, col, "write_string", text, fmt)
         else:
-            _check(self.worksheet.write_blank(row, col, None, fmt), f"{row + 1} 行 {col + 1} 列")
+            self._put(row, col, "write_blank", None, fmt)
         if fit:
             self._fit(col, text)
 
@@ -207,7 +250,7 @@ class Sheet:
         number = int(value)  # type: ignore[call-overload]
         self.exact[row, col] = number
         shown = number / 100 if fen else number
-        _check(self.worksheet.write_number(row, col, shown, fmt), f"{row + 1} 行 {col + 1} 列")
+        self._put(row, col, "write_number", shown, fmt)
         self._fit(col, f"{shown:,.2f}" if fen else f"{shown:,}")
 
     def money(self, row: int, col: int, fen: object, fmt: Any = None) -> None:
@@ -221,7 +264,7 @@ class Sheet:
             self.text(row, col, None, fmt)
             return
         number = Decimal(str(value))
-        _check(self.worksheet.write_number(row, col, float(number), fmt), f"{row + 1} 行")
+        self._put(row, col, "write_number", float(number), fmt)
         self._fit(col, str(number))
 
     def date(self, row: int, col: int, value: object) -> None:
@@ -229,8 +272,7 @@ class Sheet:
             self.text(row, col, None, self.formats.date)
             return
         day = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)  # type: ignore[arg-type]
-        fmt = self.formats.date
-        _check(self.worksheet.write_datetime(row, col, day, fmt), f"{row + 1} 行 {col + 1} 列")
+        self._put(row, col, "write_datetime", day, self.formats.date)
         self._fit(col, "2021-12-31")
 
     def total(
@@ -240,58 +282,73 @@ class Sheet:
         cells: Sequence[tuple[int, int]],
         expected: int | None = None,
         fen: bool = True,
+        fmt: Any = None,
     ) -> None:
         """``=SUM(cells)``, cached as the integer sum of those cells; ``expected`` must match."""
         value = sum(self.exact.get(cell, 0) for cell in cells)
         if expected is not None and value != expected:
             raise WorkbookError(
-                f"合计 {xl_rowcol_to_cell(row, col)} 的各项之和 {value} 不等于计算结果 {expected}"
+                f"{self.name} 合计 {xl_rowcol_to_cell(row, col)} 的各项之和 {value} "
+                f"不等于计算结果 {expected}"
             )
         self.exact[row, col] = value
-        fmt = self.formats.total_money if fen else self.formats.total_count
-        formula = f"=SUM({_ranges(cells)})"
+        fmt = fmt or (self.formats.total_money if fen else self.formats.total_count)
         shown = value / 100 if fen else value
-        where = f"{row + 1} 行 {col + 1} 列"
-        _check(self.worksheet.write_formula(row, col, formula, fmt, shown), where)
+        self._put(row, col, "write_formula", f"=SUM({_ranges(cells)})", fmt, shown)
         self._fit(col, f"{shown:,.2f}" if fen else f"{shown:,}")
 
-    def merge(self, first: tuple[int, int], last: tuple[int, int], text: str, fmt: Any) -> None:
-        if first == last:
-            self.text(*first, text, fmt)
+    def wan(self, row: int, col: int, yuan_cell: tuple[int, int], bold: bool = False) -> None:
+        """万元 of a yuan cell of this sheet, as ``ROUND(cell/10000,6)``: exact to the fen."""
+        if yuan_cell not in self.exact:
+            self.text(row, col, None, self.formats.wan)
             return
-        _check(self.worksheet.merge_range(*first, *last, text, fmt), f"合并 {text}")
+        fen = self.exact[yuan_cell]
+        fmt = self.formats.total_wan if bold else self.formats.wan
+        formula = f"=ROUND({xl_rowcol_to_cell(*yuan_cell)}/10000,6)"
+        self._put(row, col, "write_formula", formula, fmt, fen / 1_000_000)
+        self._fit(col, f"{fen / 1_000_000:,.6f}")
+
+    def merge(self, row: int, first: int, last: int, text: str, fmt: Any) -> None:
+        """Text over the columns ``first``..``last`` of one row."""
+        if first == last:
+            self.text(row, first, text, fmt)
+            return
+        self._put(row, first, "merge_range", last, _text(text), fmt)
+        for col in range(first + 1, last + 1):
+            self._put(row, col, "covered")
 
     def header(self, row: int, columns: Sequence[tuple[str | None, str]]) -> int:
-        """A header of (group, label): grouped labels under a merged group cell, ungrouped
-        labels over both rows. One row when there are no groups. Returns the first data row."""
-        fmt = self.formats.header
+        """A header of (group, label): grouped labels under their group's merged cell,
+        ungrouped labels over both rows. One row when there are no groups. Returns the first
+        data row."""
+        fmt = self.formats
         if all(group is None for group, _ in columns):
             for col, (_, label) in enumerate(columns):
-                self.text(row, col, label, fmt)
+                self.text(row, col, label, fmt.header)
             return row + 1
         col = 0
         while col < len(columns):
             group, label = columns[col]
             if group is None:
-                self.merge((row, col), (row + 1, col), label, fmt)
-                self._fit(col, label)
+                self.text(row, col, None, fmt.header_top)
+                self.text(row + 1, col, label, fmt.header_bottom)
                 col += 1
                 continue
             end = col
             while end + 1 < len(columns) and columns[end + 1][0] == group:
                 end += 1
-            self.merge((row, col), (row, end), group, fmt)
+            self.merge(row, col, end, group, fmt.header)
             for inner in range(col, end + 1):
-                self.text(row + 1, inner, columns[inner][1], fmt)
+                self.text(row + 1, inner, columns[inner][1], fmt.header)
             col = end + 1
         return row + 2
 
-    def title_block(self, title: str, columns: int, context: Context) -> int:
-        """Title, then unit, period and 单位：元; returns the next free row."""
-        self.merge((0, 0), (0, columns - 1), title, self.formats.title)
+    def title_block(self, title: str, columns: int, context: Context, unit: str = "元") -> int:
+        """Title, then unit, period and 单位; returns the next free row."""
+        self.merge(0, 0, columns - 1, title, self.formats.title)
         self.text(1, 0, f"编制单位：{context.unit or '（未注明）'}", self.formats.sub, fit=False)
         self.text(1, columns // 2, f"期间：{context.period_text}", self.formats.sub, fit=False)
-        self.text(1, columns - 1, "单位：元", self.formats.sub_right, fit=False)
+        self.text(1, columns - 1, f"单位：{unit}", self.formats.sub_right, fit=False)
         return 2
 
     def signatures(self, row: int, columns: int) -> int:
@@ -306,41 +363,236 @@ class Sheet:
         filter_to: int | None = None,
         freeze_cols: int = 0,
     ) -> None:
-        """Widths, frozen header, filter over the data, A4 landscape one page wide."""
+        """The cells in row order, then widths, frozen header, filter, A4 landscape."""
         ws = self.worksheet
+        for (row, col), (method, args) in sorted(self.cells.items()):
+            if method == "covered":
+                continue
+            if method == "merge_range":
+                last, text, fmt = args
+                _check(ws.merge_range(row, col, row, last, text, fmt), f"{self.name} 合并 {text}")
+            else:
+                where = f"{self.name} {xl_rowcol_to_cell(row, col)}"
+                _check(getattr(ws, method)(row, col, *args), where)
         for col in range(columns):
             width = min(max(self.widths.get(col, 0), 4) + 2, MAX_WIDTH)
-            _check(ws.set_column(col, col, width), f"列宽 {col + 1}")
-        if header is not None:
-            first, last = header
-            ws.freeze_panes(last + 1, freeze_cols)
-            _check(ws.repeat_rows(first, last), "打印标题行")
-            if filter_to is not None:
-                _check(ws.autofilter(last, 0, max(filter_to, last), columns - 1), "筛选")
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.center_horizontally()
-        ws.set_footer("&C第 &P 页，共 &N 页")
+            _check(ws.set_column(col, col, width), f"{self.name} 列宽 {col + 1}")
+        _page_setup(ws, header, filter_to, freeze_cols, columns)
+
+
+def _page_setup(
+    ws: Any,
+    header: tuple[int, int] | None,
+    filter_to: int | None,
+    freeze_cols: int,
+    columns: int,
+) -> None:
+    """Frozen header, filter over the data, A4 landscape one page wide, page numbers."""
+    if header is not None:
+        first, last = header
+        ws.freeze_panes(last + 1, freeze_cols)
+        _check(ws.repeat_rows(first, last), f"{ws.name} 打印标题行")
+        if filter_to is not None:
+            _check(ws.autofilter(last, 0, max(filter_to, last), columns - 1), "筛选")
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _ranges(cells: Sequence[tuple[int, int]]) -> str:
-    """'C5:C9' for one run of a column, else the runs joined with commas ('C5:C7,C9')."""
+    """'C5:C9' or 'B5:E5' for one run of adjacent cells, else the runs joined with commas
+    ('C5:C7,C9')."""
     runs: list[list[tuple[int, int]]] = []
     for cell in cells:
-        if runs and runs[-1][-1] == (cell[0] - 1, cell[1]):
-            runs[-1].append(cell)
+        run = runs[-1] if runs else []
+        step = (cell[0] - run[-1][0], cell[1] - run[-1][1]) if run else None
+        direction = (run[1][0] - run[0][0], run[1][1] - run[0][1]) if len(run) > 1 else step
+        if step in ((1, 0), (0, 1)) and step == direction:
+            run.append(cell)
         else:
             runs.append([cell])
-    return (
-        ",".join(
-            xl_rowcol_to_cell(*run[0])
-            if len(run) == 1
-            else f"{xl_rowcol_to_cell(*run[0])}:{xl_rowcol_to_cell(*run[-1])}"
-            for run in runs
-        )
-        or "0"
+    return ",".join(_span(run[0], run[-1]) for run in runs) or "0"
+
+
+def _span(first: tuple[int, int], last: tuple[int, int], sheet: str | None = None) -> str:
+    """'C5', 'C5:C9', or with a sheet "'对账明细(2)'!C2:C9"."""
+    prefix = f"{quote_sheetname(sheet)}!" if sheet else ""
+    low = xl_rowcol_to_cell(*first)
+    return prefix + (low if first == last else f"{low}:{xl_rowcol_to_cell(*last)}")
+
+
+# ---- detail sheets -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a detail sheet, its cells prepared once for all its rows."""
+
+    label: str
+    kind: str  # text, money (yuan, float), count, or link (a (sheet, row) target or None)
+    values: list[Any]
+    width: int
+    exact_sum: int | None = None  # fen or count, when the column has a 合计
+
+
+def text_column(label: str, series: pd.Series) -> Column:
+    text = series.astype("string").fillna("")
+    long = text.str.len() > MAX_TEXT
+    if long.any():
+        text = text.where(~long, text.str.slice(0, MAX_TEXT - len(CUT)) + CUT)
+    return Column(label, "text", text.tolist(), max(display_width(label), _widest(text)))
+
+
+def _widest(text: pd.Series) -> int:
+    """The widest text of a column, CJK counting two: a three-byte UTF-8 character is CJK."""
+    if text.empty:
+        return 0
+    values = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    chars, size = pc.utf8_length(values), pc.binary_length(values)
+    widths = pc.add(chars, pc.divide(pc.subtract(size, chars), 2))
+    return int(pc.max(widths).as_py() or 0)
+
+
+def number_column(label: str, series: pd.Series, fen: bool, total: bool = False) -> Column:
+    """Integer fen shown as yuan, or a count; blank where missing."""
+    numbers = series.astype("Int64")
+    shown = numbers.to_numpy(dtype="float64", na_value=np.nan) / (100 if fen else 1)
+    values: list[Any] = shown.tolist() if fen else numbers.astype("object").tolist()
+    if numbers.isna().any():
+        values = [None if _blank(v) else v for v in values]
+    largest = float(np.nanmax(np.abs(shown), initial=0))
+    width = len(f"-{largest:,.2f}" if fen else f"-{largest:,.0f}")
+    exact = int(numbers.sum()) if total else None
+    return Column(
+        label, "money" if fen else "count", values, max(display_width(label), width), exact
     )
+
+
+@dataclass(frozen=True)
+class Part:
+    """The rows ``start``..``stop`` of a detail table, on the worksheet ``sheet``."""
+
+    sheet: str
+    start: int
+    stop: int
+
+
+def parts(name: str, rows: int, max_rows: int) -> list[Part]:
+    """A table longer than a worksheet continues on name(2), name(3) …; every part keeps room
+    for its header and, on the last, a blank row and the 合计."""
+    capacity = max_rows - 3
+    count = max(1, -(-rows // capacity))
+    return [
+        Part(name if i == 0 else f"{name}({i + 1})", i * capacity, min(rows, (i + 1) * capacity))
+        for i in range(count)
+    ]
+
+
+def place_of(layout: Sequence[Part], position: int) -> tuple[str, int]:
+    """The worksheet and Excel row number of a table row."""
+    for part in layout:
+        if part.start <= position < part.stop:
+            return part.sheet, position - part.start + 2
+    raise WorkbookError(f"第 {position + 1} 行不在任何工作表中")
+
+
+@dataclass(frozen=True)
+class Detail:
+    name: str
+    columns: Sequence[Column]
+    total: bool = False  # a 合计 row of SUMs under the last part
+    freeze_cols: int = 0
+    highlights: Sequence[tuple[str, str]] = ()  # (condition on row 2, Formats attribute)
+    empty: str = "无"
+
+
+def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[Part]) -> None:
+    """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
+    the last part adds every part."""
+    column_formats = {"text": None, "link": None, "money": formats.plain_money}
+    column_formats["count"] = formats.plain_count
+    widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
+    for part in layout:
+        ws = book.add_worksheet(part.sheet)
+        for col, column in enumerate(detail.columns):
+            _check(ws.write_string(0, col, column.label, formats.header), f"{part.sheet} 表头")
+            _check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
+        _write_rows(ws, formats, detail.columns, part)
+        last = part.stop - part.start
+        if last == 0 and part.start == 0:
+            _check(ws.write_string(1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
+        for condition, fmt in detail.highlights if last else ():
+            rule = {"type": "formula", "criteria": condition, "format": getattr(formats, fmt)}
+            _check(ws.conditional_format(1, 0, last, len(widths) - 1, rule), "条件格式")
+        if detail.total and part is layout[-1]:
+            _write_detail_total(ws, formats, detail.columns, layout, last + 2)
+        ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
+        _page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, len(widths))
+
+
+def _write_rows(ws: Any, formats: Formats, columns: Sequence[Column], part: Part) -> None:
+    """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values."""
+    links = [col for col, column in enumerate(columns) if column.kind == "link"]
+    cells = [
+        column.values[part.start : part.stop] if column.kind != "link" else _none(part)
+        for column in columns
+    ]
+    write_row = ws.write_row
+    if not links:
+        for row, values in enumerate(zip(*cells, strict=True), start=1):
+            if write_row(row, 0, values):
+                raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
+        return
+    kept = 0
+    for row, values in enumerate(zip(*cells, strict=True), start=1):
+        if write_row(row, 0, values):
+            raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
+        for col in links:
+            target = columns[col].values[part.start + row - 1]
+            if target is not None:
+                kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
+
+
+def _none(part: Part) -> list[None]:
+    return [None] * (part.stop - part.start)
+
+
+def _write_link(
+    ws: Any, formats: Formats, row: int, col: int, target: tuple[str, int], linked: bool
+) -> int:
+    """A link to a row of another sheet; past Excel's limit of links per sheet, its text."""
+    sheet, target_row = target
+    text = f"{sheet} 第{target_row}行"
+    if not linked:
+        _check(ws.write_string(row, col, text), f"{ws.name} 链接")
+        return 0
+    url = f"internal:{quote_sheetname(sheet)}!A{target_row}"
+    _check(ws.write_url(row, col, url, formats.link, text), f"{ws.name} 链接")
+    return 1
+
+
+def _write_detail_total(
+    ws: Any, formats: Formats, columns: Sequence[Column], layout: Sequence[Part], row: int
+) -> None:
+    _check(ws.write_string(row, 0, TOTAL, formats.total_text), f"{ws.name} 合计")
+    for col, column in enumerate(columns):
+        if column.exact_sum is None:
+            continue
+        ranges = ",".join(
+            _span(
+                (1, col),
+                (part.stop - part.start, col),
+                None if part.sheet == ws.name else part.sheet,
+            )
+            for part in layout
+            if part.stop > part.start
+        )
+        fen = column.kind == "money"
+        shown = column.exact_sum / 100 if fen else column.exact_sum
+        fmt = formats.total_money if fen else formats.total_count
+        _check(ws.write_formula(row, col, f"=SUM({ranges or '0'})", fmt, shown), f"{ws.name} 合计")
 
 
 # ---- the workbook --------------------------------------------------------------------------------
@@ -352,31 +604,54 @@ class Context:
     unit: str
     period_text: str
     period_end: dt.datetime
+    layout: dict[str, list[Part]]  # each detail table's worksheets
+    max_rows: int  # rows per worksheet (Excel's limit; lower in tests)
 
 
-def write(path: Path, reconciled: Reconciled) -> None:
-    """Write the workbook of ``reconciled`` to ``path`` (the caller makes it atomic)."""
+def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> None:
+    """Write the workbook of ``reconciled`` to ``path`` (the caller makes it atomic).
+
+    ``max_rows`` is Excel's limit of rows per worksheet; tests lower it to see a table split.
+    """
     period = reconciled.period
     end = dt.datetime.combine(period.end_time.date(), dt.time())
-    context = Context(reconciled, _unit(reconciled), f"{period.year}年{period.month}月", end)
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    layout = {name: parts(name, rows, max_rows) for name, rows in _detail_rows(reconciled).items()}
+    period_text = f"{period.year}年{period.month}月"
+    context = Context(reconciled, _unit(reconciled), period_text, end, layout, max_rows)
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    book = xlsxwriter.Workbook(str(path), options)
     book.set_properties({"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": end})
     formats = Formats(book)
-    writers: dict[str, Callable[[Sheet, Context], None]] = {
+    summaries: dict[str, Callable[[Sheet, Context], None]] = {
         "封面": _cover,
         "资金使用": _usage,
         "资金结余": _balances,
         "救助人次": _headcounts,
+        "绩效指标": _indicators,
+        "规则说明": _rules,
+    }
+    details: dict[str, Callable[[Context], Detail]] = {
         "对账明细": _reconciliation,
         "异常清单": _exceptions,
         "数据校验": _rejections,
-        "规则说明": _rules,
     }
     try:
         for name in SHEETS:
-            writers[name](Sheet(book.add_worksheet(name), formats), context)
+            if name in details:
+                write_detail(book, formats, details[name](context), layout[name])
+            else:
+                summaries[name](Sheet(book.add_worksheet(name), formats), context)
     finally:
         book.close()
+
+
+def _detail_rows(reconciled: Reconciled) -> dict[str, int]:
+    validated = reconciled.checked.validated
+    return {
+        "对账明细": len(reconciled.detail.table),
+        "异常清单": len(reconciled.findings),
+        "数据校验": len(validated.rejected) + len(validated.warnings),
+    }
 
 
 def version() -> str:
@@ -412,7 +687,7 @@ def _kind_label(kind: str) -> str:
 def _cover(sheet: Sheet, context: Context) -> None:
     f, reconciled = sheet.formats, context.reconciled
     columns = 8
-    sheet.merge((0, 0), (0, columns - 1), "困难职工帮扶资金对账报告", f.title)
+    sheet.merge(0, 0, columns - 1, "困难职工帮扶资金对账报告", f.title)
     totals = reconciled.figures.usage_totals
     everything = totals[totals["scope"] == "all"].iloc[0]
     year_fen, month_fen = int(everything["year_amount_fen"]), int(everything["month_amount_fen"])
@@ -434,6 +709,7 @@ def _cover(sheet: Sheet, context: Context) -> None:
     row = _cover_counts(sheet, context, row + 1)
     row = _cover_not_read(sheet, context, row + 1)
     row = _cover_findings(sheet, context, row + 1)
+    row = _cover_sheets(sheet, context, row + 1)
     sheet.signatures(row + 1, columns)
     sheet.finish(None, columns)
 
@@ -523,6 +799,27 @@ def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
     return row + 1
 
 
+def _cover_sheets(sheet: Sheet, context: Context, row: int) -> int:
+    """The detail tables' worksheets and rows: a table over Excel's limit continues."""
+    f = sheet.formats
+    sheet.text(row, 0, "五、明细工作表", f.heading, fit=False)
+    row = sheet.header(row + 1, [(None, h) for h in ("明细", "工作表", "行数", "说明")])
+    for name, layout in context.layout.items():
+        for index, part in enumerate(layout):
+            sheet.text(row, 0, name, f.text)
+            sheet.text(row, 1, part.sheet, f.text)
+            sheet.count(row, 2, part.stop - part.start)
+            note = ""
+            if len(layout) > 1:
+                note = (
+                    f"超过 Excel 每表 {context.max_rows:,} 行的上限，分 {len(layout)} 个工作表，"
+                    f"本表为第 {index + 1} 个（第 {part.start + 1:,}–{part.stop:,} 行）"
+                )
+            sheet.text(row, 3, note, f.text)
+            row += 1
+    return row
+
+
 # ---- 资金使用 ----------------------------------------------------------------------------------------
 
 USAGE_MEASURES = (("amount_fen", "金额"), ("person_times", "人次"), ("persons", "人数"))
@@ -533,6 +830,7 @@ def _usage(sheet: Sheet, context: Context) -> None:
     f, figures = sheet.formats, context.reconciled.figures
     columns: list[tuple[str | None, str]] = [(None, "资金来源"), (None, "救助类型")]
     columns += [(label, measure) for _, label in WINDOWS for _, measure in USAGE_MEASURES]
+    columns.append((WINDOWS[-1][1], "金额（万元）"))
     width = len(columns)
     row = sheet.title_block(f"{context.period_text}帮扶资金使用情况表", width, context)
     header_first = row
@@ -563,7 +861,8 @@ def _usage(sheet: Sheet, context: Context) -> None:
         f.note,
         fit=False,
     )
-    sheet.signatures(row + 3, width)
+    row = sheet.signatures(row + 3, width)
+    row = _usage_by_type(sheet, figures.fund_usage, int(everything["year_amount_fen"]), row + 1)
     sheet.finish((header_first, row_header_last(header_first, columns)), width, freeze_cols=2)
 
 
@@ -578,6 +877,7 @@ def _usage_cells(sheet: Sheet, row: int, item: dict[Any, Any]) -> None:
         sheet.count(row, col + 1, item[f"{window}_person_times"])
         sheet.count(row, col + 2, item[f"{window}_persons"])
         col += 3
+    sheet.wan(row, col, (row, col - 3))
 
 
 def _usage_totals(sheet: Sheet, row: int, groups: list[Any], figure: Any) -> None:
@@ -590,6 +890,56 @@ def _usage_totals(sheet: Sheet, row: int, groups: list[Any], figure: Any) -> Non
         sheet.total(row, col + 1, [(r, col + 1) for r in rows], times, fen=False)
         sheet.count(row, col + 2, figure[f"{window}_persons"], sheet.formats.total_count)
         col += 3
+    sheet.wan(row, col, (row, col - 3), bold=True)
+
+
+def _usage_by_type(sheet: Sheet, usage: pd.DataFrame, year_fen: int, row: int) -> int:
+    """本年累计 spending as a table of 资金来源 × 救助类型, and its stacked column chart."""
+    f = sheet.formats
+    table = usage.pivot_table(
+        index="source", columns="aid_type", values="year_amount_fen", aggfunc="sum", sort=False
+    )
+    types = [t for t in AID_TYPES if t in table.columns]
+    sheet.text(row, 0, "本年累计支出：资金来源 × 救助类型（元）", f.heading, fit=False)
+    header = row + 1
+    sheet.header(header, [(None, label) for label in ("资金来源", *types, TOTAL)])
+    first = header + 1
+    for offset, (source, amounts) in enumerate(table.iterrows()):
+        sheet.text(first + offset, 0, source, f.text)
+        for col, aid_type in enumerate(types, start=1):
+            sheet.money(first + offset, col, 0 if pd.isna(amounts[aid_type]) else amounts[aid_type])
+        cells = [(first + offset, col) for col in range(1, len(types) + 1)]
+        sheet.total(first + offset, len(types) + 1, cells, fen=True)
+    last = first + len(table) - 1
+    total_row = last + 1
+    sheet.text(total_row, 0, TOTAL, f.total_text)
+    for col in range(1, len(types) + 2):
+        expected = year_fen if col == len(types) + 1 else None
+        sheet.total(total_row, col, [(r, col) for r in range(first, last + 1)], expected)
+    if len(table) and types:
+        _chart_by_type(sheet, types, first, last, header, total_row + 2)
+    return total_row + 2 + CHART_ROWS
+
+
+CHART_ROWS = 18  # rows a chart covers at the default row height
+
+
+def _chart_by_type(
+    sheet: Sheet, types: Sequence[str], first: int, last: int, header: int, at: int
+) -> None:
+    chart = sheet.formats.book.add_chart({"type": "column", "subtype": "stacked"})
+    for col in range(1, len(types) + 1):
+        chart.add_series(
+            {
+                "name": [sheet.name, header, col],
+                "categories": [sheet.name, first, 0, last, 0],
+                "values": [sheet.name, first, col, last, col],
+            }
+        )
+    chart.set_title({"name": "本年累计支出（按资金来源、救助类型）"})
+    chart.set_y_axis({"name": "元", "num_format": "#,##0"})
+    chart.set_legend({"position": "bottom"})
+    _check(sheet.worksheet.insert_chart(at, 0, chart, {"x_scale": 1.4}), f"{sheet.name} 图表")
 
 
 # ---- 资金结余 ----------------------------------------------------------------------------------------
@@ -644,8 +994,33 @@ def _balances(sheet: Sheet, context: Context) -> None:
             sheet.total(row, col, [(r, col) for r in range(first, row)], expected)
         else:
             sheet.text(row, col, TOTAL if col == 0 else None, f.total_text)
-    sheet.signatures(row + 2, width)
+    end = _balances_in_wan(sheet, spec, first, row, row + 2)
+    sheet.signatures(end + 1, width)
     sheet.finish((header_first, row_header_last(header_first, columns)), width, freeze_cols=2)
+
+
+WAN_BALANCES = ("opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen")
+
+
+def _balances_in_wan(
+    sheet: Sheet, spec: Sequence[tuple[str | None, str, str, str]], first: int, total: int, row: int
+) -> int:
+    """The main figures again in 万元, as the seeds report them, each cell ROUND(yuan/10000, 6)
+    of the table above; returns the next free row."""
+    f = sheet.formats
+    where = {column: col for col, (_, _, column, _) in enumerate(spec)}
+    labels = {column: label for _, label, column, _ in spec}
+    sheet.text(row, 0, "单位：万元", f.heading, fit=False)
+    sheet.header(row + 1, [(None, labels[c]) for c in ("source", "fund_year", *WAN_BALANCES)])
+    for offset, source_row in enumerate(range(first, total + 1)):
+        at, bold = row + 2 + offset, source_row == total
+        for col in (0, 1):
+            copied = sheet.cells.get((source_row, where["source"] + col))
+            if copied is not None:
+                sheet.cells[at, col] = copied
+        for col, column in enumerate(WAN_BALANCES, start=2):
+            sheet.wan(at, col, (source_row, where[column]), bold=bold)
+    return row + 2 + total - first + 1
 
 
 # ---- 救助人次 ----------------------------------------------------------------------------------------
@@ -705,8 +1080,29 @@ def _headcounts(sheet: Sheet, context: Context) -> None:
         fit=False,
     )
     row = _worker_files(sheet, figures.worker_files, row + 2)
+    if len(table):
+        _chart_completion(sheet, header_last, first, first + len(table) - 1, row + 1)
+        row += 1 + CHART_ROWS
     sheet.signatures(row + 1, width)
     sheet.finish((header_first, header_last), width)
+
+
+def _chart_completion(sheet: Sheet, header: int, first: int, last: int, at: int) -> None:
+    """目标人数 beside 实际人数 per 救助类型 (columns B and C of the table)."""
+    chart = sheet.formats.book.add_chart({"type": "column"})
+    for col in (1, 2):
+        chart.add_series(
+            {
+                "name": [sheet.name, header, col],
+                "categories": [sheet.name, first, 0, last, 0],
+                "values": [sheet.name, first, col, last, col],
+                "data_labels": {"value": True},
+            }
+        )
+    chart.set_title({"name": "救助人数：目标与实际"})
+    chart.set_y_axis({"name": "人", "num_format": "#,##0"})
+    chart.set_legend({"position": "bottom"})
+    _check(sheet.worksheet.insert_chart(at, 0, chart, {"x_scale": 1.4}), f"{sheet.name} 图表")
 
 
 def _worker_files(sheet: Sheet, files: pd.DataFrame, row: int) -> int:
@@ -749,121 +1145,153 @@ def _worker_files(sheet: Sheet, files: pd.DataFrame, row: int) -> int:
     return row + 1
 
 
-# ---- 对账明细 ----------------------------------------------------------------------------------------
+# ---- 绩效指标 ----------------------------------------------------------------------------------------
 
-RECONCILIATION_HEADER = (
-    ("姓名", "name", "text"),
-    ("身份证号", "id_no", "text"),
-    ("资金来源", "source", "text"),
-    ("笔数", "records", "count"),
-    ("系统金额", "system_fen", "money"),
-    ("其中现金", "cash_fen", "money"),
-    ("银行实发", "paid_fen", "money"),
-    ("差额（实发－应发）", "difference_fen", "money"),
-    ("状态", "status", "text"),
-    ("救助编号", "record_ids", "text"),
-    ("来源", "lineage", "lineage"),
+INDICATOR_COLUMNS = (
+    ("一级指标", "level1", 8),
+    ("二级指标", "level2", 10),
+    ("三级指标", "indicator", 14),
+    ("分值", "weight", 0),
+    ("评分标准", "criterion", 40),
+    ("计算方法", "formula", 24),
+    ("数据", "inputs", 30),
+    ("指标值", "value", 18),
+    ("得分", "score", 0),
+    ("评分方式", "basis", 10),
+    ("说明", "note", 30),
 )
+WRAPPED = {"criterion", "formula", "inputs", "value", "note"}
 
 
-def _reconciliation(sheet: Sheet, context: Context) -> None:
-    f, reconciled = sheet.formats, context.reconciled
-    table = aggregate.reconciliation(reconciled.matched, reconciled.period)
-    width = len(RECONCILIATION_HEADER)
-    row = sheet.header(0, [(None, label) for label, _, _ in RECONCILIATION_HEADER])
+def _indicators(sheet: Sheet, context: Context) -> None:
+    """Every indicator of the scoring table: those the data can score with their inputs, value
+    and score; the others listed to be scored by hand. Scores in hundredths of a point."""
+    f, table = sheet.formats, context.reconciled.indicators
+    width = len(INDICATOR_COLUMNS)
+    row = sheet.title_block(f"{context.period_text}帮扶资金绩效评价指标", width, context, "分")
+    header = row
+    row = sheet.header(row, [(None, label) for label, _, _ in INDICATOR_COLUMNS])
+    first = row
     for item in table.to_dict("records"):
-        for col, (_, column, kind) in enumerate(RECONCILIATION_HEADER):
+        for col, (_, column, _) in enumerate(INDICATOR_COLUMNS):
             value = item[column]
-            if kind == "money":
-                sheet.money(row, col, value)
-            elif kind == "count":
-                sheet.count(row, col, value)
-            elif kind == "lineage":
-                sheet.text(row, col, places(value), f.text)
+            if column in ("weight", "score"):
+                sheet.integer(row, col, _hundredths(value), f.score, fen=True)
             else:
-                sheet.text(row, col, value, f.text)
+                sheet.text(row, col, value, f.wrap if column in WRAPPED else f.text, fit=False)
         row += 1
-    last_data = row - 1
-    if len(table):
-        status = xl_col_to_name(8)
-        _check(
-            sheet.worksheet.conditional_format(
-                1,
-                0,
-                last_data,
-                width - 1,
-                {
-                    "type": "formula",
-                    "criteria": f'=AND(${status}2<>"相符",${status}2<>"现金")',
-                    "format": f.warning,
-                },
-            ),
-            "条件格式",
-        )
-    row += 1
-    for col, (_, column, kind) in enumerate(RECONCILIATION_HEADER):
-        cells = [(r, col) for r in range(1, last_data + 1)]
-        if kind == "money":
-            sheet.total(row, col, cells, int(table[column].sum()))
-        elif kind == "count":
-            sheet.total(row, col, cells, int(table[column].sum()), fen=False)
+    sheet.text(row, 0, TOTAL, f.total_text)
+    for col, (_, column, _) in enumerate(INDICATOR_COLUMNS[1:], start=1):
+        if column in ("weight", "score"):
+            cells = [(r, col) for r in range(first, row)]
+            sheet.total(row, col, cells, fmt=f.total_score)
         else:
-            sheet.text(row, col, TOTAL if col == 0 else None, f.total_text)
-    sheet.finish((0, 0), width, filter_to=last_data, freeze_cols=1)
-
-
-# ---- 异常清单 ----------------------------------------------------------------------------------------
-
-
-def _exceptions(sheet: Sheet, context: Context) -> None:
-    f = sheet.formats
-    rank = {severity: index for index, severity in enumerate(SEVERITIES)}
-    findings = context.reconciled.findings
-    findings = findings.assign(_rank=findings["severity"].map(rank)).sort_values(
-        ["_rank", "rule"], kind="stable"
+            sheet.text(row, col, None, f.total_text)
+    sheet.text(
+        row + 1,
+        0,
+        "注：得分一栏只合计数据能评分的指标；评分方式为“手工评分”或“期限未到”的指标，"
+        "请评价人员按评分标准打分后填入，合计随之更新。权重和扣分标准取自参数·救助标准（绩效·…）。",
+        f.note,
+        fit=False,
     )
-    width = len(EXCEPTION_HEADER)
-    row = sheet.header(0, [(None, label) for label in EXCEPTION_HEADER])
-    for item in findings.to_dict("records"):
-        values = [item[c] for c in ("rule", "severity", "message", "name", "id_no")]
-        values += [item[c] for c in ("source", "aid_type", "record_id")]
-        for col, value in enumerate(values):
-            sheet.text(row, col, value, f.text)
-        sheet.money(row, 8, item["amount_fen"])
-        sheet.money(row, 9, item["compared_fen"])
-        sheet.text(row, 10, places(item["lineage"]), f.text)
-        row += 1
-    last = row - 1
-    if len(findings):
-        for severity, fmt in (("错误", f.error), ("警告", f.warning)):
-            rule = {"type": "formula", "criteria": f'=$B2="{severity}"', "format": fmt}
-            _check(sheet.worksheet.conditional_format(1, 0, last, width - 1, rule), "条件格式")
-    else:
-        sheet.text(1, 0, "无异常", f.text)
-    sheet.finish((0, 0), width, filter_to=max(last, 1), freeze_cols=2)
+    for col, (_, _, fixed) in enumerate(INDICATOR_COLUMNS):
+        if fixed:
+            sheet.widths[col] = fixed
+        else:
+            sheet._fit(col, "100.00")
+    sheet.signatures(row + 3, width)
+    sheet.finish((header, header), width)
 
 
-# ---- 数据校验 ----------------------------------------------------------------------------------------
+def _hundredths(value: object) -> int | None:
+    if _blank(value):
+        return None
+    return int((Decimal(str(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _rejections(sheet: Sheet, context: Context) -> None:
-    f, validated = sheet.formats, context.reconciled.checked.validated
-    labels = ("类别", "文件", "工作表", "行号", "数据类型", "列", "值", "原因")
-    row = sheet.header(0, [(None, label) for label in labels])
-    for category, frame in (("拒收", validated.rejected), ("警告", validated.warnings)):
-        for item in frame.to_dict("records"):
-            sheet.text(row, 0, category, f.text)
-            sheet.text(row, 1, item["source_file"], f.text)
-            sheet.text(row, 2, item["source_sheet"], f.text)
-            sheet.count(row, 3, item["source_row"])
-            sheet.text(row, 4, _kind_label(str(item["kind"])), f.text)
-            sheet.text(row, 5, item["column"], f.text)
-            sheet.text(row, 6, item["value"], f.text)
-            sheet.text(row, 7, item["reason"], f.text)
-            row += 1
-    if row == 1:
-        sheet.text(1, 0, "无", f.text)
-    sheet.finish((0, 0), len(labels), filter_to=max(row - 1, 1))
+# ---- 对账明细, 异常清单, 数据校验 -----------------------------------------------------------------
+
+
+def _reconciliation(context: Context) -> Detail:
+    table = context.reconciled.detail.table
+    columns = [
+        text_column("姓名", table["name"]),
+        text_column("身份证号", table["id_no"]),
+        text_column("资金来源", table["source"]),
+        number_column("笔数", table["records"], fen=False, total=True),
+        number_column("系统金额", table["system_fen"], fen=True, total=True),
+        number_column("其中现金", table["cash_fen"], fen=True, total=True),
+        number_column("银行实发", table["paid_fen"], fen=True, total=True),
+        number_column("差额（实发－应发）", table["difference_fen"], fen=True, total=True),
+        text_column("状态", table["status"]),
+        text_column("救助编号", table["record_ids"]),
+        text_column("来源", table["lineage"]),
+    ]
+    status = xl_col_to_name(8)
+    condition = f'=AND(${status}2<>"相符",${status}2<>"现金")'
+    return Detail(
+        "对账明细", columns, total=True, freeze_cols=1, highlights=[(condition, "warning")]
+    )
+
+
+def _exceptions(context: Context) -> Detail:
+    """Findings as the rules sorted them (severity, rule, first source row), each linked to its
+    row of 对账明细 where it has one."""
+    findings = context.reconciled.findings
+    targets = _reconciliation_rows(findings, context.reconciled.detail.rows)
+    layout = context.layout["对账明细"]
+    links = [None if pd.isna(p) else place_of(layout, int(p)) for p in targets]
+    link_width = max([display_width(f"{link[0]} 第{link[1]}行") for link in links if link] or [0])
+    texts = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
+    columns = [
+        *(
+            text_column(label, findings[c])
+            for label, c in zip(EXCEPTION_HEADER, texts, strict=False)
+        ),
+        number_column(EXCEPTION_HEADER[8], findings["amount_fen"], fen=True),
+        number_column(EXCEPTION_HEADER[9], findings["compared_fen"], fen=True),
+        text_column(EXCEPTION_HEADER[10], findings["lineage"].map(places)),
+        Column("对账明细", "link", links, max(link_width, display_width("对账明细"))),
+    ]
+    highlights = [(f'=$B2="{severity}"', fmt) for severity, fmt in SEVERITY_FORMATS]
+    return Detail("异常清单", columns, freeze_cols=2, highlights=highlights, empty="无异常")
+
+
+SEVERITY_FORMATS = (("错误", "error"), ("警告", "warning"))
+
+
+def _reconciliation_rows(findings: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """Each finding's row of 对账明细: that of the first of its input rows found there."""
+    places_of = findings["lineage"].explode().dropna()
+    if places_of.empty:
+        return pd.Series(pd.NA, index=findings.index, dtype="Int64")
+    keys = pd.DataFrame(
+        places_of.tolist(), columns=["source_file", "source_sheet", "source_row"]
+    ).assign(finding=places_of.index.to_numpy())
+    keys["source_row"] = keys["source_row"].astype("int64")
+    found = keys.merge(rows, on=["source_file", "source_sheet", "source_row"], how="inner")
+    first = found.groupby("finding", sort=False)["position"].first()
+    return first.reindex(findings.index).astype("Int64")
+
+
+def _rejections(context: Context) -> Detail:
+    validated = context.reconciled.checked.validated
+    frame = pd.concat(
+        [validated.rejected.assign(category="拒收"), validated.warnings.assign(category="警告")],
+        ignore_index=True,
+    )
+    columns = [
+        text_column("类别", frame["category"]),
+        text_column("文件", frame["source_file"]),
+        text_column("工作表", frame["source_sheet"]),
+        number_column("行号", frame["source_row"], fen=False),
+        text_column("数据类型", frame["kind"].astype("string").map(_kind_label)),
+        text_column("列", frame["column"]),
+        text_column("值", frame["value"]),
+        text_column("原因", frame["reason"]),
+    ]
+    return Detail("数据校验", columns)
 
 
 # ---- 规则说明 ----------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ EXPECTED_SHEETS = [
     "资金使用",
     "资金结余",
     "救助人次",
+    "绩效指标",
     "对账明细",
     "异常清单",
     "数据校验",
@@ -119,6 +120,8 @@ def _cells_of(formula: str) -> list[str]:
     assert inner, formula
     cells = []
     for part in inner.group(1).split(","):
+        if part == "0":  # the SUM of an empty table
+            continue
         low_col, low_row, high_col, high_row = range_boundaries(part)
         for row in range(low_row, high_row + 1):
             for col in range(low_col, high_col + 1):
@@ -150,27 +153,31 @@ def test_sheets_in_order_and_written_atomically(sample) -> None:
     ]
 
 
-def test_every_total_is_a_sum_whose_cached_value_is_the_exact_sum(sample) -> None:
+def test_every_formula_is_cached_as_its_exact_value(sample) -> None:
+    """Every formula is a SUM cached as the exact sum of its cells, or a 万元 ROUND(yuan/10000,
+    6) cached as the exact yuan ÷ 10,000; no other formula exists."""
     _, path = sample
     book = openpyxl.load_workbook(path, data_only=False)
     cached = cached_values(path)
-    checked = 0
+    sums = wan = 0
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
-            labels = {str(cell.value) for cell in row[:2] if isinstance(cell.value, str)}
-            if not labels & {"合计", "小计"}:
-                continue
             for cell in row:
                 if not isinstance(cell.value, str) or not cell.value.startswith("="):
                     continue
-                parts = _cells_of(cell.value)
-
-                exact = sum(_fen(_number(sheet, cached, part)) for part in parts)
                 value = cached[sheet.title][cell.coordinate]
+                rounded = re.fullmatch(r"=ROUND\(([A-Z]+\d+)/10000,6\)", cell.value)
+                if rounded:
+                    yuan = Decimal(str(_number(sheet, cached, rounded.group(1))))
+                    assert Decimal(value) == yuan / 10000, (sheet.title, cell.coordinate)
+                    wan += 1
+                    continue
+                exact = sum(_fen(_number(sheet, cached, part)) for part in _cells_of(cell.value))
                 assert _fen(value) == exact, (sheet.title, cell.coordinate)
                 assert float(value) == exact / 100, (sheet.title, cell.coordinate)
-                checked += 1
-    assert checked == sum(len(cells) for cells in cached.values()) > 50  # every formula
+                sums += 1
+    assert sums + wan == sum(len(cells) for cells in cached.values())
+    assert sums > 50 and wan > 10
 
 
 def test_totals_equal_the_computed_figures(sample) -> None:
@@ -185,7 +192,7 @@ def test_totals_equal_the_computed_figures(sample) -> None:
     assert usage[coordinate].value.startswith("=SUM(")
     assert _fen(cached["资金使用"][coordinate]) == int(everything["year_amount_fen"]) == 98_495_000
     balances = book["资金结余"]
-    closing_col = next(c.column for c in balances[3] if c.value == "期末结余")
+    closing_col = next(c.column for c in balances[4] if c.value == "期末结余")
     total_row = next(r for r in balances.iter_rows() if r[0].value == "合计")
     closing = cached["资金结余"][total_row[closing_col - 1].coordinate]
     assert _fen(closing) == int(reconciled.figures.balances["closing_fen"].sum())
@@ -210,7 +217,7 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(sample) -> 
         )
     findings = book["异常清单"]
     header = [c.value for c in findings[1]]
-    assert header[:3] == ["规则", "严重程度", "说明"] and header[-1] == "来源"
+    assert header[:3] == ["规则", "严重程度", "说明"] and header[-2:] == ["来源", "对账明细"]
     rows = [[c.value for c in r] for r in findings.iter_rows(min_row=2)]
     assert len(rows) == len(reconciled.findings)
     order = [("错误", "警告", "提示").index(r[1]) for r in rows]
@@ -286,7 +293,8 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
     run.reconcile(run.Config(folder, out))
     path = out / "帮扶资金对账_2021-03.xlsx"
     strings = shared_strings(path)
-    found = {}
+    found: dict[str, set[str]] = {}
+    texts = []
     for name, root in sheet_xml(path).items():
         for cell in root.iter(f"{{{NS['m']}}}c"):
             kind = cell.get("t")
@@ -296,13 +304,14 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
                 text = "".join(t.text or "" for t in cell.iter(f"{{{NS['m']}}}t"))
             else:
                 continue
+            texts.append(text)
             if text.startswith(("=", "+", "-", "@")) or "HYPERLINK" in text:
                 assert cell.find("m:f", NS) is None, (name, cell.get("r"))
                 found.setdefault(text, set()).add(name)
     assert found[PLANTED] == {"对账明细", "异常清单"}
     assert "对账明细" in found["-JZ1"]
     assert found["=1+1"] == {"数据校验"}
-    assert any("@SUM(1)" in text for text in strings)
+    assert any("@SUM(1)" in text for text in texts)
     for root in sheet_xml(path).values():  # no formula anywhere mentions the planted text
         for formula in root.iter(f"{{{NS['m']}}}f"):
             assert "HYPERLINK" not in (formula.text or "") and "@" not in (formula.text or "")
@@ -351,7 +360,65 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
     book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
     sheet = workbook.Sheet(book.add_worksheet("s"), workbook.Formats(book))
     sheet.text(0, 0, "=" + "行" * 40_000)
+    sheet.finish(None, 1)
     book.close()
     value = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]["A1"].value
     assert len(value) == workbook.MAX_TEXT and value.endswith(workbook.CUT)
     assert value.startswith("=行")
+
+
+# ---- long tables and links ----------------------------------------------------------------------
+
+
+def test_findings_link_to_their_row_of_the_reconciliation(sample) -> None:
+    """A finding links to the 对账明细 row of the first of its input rows found there: every
+    sample finding is about an aid record (R19's first row is the failed transfer, its second
+    the record)."""
+    reconciled, path = sample
+    book = openpyxl.load_workbook(path)
+    findings, detail = book["异常清单"], book["对账明细"]
+    header = [c.value for c in findings[1]]
+    link_col, id_col, rule_col = (header.index(h) for h in ("对账明细", "身份证号", "规则"))
+    linked = {}
+    for row in findings.iter_rows(min_row=2):
+        cell = row[link_col]
+        if cell.hyperlink is None:
+            continue
+        sheet, target = cell.hyperlink.location.split("!")
+        assert sheet.strip("'") == "对账明细" and cell.value == f"对账明细 第{target[1:]}行"
+        target_row = detail[int(target[1:])]
+        assert target_row[1].value == row[id_col].value
+        linked[row[rule_col].value] = target_row[8].value  # the status of the linked row
+    assert set(linked) == set(reconciled.findings["rule"])
+    assert linked["R03"] == "金额不符" and linked["R01"] == linked["R19"] == "发放失败"
+
+
+def test_a_table_longer_than_a_sheet_continues_on_the_next(sample, tmp_path) -> None:
+    """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
+    placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
+    into the right part."""
+    reconciled, _ = sample
+    path = tmp_path / "split.xlsx"
+    workbook.write(path, reconciled, max_rows=50)
+    book = openpyxl.load_workbook(path)
+    names = ["对账明细", "对账明细(2)", "对账明细(3)", "对账明细(4)"]
+    assert book.sheetnames[5:9] == names and book.sheetnames[9] == "异常清单"
+    rows = [[c.value for c in r] for name in names for r in book[name].iter_rows(min_row=2)]
+    data = [r for r in rows if r[0] not in (None, "合计")]
+    expected = reconciled.detail.table
+    assert [r[1] for r in data] == expected["id_no"].tolist()
+    assert all(book[name]["A1"].value == "姓名" for name in names)
+    last = book["对账明细(4)"]
+    total = next(r for r in last.iter_rows() if r[0].value == "合计")
+    formula = total[4].value
+    assert formula == ("=SUM(对账明细!E2:E48,'对账明细(2)'!E2:E48,'对账明细(3)'!E2:E48,E2:E29)")
+    cached = cached_values(path)["对账明细(4)"][total[4].coordinate]
+    assert _fen(cached) == int(expected["system_fen"].sum())
+    cover = [[c.value for c in r] for r in book["封面"].iter_rows()]
+    listed = [r for r in cover if r[0] == "对账明细"]
+    assert [r[1] for r in listed] == names and [r[2] for r in listed] == [47, 47, 47, 28]
+    assert listed[0][3] == "超过 Excel 每表 50 行的上限，分 4 个工作表，本表为第 1 个（第 1–47 行）"
+    for row in book["异常清单"].iter_rows(min_row=2):
+        if row[-1].hyperlink is not None:
+            sheet, target = row[-1].hyperlink.location.split("!")
+            assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
