@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.params import Parameters
 from schemas.inputs import AID_TYPES, CLOSE_REASONS, HARDSHIP_TYPES
@@ -670,9 +672,18 @@ def _reconciliation_rows(work: pd.DataFrame, groups: Any) -> pd.DataFrame:
             "paid_fen": sums["paid"].to_numpy(),
             "difference_fen": (sums["paid"] - expected).to_numpy(),
             "status": np.where(is_bank, bank_status.astype("string").to_numpy(), status),
-            "record_ids": groups["record_id"].agg("、".join).to_numpy(),
-            "lineage": groups["place"].agg("；".join).to_numpy(),
+            "record_ids": _joined(work["record_id"], work["position"], "、"),
+            "lineage": _joined(work["place"], work["position"], "；"),
         }
     )
     money = ["records", "system_fen", "cash_fen", "paid_fen", "difference_fen"]
     return table.astype({column: "int64" for column in money})
+
+
+def _joined(values: pd.Series, position: pd.Series, separator: str) -> np.ndarray:
+    """The values of each group joined in their order, as pyarrow lists: a Python join per
+    group takes seconds for a province."""
+    table = pa.table({"group": position.to_numpy(), "value": pa.array(values, pa.string())})
+    grouped = table.group_by("group", use_threads=False).aggregate([("value", "list")])
+    joined = pc.binary_join(grouped["value_list"], separator).to_numpy(zero_copy_only=False)
+    return joined[np.argsort(grouped["group"].to_numpy(), kind="stable")]
