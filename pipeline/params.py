@@ -34,6 +34,44 @@ STANDARD_ITEMS = {
     "匹配窗口前天数": ("window_before_days", Decimal(5)),
     "匹配窗口后天数": ("window_after_days", Decimal(60)),
 }
+# 救助标准 项目 → (field, default) for the 绩效指标 (pipeline.indicators): each 分值 (points) and
+# deduction of the 100-point table of the 裕安区 2021 self-evaluation (seed 000), so a province
+# with another table changes the workbook, not the code. Where an indicator is scored partly from
+# the data, its points are split into the part the data scores and the part left to a person.
+SCORING_ITEMS = {
+    "绩效·绩效目标合理性分值": ("goal_fitness", Decimal(4)),
+    "绩效·绩效指标明确性分值": ("indicator_clarity", Decimal(6)),
+    "绩效·资金分配及时性分值": ("allocation_timeliness", Decimal(5)),
+    "绩效·工会经费投入分值": ("union_funding", Decimal(5)),
+    "绩效·制度贯彻分值": ("rules_followed", Decimal(4)),
+    "绩效·能力建设分值": ("capacity", Decimal(4)),
+    "绩效·档案录入系统分值": ("files_entered", Decimal(3)),
+    "绩效·资金录入时限分值": ("entry_in_time", Decimal(2)),
+    "绩效·档案动态管理分值": ("file_management", Decimal(10)),
+    "绩效·资料报送情况分值": ("reporting", Decimal(2)),
+    "绩效·专账管理分值": ("dedicated_account", Decimal(2)),
+    "绩效·中央财政资金用完分值": ("central_spent", Decimal(2)),
+    "绩效·省财政资金用完分值": ("provincial_spent", Decimal(1)),
+    "绩效·银行卡发放分值": ("card_payment", Decimal(3)),
+    "绩效·生活救助按月按季分值": ("living_schedule", Decimal(2)),
+    "绩效·保障情况分值": ("coverage", Decimal(10)),
+    "绩效·保障情况每点扣分": ("coverage_per_point", Decimal("0.5")),
+    "绩效·及时帮扶分值": ("handled_in_time", Decimal(2)),
+    "绩效·工作常态化其余分值": ("routine_other", Decimal(4)),
+    "绩效·生活救助标准分值": ("living_standard", Decimal(3)),
+    "绩效·助学标准分值": ("study_standard", Decimal(3)),
+    "绩效·医疗救助标准分值": ("medical_standard", Decimal(3)),
+    "绩效·超标准每户扣分": ("per_household_over", Decimal("0.1")),
+    "绩效·可持续影响分值": ("sustainability", Decimal(6)),
+    "绩效·帮扶效益分值": ("benefit", Decimal(10)),
+    "绩效·社会满意度分值": ("satisfaction", Decimal(4)),
+    "绩效·到位率分值": ("arrival_rate", Decimal(0)),
+    "绩效·执行率分值": ("execution_rate", Decimal(0)),
+}
+# The planned funds (yuan) that 到位率 compares the money received with; no default: without it
+# 到位率 is left to a person.
+PLANNED_FUNDS_ITEM = "计划到位资金"
+SCORING_PREFIX = re.compile(r"^绩效\s*[·•．.・]?\s*")  # 绩效·, 绩效•, 绩效. and 绩效 alike
 DEADLINE = re.compile(r"^(当年|次年)(\d{2})-(\d{2})$")
 LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 FILE_LEVELS = ("全国级", "省级", "地市级", "区县级", "基层")
@@ -51,6 +89,41 @@ class Standards:
     duplicate_days: int
     window_before_days: int
     window_after_days: int
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """The 绩效指标 weights and deductions (SCORING_ITEMS), and the planned funds for 到位率."""
+
+    goal_fitness: Decimal
+    indicator_clarity: Decimal
+    allocation_timeliness: Decimal
+    union_funding: Decimal
+    rules_followed: Decimal
+    capacity: Decimal
+    files_entered: Decimal
+    entry_in_time: Decimal
+    file_management: Decimal
+    reporting: Decimal
+    dedicated_account: Decimal
+    central_spent: Decimal
+    provincial_spent: Decimal
+    card_payment: Decimal
+    living_schedule: Decimal
+    coverage: Decimal
+    coverage_per_point: Decimal
+    handled_in_time: Decimal
+    routine_other: Decimal
+    living_standard: Decimal
+    study_standard: Decimal
+    medical_standard: Decimal
+    per_household_over: Decimal
+    sustainability: Decimal
+    benefit: Decimal
+    satisfaction: Decimal
+    arrival_rate: Decimal
+    execution_rate: Decimal
+    planned_funds_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +154,7 @@ class Parameters:
     # 参数·节假日: day → True for a working day (调休), False for a day off; a year with any day
     # here is counted from these instead of chinesecalendar (pipeline.workdays)
     overrides: dict[dt.date, bool] = field(default_factory=dict)
+    scoring: Scoring = field(default_factory=lambda: _scoring(None))
 
     def monthly_standard(self, region_code: str, day: dt.date) -> int | None:
         """The 低保 standard (fen per month) in force in a region on a day, None if none yet."""
@@ -109,6 +183,7 @@ def parameters(tables: dict[str, pd.DataFrame]) -> Parameters:
         dibao=_dibao(tables.get("dibao_standards")),
         targets=tables.get("annual_targets", pd.DataFrame()),
         overrides=_overrides(tables.get("holidays")),
+        scoring=_scoring(tables.get("aid_standards")),
     )
 
 
@@ -134,6 +209,38 @@ def _standards(frame: pd.DataFrame | None) -> Standards:
         window_before_days=int(values["window_before_days"]),
         window_after_days=int(values["window_after_days"]),
     )
+
+
+def _scoring(frame: pd.DataFrame | None) -> Scoring:
+    """The 绩效 items of 救助标准 over the seed-000 defaults; a negative one cannot be a weight."""
+    given: dict[str, tuple[Decimal, pd.Series]] = {}
+    if frame is not None:
+        for _, row in frame.iterrows():
+            item = SCORING_PREFIX.sub("绩效·", str(row["item"]).strip())
+            given[item] = (Decimal(row["value"]), row)
+    for item, (value, row) in given.items():
+        if value < 0 and (item in SCORING_ITEMS or item == PLANNED_FUNDS_ITEM):
+            raise ReconcileError(
+                f"{where(row['source_file'], row['source_sheet'], row['source_row'])}："
+                f"救助标准“{item}”为 {value}，分值、扣分和计划资金不能为负数"
+            )
+    weights = {
+        name: given[item][0] if item in given else default
+        for item, (name, default) in SCORING_ITEMS.items()
+    }
+    planned = given.get(PLANNED_FUNDS_ITEM)
+    return Scoring(**weights, planned_funds_fen=None if planned is None else _fen(*planned))
+
+
+def _fen(yuan: Decimal, row: pd.Series) -> int:
+    """Yuan of a 救助标准 item as integer fen; a third decimal is refused, never rounded."""
+    fen = yuan * 100
+    if fen != fen.to_integral_value():
+        raise ReconcileError(
+            f"{where(row['source_file'], row['source_sheet'], row['source_row'])}："
+            f"救助标准“{row['item']}”为 {yuan} 元，金额最多两位小数"
+        )
+    return int(fen)
 
 
 def _source_rule(row: dict[str, object]) -> SourceRule:
