@@ -50,13 +50,34 @@ def validate_command(input_dir: Path) -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="上年 12 月的 summary.json（代替输出目录里的运行记录）",
 )
+@click.option(
+    "--mask",
+    is_flag=True,
+    help="身份证号、银行卡号只显示前 6 位和后 4 位（341503********1234），供外送的副本使用",
+)
+@click.option(
+    "--password",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="给工作簿加密码（邮件外送）；只写 --password 时提示输入，不留在命令历史里",
+)
 def reconcile_command(
-    input_dir: Path, output_dir: Path, period: str | None, previous: Path | None
+    input_dir: Path,
+    output_dir: Path,
+    period: str | None,
+    previous: Path | None,
+    mask: bool,
+    password: str | None,
 ) -> None:
-    """对账：匹配银行发放、检查 R01–R23，写出 summary.json 和 exceptions.csv。"""
+    """对账：匹配银行发放、检查 R01–R23，写出工作簿、summary.json 和 exceptions.csv。"""
     if period is not None and not _is_period(period):
         raise click.BadParameter("应写成 YYYY-MM，例如 2021-12", param_hint="--period")
-    config = run.Config(input_dir, output_dir, period, previous)
+    if password == "":
+        password = click.prompt("工作簿密码", hide_input=True, confirmation_prompt=True)
+    if password is not None and not password.strip():
+        raise click.BadParameter("密码不能为空", param_hint="--password")
+    config = run.Config(input_dir, output_dir, period, previous, mask, password)
     reconciled = _guarded(lambda: run.reconcile(config))
     for line in report.reconcile_lines(reconciled, output_dir):
         click.echo(line)

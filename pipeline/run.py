@@ -21,7 +21,17 @@ from typing import TypeVar
 
 import pandas as pd
 
-from pipeline import aggregate, history, load, match, outputs, rules, validate, workbook
+from pipeline import (
+    aggregate,
+    history,
+    indicators,
+    load,
+    match,
+    outputs,
+    rules,
+    validate,
+    workbook,
+)
 from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.params import parameters
@@ -44,6 +54,8 @@ class Config:
     output_dir: Path
     period: str | None = None  # YYYY-MM; default: the month of the latest aid date
     previous: Path | None = None  # last year's December summary.json, instead of the history
+    mask: bool = False  # ID and card numbers shown as 341503********1234 in every output
+    password: str | None = None  # the workbook encrypted with it
 
 
 @dataclass(frozen=True)
@@ -130,7 +142,7 @@ def reconcile(config: Config) -> Reconciled:
     write_atomically(config.output_dir / "exceptions.csv", outputs.exceptions_csv(found))
     history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
     detail = aggregate.reconciliation(matched, period)
-    scored = pd.DataFrame(columns=[c for _, c, _ in workbook.INDICATOR_COLUMNS])  # TODO indicators
+    scored = indicators.indicators(tables, params, figures, found, period)
     result = Reconciled(checked, period, matched, found, figures, summary, detail, scored)
     write_workbook(config.output_dir / workbook_name(period), result)
     return result

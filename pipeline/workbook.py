@@ -1157,10 +1157,12 @@ INDICATOR_COLUMNS = (
     ("数据", "inputs", 30),
     ("指标值", "value", 18),
     ("得分", "score", 0),
+    ("其中数据评分分值", "scored_weight", 0),
     ("评分方式", "basis", 10),
     ("说明", "note", 30),
 )
 WRAPPED = {"criterion", "formula", "inputs", "value", "note"}
+SCORED = {"weight", "score", "scored_weight"}
 
 
 def _indicators(sheet: Sheet, context: Context) -> None:
@@ -1175,14 +1177,14 @@ def _indicators(sheet: Sheet, context: Context) -> None:
     for item in table.to_dict("records"):
         for col, (_, column, _) in enumerate(INDICATOR_COLUMNS):
             value = item[column]
-            if column in ("weight", "score"):
+            if column in SCORED:
                 sheet.integer(row, col, _hundredths(value), f.score, fen=True)
             else:
                 sheet.text(row, col, value, f.wrap if column in WRAPPED else f.text, fit=False)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     for col, (_, column, _) in enumerate(INDICATOR_COLUMNS[1:], start=1):
-        if column in ("weight", "score"):
+        if column in SCORED:
             cells = [(r, col) for r in range(first, row)]
             sheet.total(row, col, cells, fmt=f.total_score)
         else:
@@ -1190,8 +1192,9 @@ def _indicators(sheet: Sheet, context: Context) -> None:
     sheet.text(
         row + 1,
         0,
-        "注：得分一栏只合计数据能评分的指标；评分方式为“手工评分”或“期限未到”的指标，"
-        "请评价人员按评分标准打分后填入，合计随之更新。权重和扣分标准取自参数·救助标准（绩效·…）。",
+        "注：得分只合计数据能评分的部分（其中数据评分分值）；评分方式为“手工评分”“部分数据评分”"
+        "或“期限未到”的指标，请评价人员按评分标准打分后填入，合计随之更新。"
+        "分值和扣分标准取自参数·救助标准（绩效·…）。",
         f.note,
         fit=False,
     )

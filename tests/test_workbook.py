@@ -422,3 +422,27 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(sample, tmp_path) -> 
         if row[-1].hyperlink is not None:
             sheet, target = row[-1].hyperlink.location.split("!")
             assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
+
+
+def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(sample) -> None:
+    """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
+    data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
+    reconciled, path = sample
+    book = openpyxl.load_workbook(path)
+    sheet = book["绩效指标"]
+    header = [c.value for c in sheet[3]]
+    assert header[:4] == ["一级指标", "二级指标", "三级指标", "分值"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
+    table = reconciled.indicators
+    listed = rows[: len(table)]
+    assert [r[2] for r in listed] == table["indicator"].tolist()
+    score = header.index("得分")
+    for row, basis in zip(listed, table["basis"], strict=True):
+        assert (row[score] is None) == (basis in ("手工评分", "期限未到", "仅列示")), row[2]
+    total = rows[len(table)]
+    assert total[0] == "合计"
+    cached = cached_values(path)["绩效指标"]
+    cells = {header[c]: f"{get_column_letter(c + 1)}{4 + len(table)}" for c in range(len(header))}
+    assert Decimal(cached[cells["分值"]]) == 100
+    assert Decimal(cached[cells["得分"]]) == 28
+    assert Decimal(cached[cells["其中数据评分分值"]]) == 33
