@@ -26,6 +26,7 @@ missing, these tests skip, and the terminal summary says so in red (``tests/conf
 from __future__ import annotations
 
 import html
+import math
 import os
 import re
 import shutil
@@ -155,9 +156,13 @@ def _fen(value: object) -> int:
 def _same(cached: object, recalculated: object) -> bool:
     numbers = (int, float)
     if isinstance(cached, bool) or isinstance(recalculated, bool):
-        return cached == recalculated
+        return type(cached) is type(recalculated) and cached == recalculated
     if isinstance(cached, numbers) and isinstance(recalculated, numbers):
-        return _fen(cached) == _fen(recalculated)
+        # Equal to the fen, and beyond that only float noise apart (a 万元 or a rate is not
+        # rounded to two decimals).
+        return _fen(cached) == _fen(recalculated) and math.isclose(
+            cached, recalculated, rel_tol=1e-9, abs_tol=1e-9
+        )
     return cached == recalculated
 
 
