@@ -8,7 +8,7 @@ OUTPUT ?= outputs
 PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
 
-.PHONY: install reconcile validate test lint sample scale bench clean
+.PHONY: install libreoffice reconcile validate test lint sample scale bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,34 @@ reconcile: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m pipeline validate $(INPUT)
 
-test: $(STAMP)
+# tests/test_libreoffice.py opens the workbook in LibreOffice and prints it to PDF. Where soffice,
+# poppler's pdfinfo/pdftotext/pdftoppm or a Chinese font is missing, this installs Debian's packages
+# (as root, or through sudo without a password); where it cannot, it says so, `make test` goes on
+# and those tests skip with the same message in pytest's summary. LIBREOFFICE_INSTALL=no skips it.
+LO_PACKAGES := libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei
+LO_LOG := /tmp/aid-fund-libreoffice-install.log
+LIBREOFFICE_INSTALL ?= yes
+
+libreoffice:
+	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
+		&& command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null \
+		&& fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$(LIBREOFFICE_INSTALL)" != yes ]; then \
+		echo "WARNING: LibreOffice tests will SKIP: LIBREOFFICE_INSTALL=$(LIBREOFFICE_INSTALL)"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "WARNING: LibreOffice tests will SKIP: not root (nor password-less sudo), cannot run" \
+		"apt-get install --no-install-recommends $(LO_PACKAGES)"; exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+		echo "WARNING: LibreOffice tests will SKIP: no apt-get to install $(LO_PACKAGES)"; exit 0; fi; \
+	echo "Installing LibreOffice for the workbook tests: apt-get install $(LO_PACKAGES) (log: $(LO_LOG))"; \
+	start=$$(date +%s); \
+	if { $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q \
+		--no-install-recommends $(LO_PACKAGES); } >$(LO_LOG) 2>&1; then \
+		echo "LibreOffice installed in $$(( $$(date +%s) - start )) s"; \
+	else tail -n 5 $(LO_LOG); \
+		echo "WARNING: LibreOffice tests will SKIP: apt-get install failed, see $(LO_LOG)"; fi
+
+test: $(STAMP) libreoffice
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
@@ -47,4 +74,4 @@ bench: $(STAMP) scale
 	$(PY) -m pipeline.bench $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
-	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv
+	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice

@@ -51,6 +51,25 @@ PARAMETER_SHEETS = {
 
 Row = Sequence[object]
 
+# The start of every skip reason of tests/test_libreoffice.py; the summary below looks for it.
+LIBREOFFICE_SKIP = "NOT CHECKED IN LIBREOFFICE:"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """A red banner when the workbook was not opened in LibreOffice: a skip is easy to miss."""
+    reasons = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        if LIBREOFFICE_SKIP in reason:
+            reasons.add(reason.removeprefix("Skipped: "))
+    if reasons:
+        terminalreporter.write_sep(
+            "!", "WARNING: the workbook was NOT opened in LibreOffice", red=True, bold=True
+        )
+        for reason in sorted(reasons):
+            terminalreporter.write_line(reason, red=True, bold=True)
+
 
 def write_xlsx(path: Path, sheets: dict[str, Sequence[Row]], start_row: int = 0) -> Path:
     """Write sheets of rows; datetimes get a date format, None leaves the cell empty."""

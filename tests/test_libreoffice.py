@@ -1,0 +1,430 @@
+"""A real spreadsheet program opens the sample workbook (issue 4): LibreOffice, headless.
+
+Recalculation: LibreOffice keeps the cached values of an .xlsx by default (its setting
+Formula/Load/OOXMLRecalcMode is "never recalculate"; a file with a wrong cached value comes back
+with that wrong value), so every run here uses its own user profile whose
+registrymodifications.xcu sets that mode to 0, "always recalculate". LibreOffice then loads the
+workbook, recalculates every formula and saves a copy; each formula cell of each sheet of the copy
+must hold its cached value, to the fen. ``test_a_wrong_cached_value_is_caught`` proves both halves:
+a cached value one fen off survives neither the recalculation nor the comparison.
+
+Printing: 封面 and 资金使用, each on its own, as LibreOffice prints them to PDF (a copy of the
+workbook in which every other sheet is hidden: only ``xl/workbook.xml`` differs, so the sheet is
+printed exactly as written, and its pages are known to be its own; printing the whole workbook
+would number its pages across all sheets). Every page must be A4; no column may be cut: every row
+whose first and last columns hold text has both on one page, and every page shows the first
+column (a sheet split across pages sideways has pages of right-hand columns only); a sheet
+whose rows fit on one page at full size prints on one page; a Chinese font is embedded. The pages
+are also rendered to PNG in ``outputs/libreoffice/`` (``AID_PAGES_DIR=`` to put them elsewhere)
+for a person to look at. ``test_a_cut_column_is_caught`` proves the check can fail.
+
+Nothing here depends on which sheets or columns the workbook has: formulas, first and last
+columns and their texts are found in the file. Where LibreOffice, poppler-utils or a Chinese font is
+missing, these tests skip, and the terminal summary says so in red (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from pipeline import run
+from tests.conftest import LIBREOFFICE_SKIP
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+PAGES = Path(os.environ.get("AID_PAGES_DIR") or ROOT / "outputs" / "libreoffice")
+PRINTED = ("封面", "资金使用")
+INSTALL = (
+    "run `make libreoffice` as root, or "
+    "`apt-get install --no-install-recommends libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei`"
+)
+A4 = (595.28, 841.89)  # points
+TIMEOUT = 300  # seconds for one LibreOffice run; the first start of a profile takes longest
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+           xmlns:xs="http://www.w3.org/2001/XMLSchema"
+           xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+# ---- what is installed -------------------------------------------------------------------------
+
+
+def _soffice() -> str:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found:
+        pytest.skip(f"{LIBREOFFICE_SKIP} LibreOffice missing (no soffice on PATH): {INSTALL}")
+    return found
+
+
+def _chinese_fonts() -> set[str]:
+    """Font families that cover Chinese, without spaces: 'WenQuanYiZenHei', …"""
+    if not shutil.which("fc-list"):
+        return set()
+    listed = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return {
+        name.strip().replace(" ", "") for line in listed.splitlines() for name in line.split(",")
+    }
+
+
+def _printing_tools() -> None:
+    missing = [
+        tool for tool in ("pdfinfo", "pdftotext", "pdftoppm", "pdffonts") if not shutil.which(tool)
+    ]
+    if missing:
+        pytest.skip(f"{LIBREOFFICE_SKIP} poppler-utils missing ({', '.join(missing)}): {INSTALL}")
+    if not _chinese_fonts():
+        pytest.skip(f"{LIBREOFFICE_SKIP} no Chinese font (fc-list :lang=zh is empty): {INSTALL}")
+
+
+# ---- LibreOffice -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Office:
+    """soffice with a user profile of its own that recalculates every formula on load."""
+
+    program: str
+    profile: Path
+
+    @classmethod
+    def make(cls, program: str, profile: Path) -> Office:
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, "utf-8")
+        return cls(program, profile)
+
+    def convert(self, source: Path, to: str, out_dir: Path) -> Path:
+        """``soffice --convert-to``: load (recalculating), then save as ``to`` into out_dir."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            self.program,
+            f"-env:UserInstallation={self.profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(out_dir),
+            str(source),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        target = out_dir / f"{source.stem}.{to}"
+        assert done.returncode == 0 and target.exists(), (done.stdout, done.stderr)
+        return target
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory) -> Office:
+    return Office.make(_soffice(), tmp_path_factory.mktemp("libreoffice-profile"))
+
+
+@pytest.fixture(scope="module")
+def sample_workbook(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("out")
+    run.reconcile(run.Config(SAMPLE, out))
+    (path,) = out.glob("帮扶资金对账_*.xlsx")
+    return path
+
+
+# ---- recalculated against cached ---------------------------------------------------------------
+
+
+def _fen(value: object) -> int:
+    """A number as integer fen (a count × 100), rounded to the fen from its decimal text."""
+    return round(Decimal(str(value)) * 100)
+
+
+def _same(cached: object, recalculated: object) -> bool:
+    numbers = (int, float)
+    if isinstance(cached, bool) or isinstance(recalculated, bool):
+        return type(cached) is type(recalculated) and cached == recalculated
+    if isinstance(cached, numbers) and isinstance(recalculated, numbers):
+        # Equal to the fen, and beyond that only float noise apart (a 万元 or a rate is not
+        # rounded to two decimals).
+        return _fen(cached) == _fen(recalculated) and math.isclose(
+            cached, recalculated, rel_tol=1e-9, abs_tol=1e-9
+        )
+    return cached == recalculated
+
+
+def formula_count(path: Path) -> int:
+    """Formula cells as the file's XML has them (<f>), counted without openpyxl."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(
+            len(re.findall(rb"<f[ >/]", archive.read(name)))
+            for name in archive.namelist()
+            if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name)
+        )
+
+
+def formula_mismatches(original: Path, recalculated: Path) -> tuple[int, list[str]]:
+    """(formula cells checked, one line per formula cell whose recalculated value is not its
+    cached value, or that is no longer a formula)."""
+    formulas = openpyxl.load_workbook(original, data_only=False)
+    cached = openpyxl.load_workbook(original, data_only=True)
+    again = openpyxl.load_workbook(recalculated, data_only=True)
+    again_formulas = openpyxl.load_workbook(recalculated, data_only=False)
+    if again.sheetnames != formulas.sheetnames:
+        return 0, [f"sheets {formulas.sheetnames} came back as {again.sheetnames}"]
+    checked, wrong = 0, []
+    for sheet in formulas.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                checked += 1
+                where = f"{sheet.title}!{cell.coordinate} {cell.value}"
+                was = cached[sheet.title][cell.coordinate].value
+                now = again[sheet.title][cell.coordinate].value
+                if again_formulas[sheet.title][cell.coordinate].data_type != "f":
+                    wrong.append(f"{where}: no longer a formula in LibreOffice's copy")
+                elif was is None:
+                    wrong.append(f"{where}: no cached value")
+                elif not _same(was, now):
+                    wrong.append(f"{where}: cached {was!r}, LibreOffice {now!r}")
+    return checked, wrong
+
+
+def test_every_recalculated_formula_equals_its_cached_value(
+    office: Office, sample_workbook: Path, tmp_path: Path
+) -> None:
+    recalculated = office.convert(sample_workbook, "xlsx", tmp_path)
+    checked, wrong = formula_mismatches(sample_workbook, recalculated)
+    assert wrong == []
+    assert checked == formula_count(sample_workbook) > 0
+
+
+def test_a_wrong_cached_value_is_caught(office: Office, tmp_path: Path) -> None:
+    """1.10 + 2.20 cached as 3.31, one fen off: LibreOffice recalculates it to 3.30 and the
+    comparison says so; the totals cached right, on this sheet and another, pass."""
+    path = tmp_path / "wrong.xlsx"
+    book = xlsxwriter.Workbook(path)
+    first, second = book.add_worksheet("合计"), book.add_worksheet("人次")
+    first.write_column(0, 0, [1.10, 2.20])
+    first.write_formula(2, 0, "=SUM(A1:A2)", None, 3.31)
+    first.write_formula(3, 0, "=SUM(A1:A2)", None, 3.30)
+    second.write_column(0, 0, [100, 54])
+    second.write_formula(2, 0, "=SUM(A1:A2)", None, 154)
+    book.close()
+    recalculated = office.convert(path, "xlsx", tmp_path / "out")
+    checked, wrong = formula_mismatches(path, recalculated)
+    assert checked == formula_count(path) == 3
+    assert wrong == ["合计!A3 =SUM(A1:A2): cached 3.31, LibreOffice 3.3"]
+
+
+# ---- printed -----------------------------------------------------------------------------------
+
+
+def only_sheet(source: Path, name: str, target: Path) -> Path:
+    """A copy of the workbook in which every sheet but ``name`` is hidden and ``name`` is the
+    active one; the rest of the file is byte for byte the same."""
+    with zipfile.ZipFile(source) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    names: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        tag = re.sub(r'\sstate="[^"]*"', "", match.group(0))
+        found = re.search(r'\bname="([^"]*)"', tag)
+        names.append(html.unescape(found.group(1)) if found else "")
+        return tag if names[-1] == name else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info, data in entries:
+            if info.filename == "xl/workbook.xml":
+                text = re.sub(r"<sheet\s[^>]*>", hide, data.decode("utf-8"))
+                assert name in names, (name, names)
+                view = f'<workbookView activeTab="{names.index(name)}" firstSheet="0"'
+                text = re.sub(r'\s(activeTab|firstSheet)="\d+"', "", text)
+                text = text.replace("<workbookView", view, 1)
+                data = text.encode("utf-8")
+            copy.writestr(info, data)
+    return target
+
+
+def _tool(*command: str) -> str:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, (command, done.stderr)
+    return done.stdout
+
+
+def page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    info = _tool("pdfinfo", "-f", "1", "-l", "100000", str(pdf))
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    return [(float(w), float(h)) for w, h in sizes]
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's text without any white space (so a wrapped cell reads as one)."""
+    return [
+        re.sub(r"\s", "", _tool("pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"))
+        for n in range(1, len(page_sizes(pdf)) + 1)
+    ]
+
+
+def embedded_fonts(pdf: Path) -> set[str]:
+    """Font families in the PDF, without the subset prefix ('BAAAAA+') and spaces."""
+    lines = _tool("pdffonts", str(pdf)).splitlines()[2:]
+    return {line.split()[0].split("+")[-1].replace(" ", "") for line in lines if line.strip()}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What of a sheet must be seen on paper, found in the file, not assumed."""
+
+    first_texts: set[str]  # texts of the first used column
+    pairs: list[tuple[int, str, str]]  # (row, first column's text, last column's text)
+    fits_one_page: bool  # the rows at full size fit a page's height
+
+
+def layout(path: Path, name: str) -> Layout:
+    sheet = openpyxl.load_workbook(path)[name]
+    texts: dict[tuple[int, int], tuple[str, str]] = {}  # (row, col) → (owner cell, text)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.data_type != "f" and cell.value.strip():
+                texts[cell.row, cell.column] = (cell.coordinate, cell.value)
+    for merged in sheet.merged_cells.ranges:  # a merged cell's text covers its whole range
+        owner = texts.get((merged.min_row, merged.min_col))
+        if owner:
+            for row_no in range(merged.min_row, merged.max_row + 1):
+                for col_no in range(merged.min_col, merged.max_col + 1):
+                    texts[row_no, col_no] = owner
+    columns = [col for _, col in texts]
+    first, last = min(columns), max(columns)
+    pairs = []
+    for row_no in sorted({row for row, _ in texts}):
+        left, right = texts.get((row_no, first)), texts.get((row_no, last))
+        if left and right and left[0] != right[0]:
+            pairs.append((row_no, _squeeze(left[1]), _squeeze(right[1])))
+    landscape = sheet.page_setup.orientation == "landscape"
+    margins = sheet.page_margins
+    printable = (A4[0] if landscape else A4[1]) - 72 * (margins.top + margins.bottom)
+    default = sheet.sheet_format.defaultRowHeight or 15
+    height = sum(
+        sheet.row_dimensions[row_no].height or default for row_no in range(1, sheet.max_row + 1)
+    )
+    return Layout(
+        {_squeeze(text) for (_, col), (_, text) in texts.items() if col == first},
+        pairs,
+        height <= printable,
+    )
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+def print_problems(pdf: Path, expected: Layout) -> list[str]:
+    """What is wrong with the printed sheet: not A4, a cut column, too many pages."""
+    problems = []
+    sizes = page_sizes(pdf)
+    for number, size in enumerate(sizes, start=1):
+        if not all(abs(a - b) < 1.5 for a, b in zip(sorted(size), A4, strict=True)):
+            problems.append(f"page {number} is {size[0]:.1f} × {size[1]:.1f} pt, not A4")
+    pages = page_texts(pdf)
+    for number, text in enumerate(pages, start=1):
+        if not any(first in text for first in expected.first_texts):
+            problems.append(f"page {number} shows nothing of the first column: columns are cut")
+    for row, left, right in expected.pairs:
+        if not any(left in text and right in text for text in pages):
+            problems.append(f"row {row}: {left!r} and {right!r} are not on one page")
+    if not expected.pairs:
+        problems.append("no row has text in both its first and last column to check")
+    if expected.fits_one_page and len(pages) != 1:
+        problems.append(f"{len(pages)} pages for rows that fit on one")
+    return problems
+
+
+def render(pdf: Path, stem: str) -> list[Path]:
+    """The pages as PNG (60 dpi) into PAGES, for a person to look at; the PDF beside them."""
+    PAGES.mkdir(parents=True, exist_ok=True)
+    for old in [*PAGES.glob(f"{stem}-*.png"), PAGES / f"{stem}.pdf"]:
+        old.unlink(missing_ok=True)
+    shutil.copyfile(pdf, PAGES / f"{stem}.pdf")
+    _tool("pdftoppm", "-r", "60", "-png", str(pdf), str(PAGES / stem))
+    return sorted(PAGES.glob(f"{stem}-*.png"))
+
+
+@pytest.fixture(scope="module")
+def printed(office: Office, sample_workbook: Path, tmp_path_factory) -> Iterator[dict[str, Path]]:
+    _printing_tools()
+    folder = tmp_path_factory.mktemp("printed")
+    pdfs = {}
+    for name in PRINTED:
+        copy = only_sheet(sample_workbook, name, folder / f"{name}.xlsx")
+        pdfs[name] = office.convert(copy, "pdf", folder / "pdf")
+    yield pdfs
+
+
+@pytest.mark.parametrize("name", PRINTED)
+def test_the_sheet_prints_on_a4_without_cut_columns(
+    name: str, printed: dict[str, Path], sample_workbook: Path
+) -> None:
+    pdf = printed[name]
+    assert print_problems(pdf, layout(sample_workbook, name)) == []
+    fonts = embedded_fonts(pdf)
+    assert fonts & _chinese_fonts(), f"no Chinese font among {fonts}: glyphs would be boxes"
+    pngs = render(pdf, name)
+    assert len(pngs) == len(page_sizes(pdf)) >= 1
+
+
+def test_each_printed_sheet_is_only_itself(printed: dict[str, Path], sample_workbook: Path) -> None:
+    """The hidden sheets are not printed: each PDF holds nothing of the other sheet's first
+    column that its own sheet does not have."""
+    for name, other in (PRINTED, PRINTED[::-1]):
+        own = _all_texts(sample_workbook, name)
+        foreign = {text for text in layout(sample_workbook, other).first_texts if len(text) >= 4}
+        foreign = {text for text in foreign if not any(text in mine for mine in own)}
+        assert foreign
+        for number, text in enumerate(page_texts(printed[name]), start=1):
+            assert not {t for t in foreign if t in text}, (name, number)
+
+
+def _all_texts(path: Path, name: str) -> set[str]:
+    sheet = openpyxl.load_workbook(path)[name]
+    return {
+        _squeeze(cell.value)
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str) and cell.data_type != "f"
+    }
+
+
+def test_a_cut_column_is_caught(office: Office, tmp_path: Path) -> None:
+    """Twenty wide columns printed at full size (no fit to page) run over three pages sideways:
+    the check finds pages without the first column and a row whose ends are on two pages."""
+    _printing_tools()
+    path = tmp_path / "wide.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("宽表")
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.set_column(0, 19, 12)
+    sheet.write_row(0, 0, ["第一列", *(f"列{n}" for n in range(2, 20)), "最后一列"])
+    sheet.write_row(1, 0, ["甲", *(n for n in range(2, 20)), "乙"])
+    book.close()
+    pdf = office.convert(path, "pdf", tmp_path / "pdf")
+    problems = print_problems(pdf, layout(path, "宽表"))
+    assert len(page_sizes(pdf)) > 1
+    assert "page 2 shows nothing of the first column: columns are cut" in problems
+    assert "row 1: '第一列' and '最后一列' are not on one page" in problems
+    assert f"{len(page_sizes(pdf))} pages for rows that fit on one" in problems
