@@ -62,6 +62,7 @@ SHEETS = (
     "对账明细",
     "异常清单",
     "数据校验",
+    "图表",
     "规则说明",
 )
 PROGRAM = "aid-fund-reconcile"
@@ -73,6 +74,7 @@ MAX_TEXT = 32_767  # characters in one cell
 CUT = "…（过长已截断，完整内容见 exceptions.csv）"
 SIGNATURES = ("制表人：", "审核人：", "负责人：")
 TOTAL, SUBTOTAL = "合计", "小计"
+LINE_HEIGHT = 13.5  # points per line of 10-point text
 EXCEL_ROWS = 1_048_576
 EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
 
@@ -221,6 +223,7 @@ class Sheet:
     widths: dict[int, int] = field(default_factory=dict)
     exact: dict[tuple[int, int], int] = field(default_factory=dict)  # fen or counts per cell
     cells: dict[tuple[int, int], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
+    fixed: dict[int, int] = field(default_factory=dict)  # column widths set, not fitted
 
     @property
     def name(self) -> str:
@@ -363,9 +366,17 @@ class Sheet:
         filter_to: int | None = None,
         freeze_cols: int = 0,
     ) -> None:
-        """The cells in row order, then widths, frozen header, filter, A4 landscape."""
+        """The cells in row order (each row at the height its wrapped texts need), then widths,
+        frozen header, filter, A4 landscape."""
         ws = self.worksheet
+        widths = [
+            self.fixed.get(c, min(max(self.widths.get(c, 0), 4) + 2, MAX_WIDTH))
+            for c in range(columns)
+        ]
+        heights = self._heights(widths)
         for (row, col), (method, args) in sorted(self.cells.items()):
+            if row in heights:
+                _check(ws.set_row(row, heights.pop(row)), f"{self.name} 行高 {row + 1}")
             if method == "covered":
                 continue
             if method == "merge_range":
@@ -374,10 +385,26 @@ class Sheet:
             else:
                 where = f"{self.name} {xl_rowcol_to_cell(row, col)}"
                 _check(getattr(ws, method)(row, col, *args), where)
-        for col in range(columns):
-            width = min(max(self.widths.get(col, 0), 4) + 2, MAX_WIDTH)
+        for col, width in enumerate(widths):
             _check(ws.set_column(col, col, width), f"{self.name} 列宽 {col + 1}")
         _page_setup(ws, header, filter_to, freeze_cols, columns)
+
+    def _heights(self, widths: Sequence[int]) -> dict[int, float]:
+        """Rows whose wrapped text needs more than one line: no program fits them on opening
+        (LibreOffice keeps the default height of a row written without one)."""
+        heights: dict[int, float] = {}
+        for (row, col), (method, args) in self.cells.items():
+            if method not in ("write_string", "merge_range"):
+                continue
+            text, fmt = (args[0], args[1]) if method == "write_string" else (args[1], args[2])
+            if not getattr(fmt, "text_wrap", 0):
+                continue
+            last = args[0] if method == "merge_range" else col
+            room = max(sum(widths[col : last + 1]) - 1, 1)
+            lines = sum(-(-max(display_width(part), 1) // room) for part in text.split("\n"))
+            if lines > 1:
+                heights[row] = max(heights.get(row, 0.0), LINE_HEIGHT * lines)
+        return heights
 
 
 def _page_setup(
@@ -606,6 +633,8 @@ class Context:
     period_end: dt.datetime
     layout: dict[str, list[Part]]  # each detail table's worksheets
     max_rows: int  # rows per worksheet (Excel's limit; lower in tests)
+    # where the charts' data are, filled in by the sheets that hold them (written before 图表)
+    charts: dict[str, ChartData] = field(default_factory=dict)
 
 
 def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> None:
@@ -628,6 +657,7 @@ def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> Non
         "资金结余": _balances,
         "救助人次": _headcounts,
         "绩效指标": _indicators,
+        "图表": _charts,
         "规则说明": _rules,
     }
     details: dict[str, Callable[[Context], Detail]] = {
@@ -684,26 +714,31 @@ def _kind_label(kind: str) -> str:
 # ---- 封面 ------------------------------------------------------------------------------------------
 
 
+COVER_WIDTHS = (28, 18, 16, 10, 10, 10, 12, 36)  # eight columns that fit A4 landscape
+
+
 def _cover(sheet: Sheet, context: Context) -> None:
+    """Facts, then five tables sharing eight columns of fixed width: a wide text spans the
+    columns to its right, so that the page prints at a readable size."""
     f, reconciled = sheet.formats, context.reconciled
-    columns = 8
+    columns = len(COVER_WIDTHS)
     sheet.merge(0, 0, columns - 1, "困难职工帮扶资金对账报告", f.title)
     totals = reconciled.figures.usage_totals
     everything = totals[totals["scope"] == "all"].iloc[0]
     year_fen, month_fen = int(everything["year_amount_fen"]), int(everything["month_amount_fen"])
-    facts: list[tuple[str, Callable[[int, int], None]]] = [
-        ("编制单位", lambda r, c: sheet.text(r, c, context.unit or "（未注明）", f.text)),
-        ("对账期间", lambda r, c: sheet.text(r, c, context.period_text, f.text)),
-        ("编制日期（期末）", lambda r, c: sheet.date(r, c, context.period_end)),
-        ("程序版本", lambda r, c: sheet.text(r, c, f"{PROGRAM} {version()}", f.text)),
-        ("本月支出（元）", lambda r, c: sheet.money(r, c, month_fen)),
-        ("本年累计支出（元）", lambda r, c: sheet.money(r, c, year_fen)),
-        ("本年累计支出大写", lambda r, c: sheet.text(r, c, capital_amount(year_fen), f.text)),
+    facts: list[tuple[str, Callable[[int], None]]] = [
+        ("编制单位", lambda r: sheet.merge(r, 1, 4, context.unit or "（未注明）", f.text)),
+        ("对账期间", lambda r: sheet.merge(r, 1, 4, context.period_text, f.text)),
+        ("编制日期（期末）", lambda r: sheet.date(r, 1, context.period_end)),
+        ("程序版本", lambda r: sheet.merge(r, 1, 4, f"{PROGRAM} {version()}", f.text)),
+        ("本月支出（元）", lambda r: sheet.money(r, 1, month_fen)),
+        ("本年累计支出（元）", lambda r: sheet.money(r, 1, year_fen)),
+        ("本年累计支出大写", lambda r: sheet.merge(r, 1, 4, capital_amount(year_fen), f.text)),
     ]
     row = 2
     for label, put in facts:
-        sheet.text(row, 0, label, f.header)
-        put(row, 1)
+        sheet.text(row, 0, label, f.header, fit=False)
+        put(row)
         row += 1
     row = _cover_inputs(sheet, context, row + 1)
     row = _cover_counts(sheet, context, row + 1)
@@ -711,31 +746,38 @@ def _cover(sheet: Sheet, context: Context) -> None:
     row = _cover_findings(sheet, context, row + 1)
     row = _cover_sheets(sheet, context, row + 1)
     sheet.signatures(row + 1, columns)
+    sheet.fixed.update(enumerate(COVER_WIDTHS))
     sheet.finish(None, columns)
+
+
+def _cover_header(sheet: Sheet, row: int, spans: Sequence[tuple[str, int, int]]) -> int:
+    """A one-row header whose labels may span several columns; returns the next row."""
+    for label, first, last in spans:
+        sheet.merge(row, first, last, label, sheet.formats.header)
+    return row + 1
 
 
 def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
     f, checked = sheet.formats, context.reconciled.checked
     counts = checked.validated.counts
     sheet.text(row, 0, "一、输入文件", f.heading, fit=False)
-    row = sheet.header(
-        row + 1, [(None, h) for h in ("文件", "类型", "读取行数", "拒收行数", "SHA-256")]
-    )
+    spans = [("文件", 0, 0), ("类型", 1, 1), ("读取行数", 2, 2), ("拒收行数", 3, 3)]
+    row = _cover_header(sheet, row + 1, [*spans, ("SHA-256", 4, 7)])
     first = row
     for item in checked.files:
         mine = counts[counts["source_file"] == item.file]
-        sheet.text(row, 0, item.file, f.text)
-        sheet.text(row, 1, "、".join(dict.fromkeys(map(_kind_label, mine["kind"]))), f.text)
+        sheet.text(row, 0, item.file, f.wrap)
+        sheet.text(row, 1, "、".join(dict.fromkeys(map(_kind_label, mine["kind"]))), f.wrap)
         sheet.count(row, 2, int(mine["read"].sum()))
         sheet.count(row, 3, int(mine["rejected"].sum()))
-        sheet.text(row, 4, item.sha256, f.text)
+        sheet.merge(row, 4, 7, item.sha256, f.text)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
     for col, column in ((2, "read"), (3, "rejected")):
         cells = [(r, col) for r in range(first, row)]
         sheet.total(row, col, cells, int(counts[column].sum()), fen=False)
-    sheet.text(row, 4, None, f.total_text)
+    sheet.merge(row, 4, 7, "", f.total_text)
     return row + 1
 
 
@@ -744,12 +786,12 @@ def _cover_counts(sheet: Sheet, context: Context, row: int) -> int:
     f, counts = sheet.formats, context.reconciled.checked.validated.counts
     sheet.text(row, 0, "二、行数核对（读取 = 保留 + 拒收）", f.heading, fit=False)
     labels = ("文件", "工作表", "类型", "读取", "保留", "拒收", "其中重复导出", "核对")
-    row = sheet.header(row + 1, [(None, h) for h in labels])
+    row = _cover_header(sheet, row + 1, [(label, c, c) for c, label in enumerate(labels)])
     first = row
     for item in counts.to_dict("records"):
-        sheet.text(row, 0, item["source_file"], f.text)
-        sheet.text(row, 1, item["source_sheet"], f.text)
-        sheet.text(row, 2, _kind_label(item["kind"]), f.text)
+        sheet.text(row, 0, item["source_file"], f.wrap)
+        sheet.text(row, 1, item["source_sheet"], f.wrap)
+        sheet.text(row, 2, _kind_label(item["kind"]), f.wrap)
         for col, column in enumerate(("read", "kept", "rejected", "duplicates"), start=3):
             sheet.count(row, col, item[column])
         adds_up = int(item["read"]) == int(item["kept"]) + int(item["rejected"])
@@ -769,14 +811,13 @@ def _cover_counts(sheet: Sheet, context: Context, row: int) -> int:
 def _cover_not_read(sheet: Sheet, context: Context, row: int) -> int:
     f, checked = sheet.formats, context.reconciled.checked
     sheet.text(row, 0, "三、未读取的工作表和文件", f.heading, fit=False)
-    row = sheet.header(row + 1, [(None, h) for h in ("文件", "工作表", "原因")])
+    row = _cover_header(sheet, row + 1, [("文件", 0, 0), ("工作表", 1, 1), ("原因", 2, 7)])
     entries = [(s.file, s.sheet, s.reason) for s in checked.skipped]
     entries += [(name, "", "不是表格文件，未读取") for name in checked.ignored]
-    if not entries:
-        entries = [("无", "", "")]
-    for entry in entries:
-        for col, value in enumerate(entry):
-            sheet.text(row, col, value, f.text)
+    for file, sheet_name, reason in entries or [("无", "", "")]:
+        sheet.text(row, 0, file, f.wrap)
+        sheet.text(row, 1, sheet_name, f.wrap)
+        sheet.merge(row, 2, 7, reason, f.text)
         row += 1
     return row
 
@@ -785,17 +826,19 @@ def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
     f, findings = sheet.formats, context.reconciled.findings
     counts = findings["rule"].value_counts()
     sheet.text(row, 0, "四、异常统计", f.heading, fit=False)
-    row = sheet.header(row + 1, [(None, h) for h in ("规则", "严重程度", "说明", "条数")])
+    spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 6), ("条数", 7, 7)]
+    row = _cover_header(sheet, row + 1, spans)
     first = row
     for rule in CATALOGUE:
         sheet.text(row, 0, rule.code, f.text)
         sheet.text(row, 1, rule.severity, f.text)
-        sheet.text(row, 2, rule.title, f.text)
-        sheet.count(row, 3, int(counts.get(rule.code, 0)))
+        sheet.merge(row, 2, 6, rule.title, f.text)
+        sheet.count(row, 7, int(counts.get(rule.code, 0)))
         row += 1
-    for col in range(3):
-        sheet.text(row, col, TOTAL if col == 0 else None, f.total_text)
-    sheet.total(row, 3, [(r, 3) for r in range(first, row)], len(findings), fen=False)
+    sheet.text(row, 0, TOTAL, f.total_text)
+    sheet.text(row, 1, None, f.total_text)
+    sheet.merge(row, 2, 6, "", f.total_text)
+    sheet.total(row, 7, [(r, 7) for r in range(first, row)], len(findings), fen=False)
     return row + 1
 
 
@@ -803,19 +846,20 @@ def _cover_sheets(sheet: Sheet, context: Context, row: int) -> int:
     """The detail tables' worksheets and rows: a table over Excel's limit continues."""
     f = sheet.formats
     sheet.text(row, 0, "五、明细工作表", f.heading, fit=False)
-    row = sheet.header(row + 1, [(None, h) for h in ("明细", "工作表", "行数", "说明")])
+    spans = [("明细", 0, 0), ("工作表", 1, 1), ("行数", 2, 2), ("说明", 3, 7)]
+    row = _cover_header(sheet, row + 1, spans)
     for name, layout in context.layout.items():
-        for index, part in enumerate(layout):
+        for part in layout:
             sheet.text(row, 0, name, f.text)
             sheet.text(row, 1, part.sheet, f.text)
             sheet.count(row, 2, part.stop - part.start)
             note = ""
             if len(layout) > 1:
                 note = (
-                    f"超过 Excel 每表 {context.max_rows:,} 行的上限，分 {len(layout)} 个工作表，"
-                    f"本表为第 {index + 1} 个（第 {part.start + 1:,}–{part.stop:,} 行）"
+                    f"每表上限 {context.max_rows:,} 行，分 {len(layout)} 表；"
+                    f"本表第 {part.start + 1:,}–{part.stop:,} 行"
                 )
-            sheet.text(row, 3, note, f.text)
+            sheet.merge(row, 3, 7, note, f.text)
             row += 1
     return row
 
@@ -862,7 +906,8 @@ def _usage(sheet: Sheet, context: Context) -> None:
         fit=False,
     )
     row = sheet.signatures(row + 3, width)
-    row = _usage_by_type(sheet, figures.fund_usage, int(everything["year_amount_fen"]), row + 1)
+    year_fen = int(everything["year_amount_fen"])
+    row = _usage_by_type(sheet, context, figures.fund_usage, year_fen, row + 1)
     sheet.finish((header_first, row_header_last(header_first, columns)), width, freeze_cols=2)
 
 
@@ -893,8 +938,10 @@ def _usage_totals(sheet: Sheet, row: int, groups: list[Any], figure: Any) -> Non
     sheet.wan(row, col, (row, col - 3), bold=True)
 
 
-def _usage_by_type(sheet: Sheet, usage: pd.DataFrame, year_fen: int, row: int) -> int:
-    """本年累计 spending as a table of 资金来源 × 救助类型, and its stacked column chart."""
+def _usage_by_type(
+    sheet: Sheet, context: Context, usage: pd.DataFrame, year_fen: int, row: int
+) -> int:
+    """本年累计 spending as a table of 资金来源 × 救助类型 (the data of a chart on 图表)."""
     f = sheet.formats
     table = usage.pivot_table(
         index="source", columns="aid_type", values="year_amount_fen", aggfunc="sum", sort=False
@@ -917,29 +964,10 @@ def _usage_by_type(sheet: Sheet, usage: pd.DataFrame, year_fen: int, row: int) -
         expected = year_fen if col == len(types) + 1 else None
         sheet.total(total_row, col, [(r, col) for r in range(first, last + 1)], expected)
     if len(table) and types:
-        _chart_by_type(sheet, types, first, last, header, total_row + 2)
-    return total_row + 2 + CHART_ROWS
-
-
-CHART_ROWS = 18  # rows a chart covers at the default row height
-
-
-def _chart_by_type(
-    sheet: Sheet, types: Sequence[str], first: int, last: int, header: int, at: int
-) -> None:
-    chart = sheet.formats.book.add_chart({"type": "column", "subtype": "stacked"})
-    for col in range(1, len(types) + 1):
-        chart.add_series(
-            {
-                "name": [sheet.name, header, col],
-                "categories": [sheet.name, first, 0, last, 0],
-                "values": [sheet.name, first, col, last, col],
-            }
-        )
-    chart.set_title({"name": "本年累计支出（按资金来源、救助类型）"})
-    chart.set_y_axis({"name": "元", "num_format": "#,##0"})
-    chart.set_legend({"position": "bottom"})
-    _check(sheet.worksheet.insert_chart(at, 0, chart, {"x_scale": 1.4}), f"{sheet.name} 图表")
+        series = range(1, len(types) + 1)
+        chart = ChartData(sheet.name, header, first, last, tuple(series))
+        context.charts["spending"] = chart
+    return total_row + 1
 
 
 # ---- 资金结余 ----------------------------------------------------------------------------------------
@@ -1080,29 +1108,11 @@ def _headcounts(sheet: Sheet, context: Context) -> None:
         fit=False,
     )
     row = _worker_files(sheet, figures.worker_files, row + 2)
-    if len(table):
-        _chart_completion(sheet, header_last, first, first + len(table) - 1, row + 1)
-        row += 1 + CHART_ROWS
+    if len(table):  # 目标人数 (B) beside 实际人数 (C) per 救助类型
+        last = first + len(table) - 1
+        context.charts["completion"] = ChartData(sheet.name, header_last, first, last, (1, 2))
     sheet.signatures(row + 1, width)
     sheet.finish((header_first, header_last), width)
-
-
-def _chart_completion(sheet: Sheet, header: int, first: int, last: int, at: int) -> None:
-    """目标人数 beside 实际人数 per 救助类型 (columns B and C of the table)."""
-    chart = sheet.formats.book.add_chart({"type": "column"})
-    for col in (1, 2):
-        chart.add_series(
-            {
-                "name": [sheet.name, header, col],
-                "categories": [sheet.name, first, 0, last, 0],
-                "values": [sheet.name, first, col, last, col],
-                "data_labels": {"value": True},
-            }
-        )
-    chart.set_title({"name": "救助人数：目标与实际"})
-    chart.set_y_axis({"name": "人", "num_format": "#,##0"})
-    chart.set_legend({"position": "bottom"})
-    _check(sheet.worksheet.insert_chart(at, 0, chart, {"x_scale": 1.4}), f"{sheet.name} 图表")
 
 
 def _worker_files(sheet: Sheet, files: pd.DataFrame, row: int) -> int:
@@ -1145,23 +1155,93 @@ def _worker_files(sheet: Sheet, files: pd.DataFrame, row: int) -> int:
     return row + 1
 
 
+# ---- 图表 ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A table on another sheet: categories in column A of rows first..last, one series per
+    column of ``series``, named by the header row."""
+
+    sheet: str
+    header: int
+    first: int
+    last: int
+    series: tuple[int, ...]
+
+
+CHARTS = (
+    (
+        "spending",
+        {"type": "column", "subtype": "stacked"},
+        "本年累计支出：资金来源 × 救助类型",
+        "元",
+    ),
+    ("completion", {"type": "column"}, "救助人数：目标与实际", "人"),
+)
+CHART_ROWS = 22  # rows a chart covers (at x_scale 1.6, y_scale 1.4)
+
+
+def _charts(sheet: Sheet, context: Context) -> None:
+    """Charts where a reader would rather look than read; their data stay on their sheets."""
+    f = sheet.formats
+    sheet.merge(0, 0, 9, f"{context.period_text}帮扶资金图表", f.title)
+    row = 2
+    for key, kind, title, unit in CHARTS:
+        data = context.charts.get(key)
+        if data is None:
+            sheet.text(row, 0, f"{title}：无数据", f.note, fit=False)
+            row += 2
+            continue
+        chart = f.book.add_chart(kind)
+        for col in data.series:
+            chart.add_series(
+                {
+                    "name": [data.sheet, data.header, col],
+                    "categories": [data.sheet, data.first, 0, data.last, 0],
+                    "values": [data.sheet, data.first, col, data.last, col],
+                    "data_labels": {"value": kind.get("subtype") != "stacked"},
+                }
+            )
+        chart.set_title({"name": title})
+        chart.set_y_axis({"name": unit, "num_format": "#,##0"})
+        chart.set_legend({"position": "bottom"})
+        options = {"x_scale": 1.6, "y_scale": 1.4}
+        _check(sheet.worksheet.insert_chart(row, 0, chart, options), f"{sheet.name} {title}")
+        sheet.text(row + CHART_ROWS, 0, f"数据见“{data.sheet}”表。", f.note, fit=False)
+        row += CHART_ROWS + 2
+    sheet.fixed.update((col, 11) for col in range(10))  # the charts' width, the title centred
+    sheet.finish(None, 10)
+    sheet.worksheet.fit_to_pages(1, 1)
+
+
 # ---- 绩效指标 ----------------------------------------------------------------------------------------
 
-INDICATOR_COLUMNS = (
-    ("一级指标", "level1", 8),
-    ("二级指标", "level2", 10),
-    ("三级指标", "indicator", 14),
-    ("分值", "weight", 0),
-    ("评分标准", "criterion", 40),
-    ("计算方法", "formula", 24),
-    ("数据", "inputs", 30),
-    ("指标值", "value", 18),
-    ("得分", "score", 0),
-    ("其中数据评分分值", "scored_weight", 0),
-    ("评分方式", "basis", 10),
-    ("说明", "note", 30),
+INDICATOR_COLUMNS = (  # (header, column, width): 142 characters fit A4 landscape
+    ("一级指标", "level1", 5),
+    ("二级指标", "level2", 8),
+    ("三级指标", "indicator", 12),
+    ("分值", "weight", 6),
+    ("评分标准", "criterion", 26),
+    ("计算方法", "formula", 16),
+    ("数据", "inputs", 20),
+    ("指标值", "value", 14),
+    ("得分", "score", 6),
+    ("其中数据评分分值", "scored_weight", 8),
+    ("评分方式", "basis", 7),
+    ("说明", "note", 16),
 )
-WRAPPED = {"criterion", "formula", "inputs", "value", "note"}
+WRAPPED = {
+    "level1",
+    "level2",
+    "indicator",
+    "criterion",
+    "formula",
+    "inputs",
+    "value",
+    "basis",
+    "note",
+}
 SCORED = {"weight", "score", "scored_weight"}
 
 
@@ -1198,11 +1278,7 @@ def _indicators(sheet: Sheet, context: Context) -> None:
         f.note,
         fit=False,
     )
-    for col, (_, _, fixed) in enumerate(INDICATOR_COLUMNS):
-        if fixed:
-            sheet.widths[col] = fixed
-        else:
-            sheet._fit(col, "100.00")
+    sheet.fixed.update((col, width) for col, (_, _, width) in enumerate(INDICATOR_COLUMNS))
     sheet.signatures(row + 3, width)
     sheet.finish((header, header), width)
 

@@ -37,6 +37,7 @@ EXPECTED_SHEETS = [
     "对账明细",
     "异常清单",
     "数据校验",
+    "图表",
     "规则说明",
 ]
 
@@ -417,7 +418,7 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(sample, tmp_path) -> 
     cover = [[c.value for c in r] for r in book["封面"].iter_rows()]
     listed = [r for r in cover if r[0] == "对账明细"]
     assert [r[1] for r in listed] == names and [r[2] for r in listed] == [47, 47, 47, 28]
-    assert listed[0][3] == "超过 Excel 每表 50 行的上限，分 4 个工作表，本表为第 1 个（第 1–47 行）"
+    assert listed[0][3] == "每表上限 50 行，分 4 表；本表第 1–47 行"
     for row in book["异常清单"].iter_rows(min_row=2):
         if row[-1].hyperlink is not None:
             sheet, target = row[-1].hyperlink.location.split("!")
