@@ -70,6 +70,7 @@ MONEY, COUNT, YEAR, DATE, PERCENT = "#,##0.00", "#,##0", "0", "yyyy-mm-dd", "0.0
 WAN = "#,##0.000000"  # 万元 with six decimals: exact to the fen
 SCORE = "0.0#"
 MAX_WIDTH = 70
+WRAP_WIDTH = 40  # a wrapped column of a detail sheet
 MAX_TEXT = 32_767  # characters in one cell
 CUT = "…（过长已截断，完整内容见 exceptions.csv）"
 SIGNATURES = ("制表人：", "审核人：", "负责人：")
@@ -204,6 +205,8 @@ class Formats:
         # detail sheets: the format of the column, cells without one (gridlines when printed)
         self.plain_money = make(font, num_format=MONEY)
         self.plain_count = make(font, num_format=COUNT)
+        self.plain_wrap = make(font, text_wrap=True)
+        self.plain_text = make(font)
         self.link = make(font, font_color="#0563C1", underline=1)
         self.note = make(font, italic=True, font_color="#595959")
         self.error = make({}, bold=True, font_color="#9C0006", bg_color="#FFC7CE")
@@ -462,24 +465,29 @@ class Column:
     values: list[Any]
     width: int
     exact_sum: int | None = None  # fen or count, when the column has a 合计
+    lines: np.ndarray | None = None  # a wrapped column: the lines each value takes
 
 
-def text_column(label: str, series: pd.Series) -> Column:
+def text_column(label: str, series: pd.Series, wrap: bool = False) -> Column:
+    """Text cells; ``wrap``: at most WRAP_WIDTH wide, a longer value on several lines."""
     text = series.astype("string").fillna("")
     long = text.str.len() > MAX_TEXT
     if long.any():
         text = text.where(~long, text.str.slice(0, MAX_TEXT - len(CUT)) + CUT)
-    return Column(label, "text", text.tolist(), max(display_width(label), _widest(text)))
+    widths = _widths(text)
+    width = max(display_width(label), int(widths.max(initial=0)))
+    if not wrap or width <= WRAP_WIDTH:
+        return Column(label, "text", text.tolist(), width)
+    lines = -(-np.maximum(widths, 1) // (WRAP_WIDTH + 1))  # the column is WRAP_WIDTH + 2 wide
+    return Column(label, "wrap", text.tolist(), WRAP_WIDTH, lines=lines)
 
 
-def _widest(text: pd.Series) -> int:
-    """The widest text of a column, CJK counting two: a three-byte UTF-8 character is CJK."""
-    if text.empty:
-        return 0
+def _widths(text: pd.Series) -> np.ndarray:
+    """Each text's width, CJK counting two: a three-byte UTF-8 character is CJK."""
     values = pa.array(text.to_numpy(dtype=object), type=pa.string())
     chars, size = pc.utf8_length(values), pc.binary_length(values)
     widths = pc.add(chars, pc.divide(pc.subtract(size, chars), 2))
-    return int(pc.max(widths).as_py() or 0)
+    return widths.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def number_column(label: str, series: pd.Series, fen: bool, total: bool = False) -> Column:
@@ -538,8 +546,8 @@ class Detail:
 def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[Part]) -> None:
     """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
     the last part adds every part."""
-    column_formats = {"text": None, "link": None, "money": formats.plain_money}
-    column_formats["count"] = formats.plain_count
+    column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
+    column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
     widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
     for part in layout:
         ws = book.add_worksheet(part.sheet)
@@ -560,26 +568,36 @@ def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[P
 
 
 def _write_rows(ws: Any, formats: Formats, columns: Sequence[Column], part: Part) -> None:
-    """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values."""
+    """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values,
+    a row's height first where a wrapped text needs more than one line, then its links."""
     links = [col for col, column in enumerate(columns) if column.kind == "link"]
     cells = [
         column.values[part.start : part.stop] if column.kind != "link" else _none(part)
         for column in columns
     ]
-    write_row = ws.write_row
-    if not links:
-        for row, values in enumerate(zip(*cells, strict=True), start=1):
-            if write_row(row, 0, values):
-                raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
-        return
+    tall = _tall_rows(columns, part)
+    write_row, set_row = ws.write_row, ws.set_row
     kept = 0
     for row, values in enumerate(zip(*cells, strict=True), start=1):
+        height = tall.get(row)
+        if height is not None:
+            set_row(row, height)
         if write_row(row, 0, values):
             raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
         for col in links:
             target = columns[col].values[part.start + row - 1]
             if target is not None:
                 kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
+
+
+def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
+    """Sheet row → height, for the rows of the part whose wrapped texts need several lines."""
+    wrapped = [c.lines[part.start : part.stop] for c in columns if c.lines is not None]
+    if not wrapped:
+        return {}
+    lines = np.maximum.reduce(wrapped)
+    tall = np.flatnonzero(lines > 1)
+    return dict(zip((tall + 1).tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
 
 
 def _none(part: Part) -> list[None]:
@@ -1304,8 +1322,8 @@ def _reconciliation(context: Context) -> Detail:
         number_column("银行实发", table["paid_fen"], fen=True, total=True),
         number_column("差额（实发－应发）", table["difference_fen"], fen=True, total=True),
         text_column("状态", table["status"]),
-        text_column("救助编号", table["record_ids"]),
-        text_column("来源", table["lineage"]),
+        text_column("救助编号", table["record_ids"], wrap=True),
+        text_column("来源", table["lineage"], wrap=True),
     ]
     status = xl_col_to_name(8)
     condition = f'=AND(${status}2<>"相符",${status}2<>"现金")'
@@ -1325,12 +1343,12 @@ def _exceptions(context: Context) -> Detail:
     texts = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
     columns = [
         *(
-            text_column(label, findings[c])
+            text_column(label, findings[c], wrap=c == "message")
             for label, c in zip(EXCEPTION_HEADER, texts, strict=False)
         ),
         number_column(EXCEPTION_HEADER[8], findings["amount_fen"], fen=True),
         number_column(EXCEPTION_HEADER[9], findings["compared_fen"], fen=True),
-        text_column(EXCEPTION_HEADER[10], findings["lineage"].map(places)),
+        text_column(EXCEPTION_HEADER[10], findings["lineage"].map(places), wrap=True),
         Column("对账明细", "link", links, max(link_width, display_width("对账明细"))),
     ]
     highlights = [(f'=$B2="{severity}"', fmt) for severity, fmt in SEVERITY_FORMATS]
@@ -1367,8 +1385,8 @@ def _rejections(context: Context) -> Detail:
         number_column("行号", frame["source_row"], fen=False),
         text_column("数据类型", frame["kind"].astype("string").map(_kind_label)),
         text_column("列", frame["column"]),
-        text_column("值", frame["value"]),
-        text_column("原因", frame["reason"]),
+        text_column("值", frame["value"], wrap=True),
+        text_column("原因", frame["reason"], wrap=True),
     ]
     return Detail("数据校验", columns)
 
