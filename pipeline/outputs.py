@@ -3,7 +3,8 @@
 In: the findings frame of the rules and the figures of aggregation. Out: bytes to write
 atomically. ``exceptions.csv`` is UTF-8 with a BOM so that Excel opens it in Chinese, one row per
 finding with the columns of contract §3.2; text that Excel would run as a formula (starting with
-= + - @) is prefixed with an apostrophe, so input text never becomes a formula there either.
+= + - @) is prefixed with an apostrophe, so input text never becomes a formula there either;
+with ``--mask`` every ID and card number in it is masked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 
 import pandas as pd
 
+from pipeline import privacy
 from pipeline.normalize import yuan_text
 from pipeline.rules import Lineage
 
@@ -33,7 +35,8 @@ EXCEPTION_HEADER = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def exceptions_csv(findings: pd.DataFrame) -> bytes:
+def exceptions_csv(findings: pd.DataFrame, mask: bool = False) -> bytes:
+    """The CSV; ``mask``: every ID and card number in it masked (``--mask``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXCEPTION_HEADER)
@@ -53,7 +56,8 @@ def exceptions_csv(findings: pd.DataFrame) -> bytes:
                 _text(places(row["lineage"])),
             ]
         )
-    return buffer.getvalue().encode("utf-8-sig")
+    text = buffer.getvalue()
+    return (privacy.mask_text(text) if mask else text).encode("utf-8-sig")
 
 
 def places(lineage: Lineage) -> str:

@@ -9,11 +9,13 @@ which worker finished first.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +30,7 @@ from pipeline import (
     load,
     match,
     outputs,
+    privacy,
     rules,
     validate,
     workbook,
@@ -139,12 +142,13 @@ def reconcile(config: Config) -> Reconciled:
     figures = aggregate.figures(tables, params, period)
     summary = summarize(checked, period, found, figures)
     write_atomically(config.output_dir / "summary.json", outputs.summary_json(summary))
-    write_atomically(config.output_dir / "exceptions.csv", outputs.exceptions_csv(found))
+    exceptions = outputs.exceptions_csv(found, config.mask)
+    write_atomically(config.output_dir / "exceptions.csv", exceptions)
     history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
     detail = aggregate.reconciliation(matched, period)
     scored = indicators.indicators(tables, params, figures, found, period)
     result = Reconciled(checked, period, matched, found, figures, summary, detail, scored)
-    write_workbook(config.output_dir / workbook_name(period), result)
+    write_workbook(config.output_dir / workbook_name(period), result, config)
     return result
 
 
@@ -152,19 +156,16 @@ def workbook_name(period: pd.Period) -> str:
     return f"帮扶资金对账_{period}.xlsx"
 
 
-def write_workbook(path: Path, reconciled: Reconciled) -> None:
-    """The workbook, written to a temporary file beside ``path`` and renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
-    os.close(handle)
-    try:
-        workbook.write(Path(temporary), reconciled)
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def write_workbook(path: Path, reconciled: Reconciled, config: Config) -> None:
+    """The workbook, masked and encrypted as ``config`` asks, written atomically. Encrypted,
+    it is made in memory first: no unencrypted copy ever lies in the output folder."""
+    if config.password is None:
+        with replacing(path) as temporary:
+            workbook.write(temporary, reconciled, config.mask)
+        return
+    plain = io.BytesIO()
+    workbook.write(plain, reconciled, config.mask)
+    write_atomically(path, privacy.encrypted(plain.getvalue(), config.password))
 
 
 def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | None:
@@ -277,15 +278,23 @@ def rows(validated: Validated) -> dict[str, dict[str, int]]:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it over: never a half-written file."""
+    with replacing(path) as temporary:
+        temporary.write_bytes(data)
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path``, synced and renamed over it when the block succeeds,
+    removed when it fails: never a half-written output, the previous one kept until then."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(handle)
+    temporary = Path(name)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
+        yield temporary
+        with open(temporary, "rb") as stream:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

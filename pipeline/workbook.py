@@ -1,9 +1,9 @@
 """Stage 7, the workbook (contract §3.1): the one module that holds xlsxwriter code.
 
-In: ``pipeline.run.Reconciled`` (with its 对账明细 and, when asked, masked). Out:
-``write(path, reconciled)`` writes 封面, 资金使用, 资金结余, 救助人次, 绩效指标, 对账明细, 异常清单,
-数据校验 and 规则说明, in that order; a detail sheet longer than Excel's 1,048,576 rows continues
-on 对账明细(2) … right after it, and 封面 says so.
+In: ``pipeline.run.Reconciled``. Out: ``write(target, reconciled, mask)`` writes 封面, 资金使用,
+资金结余, 救助人次, 绩效指标, 对账明细, 异常清单, 数据校验, 图表 and 规则说明, in that order; a
+detail sheet longer than Excel's 1,048,576 rows continues on 对账明细(2) … right after it, and
+封面 says so.
 
 How it is made, the way a Chinese finance office prints its reports:
 - summary sheets open with a title block (unit, period, 单位：元) and close with 制表人 / 审核人 /
@@ -14,6 +14,8 @@ How it is made, the way a Chinese finance office prints its reports:
   are ``ROUND(yuan/10000, 6)`` of the yuan cell beside them, exact at six decimals;
 - text from the inputs is always a string cell: never a formula or a link, whatever it starts
   with; every ``write_*`` return code is checked (xlsxwriter returns −1 instead of raising);
+- with ``mask`` (``--mask``), every text cell of every sheet passes ``privacy.mask_text``: no
+  full ID or card number is left in the file;
 - column widths are computed here, CJK characters counting double;
 - A4 landscape, one page wide, header rows repeated, page numbers in the footer;
 - the document's created time is the period end, so the same inputs give the same cells.
@@ -32,10 +34,10 @@ import datetime as dt
 import importlib.metadata
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -44,7 +46,7 @@ import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from pipeline import aggregate
+from pipeline import aggregate, privacy
 from pipeline.outputs import EXCEPTION_HEADER, places
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
@@ -227,6 +229,7 @@ class Sheet:
     exact: dict[tuple[int, int], int] = field(default_factory=dict)  # fen or counts per cell
     cells: dict[tuple[int, int], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     fixed: dict[int, int] = field(default_factory=dict)  # column widths set, not fitted
+    mask: bool = False  # ID and card numbers in its texts masked (``--mask``)
 
     @property
     def name(self) -> str:
@@ -238,15 +241,29 @@ class Sheet:
     def _put(self, row: int, col: int, method: str, *args: Any) -> None:
         self.cells[row, col] = (method, args)
 
-    def text(self, row: int, col: int, value: object, fmt: Any = None, fit: bool = True) -> None:
-        """Text, from the inputs or not: always a string cell, never a formula."""
-        text = _text(value)
+    def text(
+        self,
+        row: int,
+        col: int,
+        value: object,
+        fmt: Any = None,
+        fit: bool = True,
+        personal: bool = True,
+    ) -> None:
+        """Text, from the inputs or not: always a string cell, never a formula. Not
+        ``personal``: a text that cannot hold personal data (a checksum), never masked."""
+        text = self._shown(value, personal)
         if text:
             self._put(row, col, "write_string", text, fmt)
         else:
             self._put(row, col, "write_blank", None, fmt)
         if fit:
             self._fit(col, text)
+
+    def _shown(self, value: object, personal: bool) -> str:
+        """The text of a cell; masked where it may hold an ID or card number."""
+        text = _text(value)
+        return privacy.mask_text(text) if self.mask and personal else text
 
     def integer(self, row: int, col: int, value: object, fmt: Any, fen: bool = False) -> None:
         """An integer count, or integer fen written as yuan (the only float is in the cell)."""
@@ -314,12 +331,14 @@ class Sheet:
         self._put(row, col, "write_formula", formula, fmt, fen / 1_000_000)
         self._fit(col, f"{fen / 1_000_000:,.6f}")
 
-    def merge(self, row: int, first: int, last: int, text: str, fmt: Any) -> None:
+    def merge(
+        self, row: int, first: int, last: int, text: str, fmt: Any, personal: bool = True
+    ) -> None:
         """Text over the columns ``first``..``last`` of one row."""
         if first == last:
-            self.text(row, first, text, fmt)
+            self.text(row, first, text, fmt, personal=personal)
             return
-        self._put(row, first, "merge_range", last, _text(text), fmt)
+        self._put(row, first, "merge_range", last, self._shown(text, personal), fmt)
         for col in range(first + 1, last + 1):
             self._put(row, col, "covered")
 
@@ -543,6 +562,17 @@ class Detail:
     empty: str = "无"
 
 
+def masked(detail: Detail) -> Detail:
+    """``detail`` with the ID and card numbers of its text columns masked (same widths)."""
+    columns = [
+        replace(column, values=privacy.mask_numbers(pd.Series(column.values)).tolist())
+        if column.kind in ("text", "wrap")
+        else column
+        for column in detail.columns
+    ]
+    return replace(detail, columns=columns)
+
+
 def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[Part]) -> None:
     """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
     the last part adds every part."""
@@ -655,8 +685,11 @@ class Context:
     charts: dict[str, ChartData] = field(default_factory=dict)
 
 
-def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> None:
-    """Write the workbook of ``reconciled`` to ``path`` (the caller makes it atomic).
+def write(
+    target: Path | BinaryIO, reconciled: Reconciled, mask: bool = False, max_rows: int = EXCEL_ROWS
+) -> None:
+    """Write the workbook of ``reconciled`` to ``target``, a file or a stream (the caller makes
+    it atomic). ``mask``: every ID and card number masked, on every sheet.
 
     ``max_rows`` is Excel's limit of rows per worksheet; tests lower it to see a table split.
     """
@@ -666,7 +699,7 @@ def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> Non
     period_text = f"{period.year}年{period.month}月"
     context = Context(reconciled, _unit(reconciled), period_text, end, layout, max_rows)
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    book = xlsxwriter.Workbook(str(path), options)
+    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
     book.set_properties({"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": end})
     formats = Formats(book)
     summaries: dict[str, Callable[[Sheet, Context], None]] = {
@@ -686,9 +719,11 @@ def write(path: Path, reconciled: Reconciled, max_rows: int = EXCEL_ROWS) -> Non
     try:
         for name in SHEETS:
             if name in details:
-                write_detail(book, formats, details[name](context), layout[name])
+                detail = details[name](context)
+                write_detail(book, formats, masked(detail) if mask else detail, layout[name])
             else:
-                summaries[name](Sheet(book.add_worksheet(name), formats), context)
+                sheet = Sheet(book.add_worksheet(name), formats, mask=mask)
+                summaries[name](sheet, context)
     finally:
         book.close()
 
@@ -788,7 +823,7 @@ def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
         sheet.text(row, 1, "、".join(dict.fromkeys(map(_kind_label, mine["kind"]))), f.wrap)
         sheet.count(row, 2, int(mine["read"].sum()))
         sheet.count(row, 3, int(mine["rejected"].sum()))
-        sheet.merge(row, 4, 7, item.sha256, f.text)
+        sheet.merge(row, 4, 7, item.sha256, f.text, personal=False)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
