@@ -596,10 +596,10 @@ def _record_lines(aid: pd.DataFrame) -> pd.DataFrame:
         {
             "group_kind": 0,
             "bank_row": -1,
-            "name": aid["name"].astype("str").to_numpy(),
-            "id_no": aid["id_no"].astype("str").to_numpy(),
-            "source": aid["source"].astype("str").to_numpy(),
-            "record_id": aid["record_id"].astype("str").to_numpy(),
+            "name": aid["name"].astype("str").array,
+            "id_no": aid["id_no"].astype("str").array,
+            "source": aid["source"].astype("str").array,
+            "record_id": aid["record_id"].astype("str").array,
             "fen": fen,
             "cash_fen": np.where(cash, fen, 0),
             "paid": aid["paid_fen"].fillna(0).to_numpy(dtype="int64"),
@@ -618,8 +618,8 @@ def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
         {
             "group_kind": 1,
             "bank_row": np.arange(len(bank)),
-            "name": bank["holder"].astype("string").fillna("").to_numpy(),
-            "id_no": person.fillna("").to_numpy(),
+            "name": bank["holder"].astype("str").fillna("").array,
+            "id_no": person.astype("str").fillna("").array,
             "source": "",
             "record_id": "",
             "fen": 0,
@@ -627,22 +627,22 @@ def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
             "paid": bank["amount_fen"].to_numpy(dtype="int64"),
             "card_paid": False,
             **no_flags,
-            "bank_status": bank["outcome"].astype("str").to_numpy(),
+            "bank_status": bank["outcome"].astype("str").array,
             **_lineage_columns(bank),
         }
     )
 
 
 def _lineage_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    sheet = frame["source_sheet"].astype("string").fillna("")
-    file = frame["source_file"].astype("string")
+    sheet = frame["source_sheet"].astype("str").fillna("")
+    file = frame["source_file"].astype("str")
     row = frame["source_row"].astype("int64")
-    place = file + "/" + (sheet + "/").where(sheet != "", "") + "第" + row.astype("string") + "行"
+    place = file + "/" + (sheet + "/").where(sheet != "", "") + "第" + row.astype("str") + "行"
     return {
-        "source_file": file.to_numpy(),
-        "source_sheet": sheet.to_numpy(),
+        "source_file": file.array,
+        "source_sheet": sheet.array,
         "source_row": row.to_numpy(),
-        "place": place.to_numpy(),
+        "place": place.array,
     }
 
 
@@ -680,10 +680,13 @@ def _reconciliation_rows(work: pd.DataFrame, groups: Any) -> pd.DataFrame:
     return table.astype({column: "int64" for column in money})
 
 
-def _joined(values: pd.Series, position: pd.Series, separator: str) -> np.ndarray:
+def _joined(
+    values: pd.Series, position: pd.Series, separator: str
+) -> pd.api.extensions.ExtensionArray:
     """The values of each group joined in their order, as pyarrow lists: a Python join per
     group takes seconds for a province."""
     table = pa.table({"group": position.to_numpy(), "value": pa.array(values, pa.string())})
     grouped = table.group_by("group", use_threads=False).aggregate([("value", "list")])
-    joined = pc.binary_join(grouped["value_list"], separator).to_numpy(zero_copy_only=False)
-    return joined[np.argsort(grouped["group"].to_numpy(), kind="stable")]
+    joined = pc.binary_join(grouped["value_list"], separator)
+    order = np.argsort(grouped["group"].to_numpy(), kind="stable")
+    return pd.array(joined.take(order), dtype="str")  # stays in arrow: no Python strings

@@ -1,34 +1,53 @@
-"""Benchmark of loading and validation against the reading floor, each in its own process.
+"""``make bench``: the whole pipeline against the I/O floor, on folders of 10⁵ and 10⁶ records.
 
-In: one or more input folders (e.g. the 100,000- and 1,000,000-record folders of
-``make scale``). Out: per folder, seconds and peak memory (max RSS) of
-- ``floor``: the fastest reader alone — fastexcel reading every sheet of every workbook as text,
-  pyarrow reading every CSV/TXT — one file after another, with no other work;
-- ``load+validate``: ``pipeline.run.check`` on the same folder (two worker processes);
-- ``load+validate, one process``: the same with the workers switched off;
-and the ratio of the second to the first, printed and written to ``outputs/bench.json``.
+In: input folders (``make scale`` generates ``/tmp/aid-fund-scale/100k`` and ``1m``) and the
+number of runs. Out: per folder and run, printed and written to ``outputs/bench.json``:
+- ``floor read``: the fastest reader alone — fastexcel reading every sheet of every workbook as
+  text, pyarrow every CSV/TXT — one file after another, with no other work;
+- ``floor write``: xlsxwriter in constant-memory mode writing, sheet by sheet, as many rows,
+  cells, text cells and bytes of text as the pipeline's workbook holds, with the row values
+  prepared beforehand: no computation;
+- ``pipeline``: ``run.reconcile`` as ``python -m pipeline reconcile`` runs it (two workers),
+  its wall time from the interpreter's start (imports included), the seconds and peak memory
+  of each of its stages, and the peak memory of its whole process tree (workers included);
+- the ratio of the pipeline's time to the floor (read + write).
 
-Run: ``python -m pipeline.bench /tmp/aid-fund-scale/100k /tmp/aid-fund-scale/1m``.
-Each measurement runs in a fresh interpreter so that peak memory is its own.
+Each measurement runs in a fresh interpreter; its memory is sampled every 50 ms over the process
+and its children (psutil), so a peak is the most the machine held for it at once.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import resource
+import platform
+import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.load import SPREADSHEET_SUFFIXES, TEXT_ENCODINGS
+import psutil
+
+SAMPLE_EVERY = 0.05  # seconds between two memory samples
+RESULT = Path("outputs") / "bench.json"
+MIB = 2**20
 
 
-def floor(folder: Path) -> int:
-    """Read every input file with the fastest reader and nothing else; returns rows read."""
+# ---- what runs in the fresh interpreter ----------------------------------------------------------
+
+
+def floor_read(folder: Path) -> dict[str, object]:
+    """Read every input file with the fastest reader and nothing else."""
+    started = time.perf_counter()
     import fastexcel
     import pyarrow.csv as pa_csv
+
+    from pipeline.load import SPREADSHEET_SUFFIXES
 
     rows = 0
     for path in sorted(folder.iterdir()):
@@ -41,11 +60,13 @@ def floor(folder: Path) -> int:
         reader = fastexcel.read_excel(str(path))
         for name in reader.sheet_names:
             rows += reader.load_sheet(name, header_row=None, dtypes="string").to_arrow().num_rows
-    return rows
+    return {"seconds": round(time.perf_counter() - started, 2), "rows": rows}
 
 
 def _read_text_floor(path: Path, pa_csv) -> int:
     """Decode (GBK files included) and parse with pyarrow, every column left as text."""
+    from pipeline.load import TEXT_ENCODINGS
+
     data = path.read_bytes()
     for encoding in TEXT_ENCODINGS:
         try:
@@ -62,125 +83,204 @@ def _read_text_floor(path: Path, pa_csv) -> int:
         ),
         convert_options=pa_csv.ConvertOptions(strings_can_be_null=True),
     )
-    return table.num_rows
+    return int(table.num_rows)
 
 
-def pipeline_check(folder: Path) -> int:
+def floor_write(workbook: Path) -> dict[str, object]:
+    """xlsxwriter in constant-memory mode writing the pipeline's workbook again: the same
+    cells, sheet by sheet and row by row, their values read beforehand (not timed), formulas
+    as their values, no formats: writing and nothing else."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    source = CalamineWorkbook.from_path(str(workbook))
+    sheets = {name: source.get_sheet_by_name(name).to_python() for name in source.sheet_names}
+    cells = sum(1 for rows in sheets.values() for row in rows for value in row if value != "")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) / "floor.xlsx"
+        book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+        for name, rows in sheets.items():
+            sheet = book.add_worksheet(name)
+            for number, row in enumerate(rows):
+                sheet.write_row(number, 0, row)
+        book.close()
+        size = target.stat().st_size
+    seconds = time.perf_counter() - started
+    written = sum(map(len, sheets.values()))
+    return {"seconds": round(seconds, 2), "rows": written, "cells": cells, "bytes": size}
+
+
+def pipeline_run(folder: Path, output_dir: Path) -> dict[str, object]:
+    """``python -m pipeline reconcile FOLDER --out OUTPUT_DIR`` without the display."""
+    started = time.perf_counter()
     from pipeline import run
+    from pipeline.progress import Progress
 
-    checked = run.check(folder)
-    return int(checked.validated.counts["read"].sum())
+    progress = Progress()
+    reconciled = run.reconcile(run.Config(folder, output_dir), progress)
+    book = output_dir / run.workbook_name(reconciled.period)
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "stages": [asdict(figure) for figure in progress.figures],
+        "aid_records": len(reconciled.checked.validated.tables["aid_records"]),
+        "findings": len(reconciled.findings),
+        "workbook": str(book),
+        "workbook_bytes": book.stat().st_size,
+    }
 
 
-def pipeline_check_one_process(folder: Path) -> int:
-    """The same work without the second worker, to show what the second core buys."""
-    from pipeline import run
-
-    run.PARALLEL_FROM_BYTES = sys.maxsize
-    return pipeline_check(folder)
-
-
-MEASURES = {
-    "floor": floor,
-    "load+validate": pipeline_check,
-    "load+validate, one process": pipeline_check_one_process,
+MEASURES: dict[str, Callable[..., dict[str, object]]] = {
+    "floor read": floor_read,
+    "floor write": floor_write,
+    "pipeline": pipeline_run,
 }
 
 
-def measure_here(name: str, folder: Path) -> dict[str, float]:
+# ---- the parent: fresh interpreters, memory sampled ----------------------------------------------
+
+
+def measure(name: str, *arguments: Path) -> dict[str, object]:
+    """One measurement in a fresh interpreter: its figures, its wall time and the peak memory
+    of its process tree."""
     started = time.perf_counter()
-    rows = MEASURES[name](folder)
-    seconds = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(seconds, 2), "peak_mib": round(peak_mib, 1), "rows": rows}
-
-
-def measure(name: str, folder: Path) -> dict[str, float]:
-    """One measurement in a fresh interpreter."""
-    output = subprocess.run(
-        [sys.executable, "-m", "pipeline.bench", "--one", name, str(folder)],
-        check=True,
-        capture_output=True,
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.bench", "--one", name, *map(str, arguments)],
+        stdout=subprocess.PIPE,
         text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
-
-
-def stages(folder: Path, output_dir: Path) -> dict[str, dict[str, float]]:
-    """The run stage by stage in one process (no workers), with seconds and the peak RSS
-    reached by the end of each stage; then the whole run as `make reconcile` does it."""
-    import tempfile
-
-    import pandas as pd
-
-    from pipeline import aggregate, match, outputs, rules, run, validate
-    from pipeline.load import read_file, spreadsheets
-    from pipeline.params import parameters
-    from pipeline.rules.catalogue import CATALOGUE
-
-    figures: dict[str, dict[str, float]] = {}
-    clock = time.perf_counter()
-
-    def done(stage: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures[stage] = {"seconds": round(now - clock, 2), "peak_mib": round(peak, 1)}
-        clock = now
-
-    paths, _ = spreadsheets(folder)
-    loaded = [read_file(path) for path in paths]
-    done("load")
-    validated = validate.combine([validate.check_sheet(s) for f in loaded for s in f.sheets])
-    tables = validated.tables
-    params = parameters(tables)
-    done("validate")
-    window = match.Window(params.standards.window_before_days, params.standards.window_after_days)
-    matched = match.match(
-        tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
     )
-    done("match")
-    period = pd.Period(run.latest_period(validated), freq="M")
-    context = rules.Context(tables, params, period.end_time.normalize(), matched)
-    found = rules.apply(context, CATALOGUE)
-    done("rules")
-    result = aggregate.figures(tables, params, period)
-    done("aggregate")
+    peak = _peak_of_tree(process)
+    output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"bench: {name} {arguments} failed (exit {process.returncode})")
+    figures = json.loads(output.strip().splitlines()[-1])
+    return {**figures, "wall_seconds": round(wall, 2), "peak_mib": round(peak / MIB, 1)}
+
+
+def _peak_of_tree(process: subprocess.Popen[str]) -> int:
+    """The largest resident memory the process and its children held at once, in bytes."""
+    peak = 0
+    box: list[int] = []
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            root = psutil.Process(process.pid)
+            while process.poll() is None:
+                total = 0
+                for member in [root, *root.children(recursive=True)]:
+                    try:
+                        total += member.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        continue
+                peak = max(peak, total)
+                time.sleep(SAMPLE_EVERY)
+        except psutil.NoSuchProcess:
+            pass
+        box.append(peak)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    sampler.join()
+    return box[0]
+
+
+def bench_folder(folder: Path) -> dict[str, object]:
+    """One run on one folder: the pipeline, then the floor of the same input and output."""
     with tempfile.TemporaryDirectory() as scratch:
-        run.write_atomically(Path(scratch) / "exceptions.csv", outputs.exceptions_csv(found))
-    done("write")
-    started = time.perf_counter()
-    run.reconcile(run.Config(folder, output_dir))
-    figures["end to end (two workers)"] = {"seconds": round(time.perf_counter() - started, 2)}
-    figures["findings"] = {"count": len(found)}
-    figures["aid rows"] = {"count": len(tables["aid_records"])}
-    del result
-    return figures
+        pipeline = measure("pipeline", folder, Path(scratch))
+        written = measure("floor write", Path(str(pipeline["workbook"])))
+    read = measure("floor read", folder)
+    floor = read["seconds"] + written["seconds"]  # type: ignore[operator]
+    return {
+        "floor read": read,
+        "floor write": written,
+        "pipeline": pipeline,
+        "floor_seconds": round(floor, 2),
+        "ratio": round(pipeline["wall_seconds"] / floor, 2),  # type: ignore[operator]
+    }
+
+
+def report(folder: Path, run: int, figures: dict[str, object]) -> list[str]:
+    read, written, pipeline = figures["floor read"], figures["floor write"], figures["pipeline"]
+    lines = [
+        f"{folder.name} run {run}: {pipeline['aid_records']:,} aid records, "  # type: ignore[index]
+        f"{read['rows']:,} sheet rows read, {written['rows']:,} rows written",  # type: ignore[index]
+        f"  floor read   {read['seconds']:>7.2f} s  {read['peak_mib']:>8.1f} MiB",  # type: ignore[index]
+        f"  floor write  {written['seconds']:>7.2f} s  {written['peak_mib']:>8.1f} MiB",  # type: ignore[index]
+    ]
+    for stage in pipeline["stages"]:  # type: ignore[index]
+        workers = f"  (workers up to {stage['workers_peak_mib']:.1f} MiB each)"
+        lines.append(
+            f"  {stage['stage']:<12} {stage['seconds']:>7.2f} s  {stage['peak_mib']:>8.1f} MiB"
+            + (workers if stage["stage"] == "read" and stage["workers_peak_mib"] else "")
+        )
+    lines.append(
+        f"  end to end   {pipeline['wall_seconds']:>7.2f} s  "  # type: ignore[index]
+        f"{pipeline['peak_mib']:>8.1f} MiB (all processes)  "  # type: ignore[index]
+        f"floor {figures['floor_seconds']:.2f} s  ratio {figures['ratio']:.2f}"
+    )
+    return lines
+
+
+def summary(runs: list[dict[str, object]]) -> dict[str, float]:
+    """Median and range over the runs of the end-to-end time, the floor, ratio and memory."""
+
+    def values(key: str) -> list[float]:
+        pick = {
+            "seconds": lambda r: r["pipeline"]["wall_seconds"],
+            "floor_seconds": lambda r: r["floor_seconds"],
+            "ratio": lambda r: r["ratio"],
+            "peak_mib": lambda r: r["pipeline"]["peak_mib"],
+        }[key]
+        return [float(pick(r)) for r in runs]  # type: ignore[no-untyped-call]
+
+    result: dict[str, float] = {}
+    for key in ("seconds", "floor_seconds", "ratio", "peak_mib"):
+        found = values(key)
+        result |= {
+            key: statistics.median(found),
+            f"{key}_min": min(found),
+            f"{key}_max": max(found),
+        }
+    return result
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": psutil.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--one"]:
-        print(json.dumps(measure_here(argv[1], Path(argv[2]))))
+        print(json.dumps(MEASURES[argv[1]](*map(Path, argv[2:])), ensure_ascii=False))
         return
-    if argv[:1] == ["--stages"]:
-        for folder in map(Path, argv[1:]):
-            print(
-                folder,
-                json.dumps(stages(folder, Path("/tmp/aid-fund-bench-out")), ensure_ascii=False),
-            )
-        return
-    results = {}
+    runs = 1
+    if argv[:1] == ["--runs"]:
+        runs, argv = int(argv[1]), argv[2:]
+    results: dict[str, object] = {"machine": machine()}
     for folder in map(Path, argv):
-        figures = {name: measure(name, folder) for name in MEASURES}
-        ratio = figures["load+validate"]["seconds"] / figures["floor"]["seconds"]
-        results[str(folder)] = {**figures, "ratio": round(ratio, 2)}
-        shown = ", ".join(
-            f"{name} {f['seconds']} s ({f['peak_mib']} MiB)" for name, f in figures.items()
-        )
-        print(f"{folder} ({figures['floor']['rows']} rows read): {shown}; ratio {ratio:.2f}")
-    out = Path("outputs") / "bench.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        measured = []
+        for number in range(1, runs + 1):
+            figures = bench_folder(folder)
+            print("\n".join(report(folder, number, figures)), flush=True)
+            measured.append(figures)
+        results[folder.name] = {"runs": measured, "summary": summary(measured)}
+    names = [Path(a).name for a in argv]
+    if len(names) == 2:
+        small, large = (results[n]["summary"]["seconds"] for n in names)  # type: ignore[index]
+        results["growth"] = round(large / small, 2)
+        print(f"{names[1]} / {names[0]}: {large / small:.2f}× the time")
+    RESULT.parent.mkdir(exist_ok=True)
+    RESULT.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"written to {RESULT}")
 
 
 if __name__ == "__main__":

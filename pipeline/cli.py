@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import report, run
+from pipeline import progress, report, run
 from pipeline.errors import ReconcileError
 
 INPUT_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -29,7 +29,7 @@ def cli() -> None:
 @click.argument("input_dir", type=INPUT_DIR)
 def validate_command(input_dir: Path) -> None:
     """逐个文件、逐个工作表校验输入：种类、行数、拒收的行及原因。"""
-    checked = _guarded(lambda: run.check(input_dir))
+    checked = _guarded(lambda: run.check(input_dir, progress.for_terminal()))
     for line in report.validation_lines(checked):
         click.echo(line)
 
@@ -78,7 +78,7 @@ def reconcile_command(
     if password is not None and not password.strip():
         raise click.BadParameter("密码不能为空", param_hint="--password")
     config = run.Config(input_dir, output_dir, period, previous, mask, password)
-    reconciled = _guarded(lambda: run.reconcile(config))
+    reconciled = _guarded(lambda: run.reconcile(config, progress.for_terminal()))
     for line in report.reconcile_lines(reconciled, output_dir):
         click.echo(line)
 

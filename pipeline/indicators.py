@@ -30,7 +30,7 @@ import pandas as pd
 
 from pipeline.aggregate import Figures
 from pipeline.params import PLANNED_FUNDS_ITEM, Parameters
-from pipeline.rules.common import with_files
+from pipeline.rules.common import among, with_files
 
 COLUMNS = [
     "level1",
@@ -183,6 +183,21 @@ def indicators(
     return frame.astype({"weight": object, "score": object, "scored_weight": object})
 
 
+AID_COLUMNS = (
+    "record_id",
+    "file_no",
+    "id_no",
+    "aid_type",
+    "source",
+    "fund_year",
+    "amount_fen",
+    "applied_on",
+    "aid_date",
+    "entered_on",
+    "pay_method",
+)
+
+
 def _data(
     tables: dict[str, pd.DataFrame],
     params: Parameters,
@@ -190,7 +205,7 @@ def _data(
     findings: pd.DataFrame,
     period: pd.Period,
 ) -> Data:
-    aid = tables["aid_records"]
+    aid = tables["aid_records"][list(AID_COLUMNS)]  # only what is scored: filters copy less
     after = (period + 1).start_time  # half-open, as aggregate: any time on the last day counts
     aid = aid[(aid["aid_date"] < after).fillna(False).to_numpy(dtype=bool)]
     nature = aid["source"].map({name: rule.nature for name, rule in params.sources.items()})
@@ -206,7 +221,7 @@ def _data(
         period=period,
         aid=aid,
         year=year,
-        found=findings[findings["record_id"].isin(year["record_id"]).to_numpy(dtype=bool)],
+        found=findings[among(findings["record_id"], year["record_id"])],
         files=tables["worker_files"],
         balances=balances[
             (balances["fund_year"] == period.year).fillna(False).to_numpy(dtype=bool)
@@ -340,7 +355,7 @@ def _information(data: Data) -> Indicator:
     limit = data.params.standards.entry_workdays
     fiscal = data.year[data.year["_fiscal"].to_numpy(dtype=bool)]
     late = _rows(data, "R16")
-    late = late[late["record_id"].isin(fiscal["record_id"]).to_numpy(dtype=bool)]
+    late = late[among(late["record_id"], fiscal["record_id"])]
     undated = int(fiscal["entered_on"].isna().sum())
     if fiscal.empty:
         score, value = None, "本年无财政资金救助"
@@ -670,7 +685,7 @@ def _standards(data: Data) -> Indicator:
 def _households_over(data: Data, rule: str) -> int:
     """Distinct households of a limit rule's findings (the household as the rules see it)."""
     found = _rows(data, rule)
-    records = data.year[data.year["record_id"].isin(found["record_id"]).to_numpy(dtype=bool)]
+    records = data.year[among(data.year["record_id"], found["record_id"])]
     if records.empty:
         return 0
     joined = with_files(records, data.files)

@@ -38,6 +38,7 @@ from pipeline import (
 from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.params import parameters
+from pipeline.progress import Advance, Progress
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.validate import CheckedSheet, Validated
@@ -77,13 +78,17 @@ class Checked:
     validated: Validated
 
 
-def check(input_dir: Path) -> Checked:
-    """Read every file of the folder and validate every row."""
+def check(input_dir: Path, progress: Progress | None = None) -> Checked:
+    """Read every file of the folder and validate every row (the stage ``read``)."""
     paths, ignored = load.spreadsheets(input_dir)
     parallel = sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
-    files = list(_map(load_and_check, paths, parallel))  # every sheet, kind recognised, checked
-    sheets = [sheet for file in files for sheet in file.sheets]
-    validated = validate.combine(sheets)  # across files: sources, fund years, exported twice
+    with (progress or Progress()).stage("read", total=len(paths)) as advance:
+        files = []
+        for file in _map(load_and_check, paths, parallel):  # every sheet recognised, checked
+            files.append(file)
+            advance(1)
+        sheets = [sheet for file in files for sheet in file.sheets]
+        validated = validate.combine(sheets)  # across files: sources, fund years, exported twice
     return Checked(
         files=[file.file for file in files],
         sheets=[sheet.info for sheet in sheets],
@@ -123,48 +128,60 @@ class Reconciled:
     indicators: pd.DataFrame  # 绩效指标
 
 
-def reconcile(config: Config) -> Reconciled:
-    """The whole run: check, match, apply the rules, aggregate, write the outputs atomically."""
-    checked = check(config.input_dir)
+def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
+    """The whole run: check, match, apply the rules, aggregate, then write the outputs, each
+    atomically and only once everything is computed."""
+    progress = progress or Progress()
+    checked = check(config.input_dir, progress)
     tables = checked.validated.tables
     params = parameters(tables)
     period = pd.Period(config.period or latest_period(checked.validated), freq="M")
-    matched = match.match(
-        tables["aid_records"],
-        tables["bank_payments"],
-        tables["worker_files"],
-        match.Window(params.standards.window_before_days, params.standards.window_after_days),
-    )
-    context = Context(
-        tables, params, period.end_time.normalize(), matched, _previous_closing(config, period)
-    )
-    found = rules.apply(context, CATALOGUE)
-    figures = aggregate.figures(tables, params, period)
-    summary = summarize(checked, period, found, figures)
-    write_atomically(config.output_dir / "summary.json", outputs.summary_json(summary))
-    exceptions = outputs.exceptions_csv(found, config.mask)
-    write_atomically(config.output_dir / "exceptions.csv", exceptions)
-    history.record(config.output_dir, str(period), summary["balances"])  # type: ignore[arg-type]
-    detail = aggregate.reconciliation(matched, period)
-    scored = indicators.indicators(tables, params, figures, found, period)
+    with progress.stage("match"):
+        matched = match.match(
+            tables["aid_records"],
+            tables["bank_payments"],
+            tables["worker_files"],
+            match.Window(params.standards.window_before_days, params.standards.window_after_days),
+        )
+    with progress.stage("rules"):
+        closing = _previous_closing(config, period)
+        context = Context(tables, params, period.end_time.normalize(), matched, closing)
+        found = rules.apply(context, CATALOGUE)
+    with progress.stage("aggregate"):
+        figures = aggregate.figures(tables, params, period)
+        summary = summarize(checked, period, found, figures)
+        detail = aggregate.reconciliation(matched, period)
+        scored = indicators.indicators(tables, params, figures, found, period)
     result = Reconciled(checked, period, matched, found, figures, summary, detail, scored)
-    write_workbook(config.output_dir / workbook_name(period), result, config)
+    with progress.stage("write", total=workbook.rows(result)) as advance:
+        write_outputs(config, result, advance)
     return result
+
+
+def write_outputs(config: Config, result: Reconciled, advance: Advance) -> None:
+    """summary.json, exceptions.csv, the run history and the workbook."""
+    out = config.output_dir
+    write_atomically(out / "summary.json", outputs.summary_json(result.summary))
+    write_atomically(out / "exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
+    history.record(out, str(result.period), result.summary["balances"])  # type: ignore[arg-type]
+    write_workbook(out / workbook_name(result.period), result, config, advance)
 
 
 def workbook_name(period: pd.Period) -> str:
     return f"帮扶资金对账_{period}.xlsx"
 
 
-def write_workbook(path: Path, reconciled: Reconciled, config: Config) -> None:
+def write_workbook(
+    path: Path, reconciled: Reconciled, config: Config, advance: Advance | None = None
+) -> None:
     """The workbook, masked and encrypted as ``config`` asks, written atomically. Encrypted,
     it is made in memory first: no unencrypted copy ever lies in the output folder."""
     if config.password is None:
         with replacing(path) as temporary:
-            workbook.write(temporary, reconciled, config.mask)
+            workbook.write(temporary, reconciled, config.mask, advance)
         return
     plain = io.BytesIO()
-    workbook.write(plain, reconciled, config.mask)
+    workbook.write(plain, reconciled, config.mask, advance)
     write_atomically(path, privacy.encrypted(plain.getvalue(), config.password))
 
 

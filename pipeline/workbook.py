@@ -48,6 +48,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from pipeline import aggregate, privacy
 from pipeline.outputs import EXCEPTION_HEADER, places
+from pipeline.progress import Advance, ignore
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
 from schemas.inputs import AID_TYPES
@@ -80,6 +81,7 @@ TOTAL, SUBTOTAL = "合计", "小计"
 LINE_HEIGHT = 13.5  # points per line of 10-point text
 EXCEL_ROWS = 1_048_576
 EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
+ADVANCE_EVERY = 10_000  # detail rows between two updates of the progress display
 
 
 class WorkbookError(RuntimeError):
@@ -573,7 +575,9 @@ def masked(detail: Detail) -> Detail:
     return replace(detail, columns=columns)
 
 
-def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[Part]) -> None:
+def write_detail(
+    book: Any, formats: Formats, detail: Detail, layout: Sequence[Part], advance: Advance
+) -> None:
     """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
     the last part adds every part."""
     column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
@@ -584,7 +588,7 @@ def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[P
         for col, column in enumerate(detail.columns):
             _check(ws.write_string(0, col, column.label, formats.header), f"{part.sheet} 表头")
             _check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
-        _write_rows(ws, formats, detail.columns, part)
+        _write_rows(ws, formats, detail.columns, part, advance)
         last = part.stop - part.start
         if last == 0 and part.start == 0:
             _check(ws.write_string(1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
@@ -597,7 +601,9 @@ def write_detail(book: Any, formats: Formats, detail: Detail, layout: Sequence[P
         _page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, len(widths))
 
 
-def _write_rows(ws: Any, formats: Formats, columns: Sequence[Column], part: Part) -> None:
+def _write_rows(
+    ws: Any, formats: Formats, columns: Sequence[Column], part: Part, advance: Advance
+) -> None:
     """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values,
     a row's height first where a wrapped text needs more than one line, then its links."""
     links = [col for col, column in enumerate(columns) if column.kind == "link"]
@@ -618,6 +624,9 @@ def _write_rows(ws: Any, formats: Formats, columns: Sequence[Column], part: Part
             target = columns[col].values[part.start + row - 1]
             if target is not None:
                 kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
+        if row % ADVANCE_EVERY == 0:
+            advance(ADVANCE_EVERY)
+    advance((part.stop - part.start) % ADVANCE_EVERY)
 
 
 def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
@@ -686,10 +695,15 @@ class Context:
 
 
 def write(
-    target: Path | BinaryIO, reconciled: Reconciled, mask: bool = False, max_rows: int = EXCEL_ROWS
+    target: Path | BinaryIO,
+    reconciled: Reconciled,
+    mask: bool = False,
+    advance: Advance | None = None,
+    max_rows: int = EXCEL_ROWS,
 ) -> None:
     """Write the workbook of ``reconciled`` to ``target``, a file or a stream (the caller makes
-    it atomic). ``mask``: every ID and card number masked, on every sheet.
+    it atomic). ``mask``: every ID and card number masked, on every sheet. ``advance(n)`` as
+    detail rows are written (``rows(reconciled)`` in all).
 
     ``max_rows`` is Excel's limit of rows per worksheet; tests lower it to see a table split.
     """
@@ -720,12 +734,18 @@ def write(
         for name in SHEETS:
             if name in details:
                 detail = details[name](context)
-                write_detail(book, formats, masked(detail) if mask else detail, layout[name])
+                shown = masked(detail) if mask else detail
+                write_detail(book, formats, shown, layout[name], advance or ignore)
             else:
                 sheet = Sheet(book.add_worksheet(name), formats, mask=mask)
                 summaries[name](sheet, context)
     finally:
         book.close()
+
+
+def rows(reconciled: Reconciled) -> int:
+    """The rows of the detail sheets: what ``write`` advances by."""
+    return sum(_detail_rows(reconciled).values())
 
 
 def _detail_rows(reconciled: Reconciled) -> dict[str, int]:

@@ -106,6 +106,13 @@ def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
+def among(values: pd.Series, allowed: pd.Series) -> np.ndarray:
+    """Per value, whether the same text is among ``allowed``: ``Series.isin`` hashed in
+    pyarrow (pandas turns a large ``allowed`` into Python objects one by one)."""
+    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(allowed.dropna()))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
 def _arrow_text(column: pd.Series) -> pa.Array:
     return pa.array(column.astype("str").array).cast(pa.large_string())
 

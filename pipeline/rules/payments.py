@@ -7,6 +7,7 @@ bank row involved.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.normalize import yuan_text
@@ -91,9 +92,9 @@ def amount_differs(context: Context) -> pd.DataFrame:
 
 def holder_differs(context: Context) -> pd.DataFrame:
     linked = _linked(context)
-    paid = linked[linked["bank_status"] == "成功"]
-    own_name = paid["bank_holder"].eq(paid["name"]) | paid["bank_holder"].eq(paid["student"])
-    other = paid[~own_name.fillna(False).astype(bool)]
+    holder = linked["bank_holder"]
+    own_name = holder.eq(linked["name"]) | holder.eq(linked["student"])
+    other = linked[_paid(linked) & ~own_name.fillna(False).to_numpy(dtype=bool)]
     messages = [
         f"救助编号 {row['record_id']} 的受助人是 {row['name']}，银行账户户名却是 {row['bank_holder']}"
         for row in other.to_dict("records")
@@ -109,15 +110,20 @@ def other_card(context: Context) -> pd.DataFrame:
         if len(files)
         else pd.Series(dtype="str")
     )
-    paid = linked[linked["bank_status"] == "成功"]
-    expected = paid["id_no"].map(card_on_file)
-    other = paid[expected.notna() & (paid["bank_account"] != expected)]
-    expected = expected[other.index]
+    expected = linked["id_no"].map(card_on_file)
+    differs = expected.notna() & linked["bank_account"].ne(expected)
+    other = linked[_paid(linked) & differs.fillna(False).to_numpy(dtype=bool)]
     messages = [
         f"救助编号 {row['record_id']} 发放到卡号 {row['bank_account']}，档案登记的卡号是 {card}"
-        for row, card in zip(other.to_dict("records"), expected, strict=True)
+        for row, card in zip(other.to_dict("records"), expected[other.index], strict=True)
     ]
     return findings(other, messages, lineage=_pair_lineage(other))
+
+
+def _paid(linked: pd.DataFrame) -> np.ndarray:
+    """The links whose transfer succeeded. Conditions are combined before the one filter: the
+    links are as many as the records, with both sides' columns."""
+    return linked["bank_status"].eq("成功").fillna(False).to_numpy(dtype=bool)
 
 
 def paid_twice(context: Context) -> pd.DataFrame:
@@ -141,11 +147,16 @@ def _records_alike(context: Context) -> pd.DataFrame:
     aid = context.table("aid_records")
     days = context.params.standards.duplicate_days
     keys = ["id_no", "aid_type", "amount_fen"]
-    ordered = aid.sort_values([*keys, "aid_date", "record_id"], kind="stable")
-    previous = ordered.groupby(keys, sort=False).shift(1)
-    gap = (ordered["aid_date"] - previous["aid_date"]).dt.days
-    second = ordered[gap.le(days).fillna(False).astype(bool)]
-    first = previous.loc[second.index]
+    ordered = aid[[*keys, "aid_date", "record_id"]].sort_values(
+        [*keys, "aid_date", "record_id"], kind="stable"
+    )  # only the sort keys: the records are a province's year
+    same = np.logical_and.reduce(
+        [ordered[k].eq(ordered[k].shift(1)).fillna(False).to_numpy(dtype=bool) for k in keys]
+    )  # the record before is of the same person, aid type and amount (a missing key never is)
+    gap = ordered["aid_date"].diff().dt.days.le(days).fillna(False).to_numpy(dtype=bool)
+    later = np.flatnonzero(same & gap)
+    second = aid.loc[ordered.index[later]]
+    first = aid.loc[ordered.index[later - 1]]
     lineage = [a + b for a, b in zip(lineage_of(first), lineage_of(second), strict=True)]
     messages = [
         f"救助编号 {row['record_id']} 与 {earlier} 同一人、同一救助类型、同样金额 "
