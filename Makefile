@@ -7,6 +7,7 @@ INPUT ?= sample_data
 OUTPUT ?= outputs
 PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
+RUNS ?= 3
 
 .PHONY: install libreoffice reconcile validate test lint sample scale bench clean
 
@@ -71,7 +72,7 @@ $(SCALE_DIR)/%.done: | $(STAMP)
 scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
 
 bench: $(STAMP) scale
-	$(PY) -m pipeline.bench $(SCALE_DIR)/100k $(SCALE_DIR)/1m
+	$(PY) -m pipeline.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice

@@ -62,6 +62,11 @@ def validate_command(input_dir: Path) -> None:
     default=None,
     help="给工作簿加密码（邮件外送）；只写 --password 时提示输入，不留在命令历史里",
 )
+@click.option(
+    "--timings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="把各阶段的用时和内存峰值写成 JSON（性能测量用，见 make bench）",
+)
 def reconcile_command(
     input_dir: Path,
     output_dir: Path,
@@ -69,6 +74,7 @@ def reconcile_command(
     previous: Path | None,
     mask: bool,
     password: str | None,
+    timings: Path | None,
 ) -> None:
     """对账：匹配银行发放、检查 R01–R23，写出工作簿、summary.json 和 exceptions.csv。"""
     if period is not None and not _is_period(period):
@@ -78,9 +84,12 @@ def reconcile_command(
     if password is not None and not password.strip():
         raise click.BadParameter("密码不能为空", param_hint="--password")
     config = run.Config(input_dir, output_dir, period, previous, mask, password)
-    reconciled = _guarded(lambda: run.reconcile(config, progress.for_terminal()))
+    stages = progress.for_terminal()
+    reconciled = _guarded(lambda: run.reconcile(config, stages))
     for line in report.reconcile_lines(reconciled, output_dir):
         click.echo(line)
+    if timings is not None:
+        run.write_atomically(timings, stages.as_json())
 
 
 def _is_period(text: str) -> bool:
@@ -112,4 +121,22 @@ def _guarded(action):
 
 
 def main() -> None:
-    cli(prog_name="python -m pipeline")
+    """The console entry point. Once a command is done, the process ends at once: its outputs
+    are closed and synced, and freeing a province's frames object by object at interpreter
+    exit would only keep the clerk waiting (0.3 s for 10⁵ records, more for 10⁶)."""
+    try:
+        cli(prog_name="python -m pipeline")
+        status = 0
+    except SystemExit as done:
+        status = _status(done.code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def _status(code: object) -> int:
+    """``sys.exit``'s argument as an exit status: None is 0, a message is printed and 1."""
+    if code is None or isinstance(code, int):
+        return code or 0
+    print(code, file=sys.stderr)
+    return 1

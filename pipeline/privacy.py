@@ -17,7 +17,6 @@ import re
 from io import BytesIO
 
 import pandas as pd
-from msoffcrypto.format.ooxml import OOXMLFile
 
 KEPT_FIRST = 6
 KEPT_LAST = 4
@@ -50,6 +49,8 @@ def _masked(found: re.Match[str]) -> str:
 
 def encrypted(workbook: bytes, password: str) -> bytes:
     """The bytes of ``workbook`` (an .xlsx) encrypted with ``password``."""
+    from msoffcrypto.format.ooxml import OOXMLFile  # cryptography: imported only when asked
+
     if not password:
         raise ValueError("密码不能为空")
     result = BytesIO()

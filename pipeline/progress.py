@@ -12,6 +12,7 @@ piped, redirected or in CI the run prints nothing but its report.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import resource
@@ -19,18 +20,9 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.progress import Progress as Display
+from typing import Any
 
 Advance = Callable[[int], None]
 
@@ -79,13 +71,28 @@ class Progress:
             )
         )
 
+    def as_json(self) -> bytes:
+        """The figures, for ``--timings``."""
+        return json.dumps([asdict(f) for f in self.figures], ensure_ascii=False).encode("utf-8")
+
 
 def for_terminal() -> Progress:
     """Shown on a terminal, quiet when piped and in CI."""
     return Progress(display=sys.stderr.isatty() and not os.environ.get("CI"))
 
 
-def _display() -> Display:
+def _display() -> Any:
+    """A rich progress display on stderr (imported only when shown: a run in CI never pays)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.progress import Progress as Display
+
     return Display(
         SpinnerColumn(),
         TextColumn("{task.description}"),

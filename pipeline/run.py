@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ from pipeline import (
 from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.params import parameters
-from pipeline.progress import Advance, Progress
+from pipeline.progress import Progress, StageFigure
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.validate import CheckedSheet, Validated
@@ -81,7 +81,7 @@ class Checked:
 def check(input_dir: Path, progress: Progress | None = None) -> Checked:
     """Read every file of the folder and validate every row (the stage ``read``)."""
     paths, ignored = load.spreadsheets(input_dir)
-    parallel = sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
+    parallel = _large(input_dir)
     with (progress or Progress()).stage("read", total=len(paths)) as advance:
         files = []
         for file in _map(load_and_check, paths, parallel):  # every sheet recognised, checked
@@ -129,8 +129,9 @@ class Reconciled:
 
 
 def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
-    """The whole run: check, match, apply the rules, aggregate, then write the outputs, each
-    atomically and only once everything is computed."""
+    """The whole run: check, match, then the rules and figures (``judge``) in a second process
+    while this one writes 对账明细; then the rest of the workbook and the other outputs, each
+    atomically, the workbook renamed into place only once everything is computed."""
     progress = progress or Progress()
     checked = check(config.input_dir, progress)
     tables = checked.validated.tables
@@ -143,46 +144,137 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             tables["worker_files"],
             match.Window(params.standards.window_before_days, params.standards.window_after_days),
         )
+        detail = aggregate.reconciliation(matched, period)
+    closing = _previous_closing(config, period)
+    judging = Beside(lambda: judge(checked, period, matched, closing), _large(config.input_dir))
+    path = config.output_dir / workbook_name(period)
+    with (
+        progress.stage("write", total=len(detail.table)) as advance,
+        workbook_target(path, config.password) as target,
+        workbook.Book(target, period, config.mask) as book,
+    ):
+        book.reconciliation(detail, advance)
+        judged = judging.result()
+        progress.figures.extend(judged.stages)
+        result = Reconciled(
+            checked,
+            period,
+            matched,
+            judged.findings,
+            judged.figures,
+            judged.summary,
+            detail,
+            judged.indicators,
+        )
+        book.rest(result)
+    write_outputs(config, result)
+    return result
+
+
+@dataclass(frozen=True)
+class Judged:
+    findings: pd.DataFrame
+    figures: aggregate.Figures
+    summary: dict[str, object]
+    indicators: pd.DataFrame
+    stages: list[StageFigure]  # rules and aggregate, timed where they ran
+
+
+def judge(
+    checked: Checked, period: pd.Period, matched: match.Matched, closing: dict[str, int] | None
+) -> Judged:
+    """The rules, the figures, summary.json and the indicators: what needs the findings."""
+    progress = Progress()
+    tables = checked.validated.tables
+    params = parameters(tables)
     with progress.stage("rules"):
-        closing = _previous_closing(config, period)
         context = Context(tables, params, period.end_time.normalize(), matched, closing)
         found = rules.apply(context, CATALOGUE)
     with progress.stage("aggregate"):
         figures = aggregate.figures(tables, params, period)
         summary = summarize(checked, period, found, figures)
-        detail = aggregate.reconciliation(matched, period)
         scored = indicators.indicators(tables, params, figures, found, period)
-    result = Reconciled(checked, period, matched, found, figures, summary, detail, scored)
-    with progress.stage("write", total=workbook.rows(result)) as advance:
-        write_outputs(config, result, advance)
-    return result
+    return Judged(found, figures, summary, scored, progress.figures)
 
 
-def write_outputs(config: Config, result: Reconciled, advance: Advance) -> None:
-    """summary.json, exceptions.csv, the run history and the workbook."""
+class Beside(Generic[T]):
+    """``function()`` computed in a forked worker process while this one goes on, when
+    ``parallel``; else at once, here. The worker inherits this process's memory (nothing big
+    is copied to it); only the result comes back, pickled, and an exception is raised here."""
+
+    def __init__(self, function: Callable[[], T], parallel: bool) -> None:
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._outcome: tuple[bool, Any]
+        if not parallel:
+            self._outcome = _outcome(function)
+            return
+        context = multiprocessing.get_context("fork")
+        self._reader, writer = context.Pipe(duplex=False)
+        self._process = context.Process(target=_send_outcome, args=(function, writer))
+        self._process.start()
+        writer.close()
+
+    def result(self) -> T:
+        if self._process is not None:
+            try:
+                self._outcome = self._reader.recv()
+            except EOFError:
+                self._outcome = (
+                    False,
+                    RuntimeError(f"工作进程异常退出（{self._process.exitcode}）"),
+                )
+            finally:
+                self._process.join()
+                self._reader.close()
+                self._process = None
+        succeeded, value = self._outcome
+        if succeeded:
+            return value  # type: ignore[no-any-return]
+        raise value  # an exception
+
+
+def _outcome(function: Callable[[], T]) -> tuple[bool, Any]:
+    try:
+        return True, function()
+    except Exception as error:  # noqa: BLE001 - raised again in the parent by Beside.result
+        return False, error
+
+
+def _send_outcome(function: Callable[[], T], connection: Any) -> None:
+    connection.send(_outcome(function))
+    connection.close()
+
+
+def _large(input_dir: Path) -> bool:
+    """Whether the input is large enough for a second process to pay (see PARALLEL_FROM_BYTES)."""
+    paths, _ = load.spreadsheets(input_dir)
+    return sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
+
+
+def write_outputs(config: Config, result: Reconciled) -> None:
+    """summary.json, exceptions.csv and the run history."""
     out = config.output_dir
     write_atomically(out / "summary.json", outputs.summary_json(result.summary))
     write_atomically(out / "exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
     history.record(out, str(result.period), result.summary["balances"])  # type: ignore[arg-type]
-    write_workbook(out / workbook_name(result.period), result, config, advance)
 
 
 def workbook_name(period: pd.Period) -> str:
     return f"帮扶资金对账_{period}.xlsx"
 
 
-def write_workbook(
-    path: Path, reconciled: Reconciled, config: Config, advance: Advance | None = None
-) -> None:
-    """The workbook, masked and encrypted as ``config`` asks, written atomically. Encrypted,
-    it is made in memory first: no unencrypted copy ever lies in the output folder."""
-    if config.password is None:
+@contextmanager
+def workbook_target(path: Path, password: str | None) -> Iterator[Path | BinaryIO]:
+    """Where the workbook is written: a temporary file renamed over ``path`` when the block
+    succeeds; with a password, memory, encrypted and written atomically then, so that no
+    unencrypted copy ever lies in the output folder."""
+    if password is None:
         with replacing(path) as temporary:
-            workbook.write(temporary, reconciled, config.mask, advance)
+            yield temporary
         return
     plain = io.BytesIO()
-    workbook.write(plain, reconciled, config.mask, advance)
-    write_atomically(path, privacy.encrypted(plain.getvalue(), config.password))
+    yield plain
+    write_atomically(path, privacy.encrypted(plain.getvalue(), password))
 
 
 def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | None:

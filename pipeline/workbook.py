@@ -694,67 +694,79 @@ class Context:
     charts: dict[str, ChartData] = field(default_factory=dict)
 
 
-def write(
-    target: Path | BinaryIO,
-    reconciled: Reconciled,
-    mask: bool = False,
-    advance: Advance | None = None,
-    max_rows: int = EXCEL_ROWS,
-) -> None:
-    """Write the workbook of ``reconciled`` to ``target``, a file or a stream (the caller makes
-    it atomic). ``mask``: every ID and card number masked, on every sheet. ``advance(n)`` as
-    detail rows are written (``rows(reconciled)`` in all).
+class Book:
+    """The workbook while it is written, to ``target``, a file or a stream (the caller makes it
+    atomic). ``mask``: every ID and card number masked, on every sheet.
 
-    ``max_rows`` is Excel's limit of rows per worksheet; tests lower it to see a table split.
+    Worksheets are added in ``SHEETS`` order as their content becomes known, so that 对账明细,
+    which needs only the matched rows, is written while the rules are still being applied in
+    another process (``reconciliation``); the summary sheets before it are added empty then,
+    and filled by ``rest`` with everything else. Constant memory needs each sheet's rows in
+    order, not the sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it.
     """
-    period = reconciled.period
-    end = dt.datetime.combine(period.end_time.date(), dt.time())
-    layout = {name: parts(name, rows, max_rows) for name, rows in _detail_rows(reconciled).items()}
-    period_text = f"{period.year}年{period.month}月"
-    context = Context(reconciled, _unit(reconciled), period_text, end, layout, max_rows)
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
-    book.set_properties({"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": end})
-    formats = Formats(book)
-    summaries: dict[str, Callable[[Sheet, Context], None]] = {
-        "封面": _cover,
-        "资金使用": _usage,
-        "资金结余": _balances,
-        "救助人次": _headcounts,
-        "绩效指标": _indicators,
-        "图表": _charts,
-        "规则说明": _rules,
-    }
-    details: dict[str, Callable[[Context], Detail]] = {
-        "对账明细": _reconciliation,
-        "异常清单": _exceptions,
-        "数据校验": _rejections,
-    }
-    try:
-        for name in SHEETS:
-            if name in details:
-                detail = details[name](context)
-                shown = masked(detail) if mask else detail
-                write_detail(book, formats, shown, layout[name], advance or ignore)
+
+    def __init__(
+        self, target: Path | BinaryIO, period: pd.Period, mask: bool, max_rows: int = EXCEL_ROWS
+    ) -> None:
+        self.period, self.mask, self.max_rows = period, mask, max_rows
+        self.end = dt.datetime.combine(period.end_time.date(), dt.time())
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        self.book = xlsxwriter.Workbook(
+            str(target) if isinstance(target, Path) else target, options
+        )
+        self.book.set_properties(
+            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.end}
+        )
+        self.formats = Formats(self.book)
+        self.layout: dict[str, list[Part]] = {}
+        self.summaries: dict[str, Sheet] = {}  # added, filled by ``rest``
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.book.close()
+
+    def reconciliation(self, detail: aggregate.Reconciliation, advance: Advance = ignore) -> None:
+        """对账明细 (``advance(n)`` as its rows are written), after the sheets before it."""
+        for name in SHEETS[: SHEETS.index("对账明细")]:
+            self._add_summary(name)
+        self.layout["对账明细"] = parts("对账明细", len(detail.table), self.max_rows)
+        self._detail(_reconciliation(detail), advance)
+
+    def rest(self, reconciled: Reconciled) -> None:
+        """The sheets after 对账明细, then the summary sheets, now that everything is known."""
+        validated = reconciled.checked.validated
+        counts = {"异常清单": len(reconciled.findings)}
+        counts["数据校验"] = len(validated.rejected) + len(validated.warnings)
+        for name, count in counts.items():
+            self.layout[name] = parts(name, count, self.max_rows)
+        period_text = f"{self.period.year}年{self.period.month}月"
+        unit = _unit(reconciled)
+        context = Context(reconciled, unit, period_text, self.end, self.layout, self.max_rows)
+        for name in SHEETS[SHEETS.index("对账明细") + 1 :]:
+            if name in DETAILS:
+                self._detail(DETAILS[name](context), ignore)
             else:
-                sheet = Sheet(book.add_worksheet(name), formats, mask=mask)
-                summaries[name](sheet, context)
-    finally:
-        book.close()
+                self._add_summary(name)
+        for name, sheet in self.summaries.items():  # in SHEETS order: 图表 uses earlier sheets
+            SUMMARIES[name](sheet, context)
+
+    def _add_summary(self, name: str) -> None:
+        self.summaries[name] = Sheet(self.book.add_worksheet(name), self.formats, mask=self.mask)
+
+    def _detail(self, detail: Detail, advance: Advance) -> None:
+        shown = masked(detail) if self.mask else detail
+        write_detail(self.book, self.formats, shown, self.layout[detail.name], advance)
 
 
-def rows(reconciled: Reconciled) -> int:
-    """The rows of the detail sheets: what ``write`` advances by."""
-    return sum(_detail_rows(reconciled).values())
-
-
-def _detail_rows(reconciled: Reconciled) -> dict[str, int]:
-    validated = reconciled.checked.validated
-    return {
-        "对账明细": len(reconciled.detail.table),
-        "异常清单": len(reconciled.findings),
-        "数据校验": len(validated.rejected) + len(validated.warnings),
-    }
+def write(
+    target: Path | BinaryIO, reconciled: Reconciled, mask: bool = False, max_rows: int = EXCEL_ROWS
+) -> None:
+    """The whole workbook of ``reconciled`` at once."""
+    with Book(target, reconciled.period, mask, max_rows) as book:
+        book.reconciliation(reconciled.detail)
+        book.rest(reconciled)
 
 
 def version() -> str:
@@ -1365,8 +1377,8 @@ def _hundredths(value: object) -> int | None:
 # ---- 对账明细, 异常清单, 数据校验 -----------------------------------------------------------------
 
 
-def _reconciliation(context: Context) -> Detail:
-    table = context.reconciled.detail.table
+def _reconciliation(detail: aggregate.Reconciliation) -> Detail:
+    table = detail.table
     columns = [
         text_column("姓名", table["name"]),
         text_column("身份证号", table["id_no"]),
@@ -1458,3 +1470,20 @@ def _rules(sheet: Sheet, context: Context) -> None:
         sheet.text(row, 2, rule.title, f.text)
         row += 1
     sheet.finish((0, 0), 3, filter_to=row - 1)
+
+
+# ---- which function writes which sheet -----------------------------------------------------------
+
+SUMMARIES: dict[str, Callable[[Sheet, Context], None]] = {
+    "封面": _cover,
+    "资金使用": _usage,
+    "资金结余": _balances,
+    "救助人次": _headcounts,
+    "绩效指标": _indicators,
+    "图表": _charts,
+    "规则说明": _rules,
+}
+DETAILS: dict[str, Callable[[Context], Detail]] = {  # 对账明细: Book.reconciliation
+    "异常清单": _exceptions,
+    "数据校验": _rejections,
+}

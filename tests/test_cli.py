@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,31 @@ def test_reconcile_with_no_valid_aid_record_says_so(folder: Path, tmp_path_facto
     assert result.exit_code == 1
     assert result.output.startswith("错误：没有一条有效的救助记录，无法确定对账月份")
     assert list(out.iterdir()) == []
+
+
+def python_m_pipeline(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_console_entry_point_exits_with_the_commands_status(tmp_path: Path) -> None:
+    """``python -m pipeline`` ends the process at once after a command (no teardown); its
+    status, output and files are those of the command."""
+    out = tmp_path / "out"
+    done = python_m_pipeline(
+        "reconcile", str(SAMPLE), "--out", str(out), "--timings", str(tmp_path / "t.json")
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("对账月份 2021-12：已写出")
+    assert done.stdout.endswith("\n") and done.stderr == ""  # piped: no progress display
+    stages = json.loads((tmp_path / "t.json").read_text("utf-8"))
+    assert [s["stage"] for s in stages] == ["read", "match", "rules", "aggregate", "write"]
+    assert all(s["seconds"] >= 0 and s["peak_mib"] > 0 for s in stages)
+    assert (out / "帮扶资金对账_2021-12.xlsx").stat().st_size > 0
+    unusable = python_m_pipeline("reconcile", str(tmp_path / "empty"))
+    assert unusable.returncode == 2 and "Traceback" not in unusable.stderr
+    (tmp_path / "empty").mkdir()
+    nothing = python_m_pipeline("reconcile", str(tmp_path / "empty"), "--out", str(out))
+    assert nothing.returncode == 1 and nothing.stderr.startswith("错误：")
+    assert python_m_pipeline("--version").returncode == 0

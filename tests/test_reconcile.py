@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,35 @@ def test_exceptions_csv_has_one_line_per_finding_and_history_is_kept(reconciled)
     assert len(lines) == 1 + len(result.findings)
     assert [line[0] for line in lines[1:]] == result.findings["rule"].tolist()
     assert (out / "run_history.sqlite").exists()
+
+
+def test_two_processes_write_the_same_outputs(reconciled, tmp_path, monkeypatch) -> None:
+    """Large inputs read in two workers and judge (rules, figures) in a forked process while
+    this one writes 对账明细: forced here on the sample, the outputs are byte for byte those of
+    the run in one process (the workbook's zip, summary.json, exceptions.csv)."""
+    _, serial = reconciled
+    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    run.reconcile(run.Config(SAMPLE, tmp_path))
+    for name in ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv"):
+        assert (tmp_path / name).read_bytes() == (serial / name).read_bytes(), name
+
+
+def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(
+    tmp_path, monkeypatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise run.ReconcileError("规则出错")
+
+    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(run.rules, "apply", broken)
+    with pytest.raises(run.ReconcileError, match="规则出错"):
+        run.reconcile(run.Config(SAMPLE, tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_judging_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(run.rules, "apply", lambda *_: os._exit(9))
+    with pytest.raises(RuntimeError, match="工作进程异常退出（9）"):
+        run.reconcile(run.Config(SAMPLE, tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
