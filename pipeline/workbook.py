@@ -483,10 +483,19 @@ class Column:
 
     label: str
     kind: str  # text, money (yuan, float), count, or link (a (sheet, row) target or None)
-    values: list[Any]
+    values: pd.Series | list[Any]  # links: a list; else turned into Python a chunk at a time
     width: int
     exact_sum: int | None = None  # fen or count, when the column has a 合计
     lines: np.ndarray | None = None  # a wrapped column: the lines each value takes
+
+    def chunk(self, start: int, stop: int) -> list[Any]:
+        """The cell values of rows ``start``..``stop``: Python objects only for these rows, so
+        that a province's detail sheet never sits in memory as Python strings."""
+        if isinstance(self.values, list):
+            return [None] * (stop - start)  # links are written one by one
+        part = self.values.iloc[start:stop]
+        values = part.tolist()
+        return [None if _blank(v) else v for v in values] if part.hasnans else values
 
 
 def text_column(label: str, series: pd.Series, wrap: bool = False) -> Column:
@@ -497,10 +506,11 @@ def text_column(label: str, series: pd.Series, wrap: bool = False) -> Column:
         text = text.where(~long, text.str.slice(0, MAX_TEXT - len(CUT)) + CUT)
     widths = _widths(text)
     width = max(display_width(label), int(widths.max(initial=0)))
+    text = text.reset_index(drop=True)
     if not wrap or width <= WRAP_WIDTH:
-        return Column(label, "text", text.tolist(), width)
+        return Column(label, "text", text, width)
     lines = -(-np.maximum(widths, 1) // (WRAP_WIDTH + 1))  # the column is WRAP_WIDTH + 2 wide
-    return Column(label, "wrap", text.tolist(), WRAP_WIDTH, lines=lines)
+    return Column(label, "wrap", text, WRAP_WIDTH, lines=lines)
 
 
 def _widths(text: pd.Series) -> np.ndarray:
@@ -513,14 +523,12 @@ def _widths(text: pd.Series) -> np.ndarray:
 
 def number_column(label: str, series: pd.Series, fen: bool, total: bool = False) -> Column:
     """Integer fen shown as yuan, or a count; blank where missing."""
-    numbers = series.astype("Int64")
+    numbers = series.astype("Int64").reset_index(drop=True)
     shown = numbers.to_numpy(dtype="float64", na_value=np.nan) / (100 if fen else 1)
-    values: list[Any] = shown.tolist() if fen else numbers.astype("object").tolist()
-    if numbers.isna().any():
-        values = [None if _blank(v) else v for v in values]
     largest = float(np.nanmax(np.abs(shown), initial=0))
     width = len(f"-{largest:,.2f}" if fen else f"-{largest:,.0f}")
     exact = int(numbers.sum()) if total else None
+    values = pd.Series(shown) if fen else numbers
     return Column(
         label, "money" if fen else "count", values, max(display_width(label), width), exact
     )
@@ -567,8 +575,8 @@ class Detail:
 def masked(detail: Detail) -> Detail:
     """``detail`` with the ID and card numbers of its text columns masked (same widths)."""
     columns = [
-        replace(column, values=privacy.mask_numbers(pd.Series(column.values)).tolist())
-        if column.kind in ("text", "wrap")
+        replace(column, values=privacy.mask_numbers(column.values))
+        if isinstance(column.values, pd.Series) and column.kind in ("text", "wrap")
         else column
         for column in detail.columns
     ]
@@ -607,26 +615,23 @@ def _write_rows(
     """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values,
     a row's height first where a wrapped text needs more than one line, then its links."""
     links = [col for col, column in enumerate(columns) if column.kind == "link"]
-    cells = [
-        column.values[part.start : part.stop] if column.kind != "link" else _none(part)
-        for column in columns
-    ]
     tall = _tall_rows(columns, part)
     write_row, set_row = ws.write_row, ws.set_row
     kept = 0
-    for row, values in enumerate(zip(*cells, strict=True), start=1):
-        height = tall.get(row)
-        if height is not None:
-            set_row(row, height)
-        if write_row(row, 0, values):
-            raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
-        for col in links:
-            target = columns[col].values[part.start + row - 1]
-            if target is not None:
-                kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
-        if row % ADVANCE_EVERY == 0:
-            advance(ADVANCE_EVERY)
-    advance((part.stop - part.start) % ADVANCE_EVERY)
+    for start in range(part.start, part.stop, ADVANCE_EVERY):
+        stop = min(start + ADVANCE_EVERY, part.stop)
+        cells = [column.chunk(start, stop) for column in columns]
+        for row, values in enumerate(zip(*cells, strict=True), start=start - part.start + 1):
+            height = tall.get(row)
+            if height is not None:
+                set_row(row, height)
+            if write_row(row, 0, values):
+                raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
+            for col in links:
+                target = columns[col].values[part.start + row - 1]
+                if target is not None:
+                    kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
+        advance(stop - start)
 
 
 def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
@@ -637,10 +642,6 @@ def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
     lines = np.maximum.reduce(wrapped)
     tall = np.flatnonzero(lines > 1)
     return dict(zip((tall + 1).tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
-
-
-def _none(part: Part) -> list[None]:
-    return [None] * (part.stop - part.start)
 
 
 def _write_link(
