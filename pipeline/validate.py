@@ -373,8 +373,8 @@ def _cross_report(
 def _table(kind: SheetKind, typed: pd.DataFrame) -> pd.DataFrame:
     """The kept rows under their ASCII field names, with lineage."""
     table = typed[~typed[REJECTED]].drop(columns=REJECTED).rename(columns=kind.field_of)
-    table["source_file"] = table["source_file"].astype("category")
-    table["source_sheet"] = table["source_sheet"].astype("category")
+    repeated = ["source_file", "source_sheet", *kind.enumerated]  # few distinct texts, many rows
+    table = table.astype(dict.fromkeys(repeated, "category"))
     return table.reset_index(drop=True)
 
 
@@ -386,6 +386,7 @@ def _empty_table(kind: SheetKind) -> pd.DataFrame:
         "decimal": object,
     }
     columns = {spec.field: pd.Series(dtype=dtypes.get(spec.parse, "str")) for spec in kind.columns}
+    columns |= {field: pd.Series(dtype="category") for field in kind.enumerated}
     lineage = {
         "source_file": pd.Series(dtype="category"),
         "source_sheet": pd.Series(dtype="category"),

@@ -59,6 +59,17 @@ class SheetKind:
         return tuple(specs)
 
     @cached_property
+    def enumerated(self) -> tuple[str, ...]:
+        """The fields whose values come from a short list (an ``isin`` check): held as
+        categoricals, each distinct text once."""
+        schema = self.model.to_schema()
+        return tuple(
+            spec.field
+            for spec in self.columns
+            if any(check.name == "isin" for check in schema.columns[spec.header].checks)
+        )
+
+    @cached_property
     def header_of(self) -> dict[str, str]:
         """Every accepted header text (canonical or alias) → canonical header."""
         mapping: dict[str, str] = {}
