@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import progress, report, run
+from pipeline import progress, report, run, staging
 from pipeline.errors import ReconcileError
 
 INPUT_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -89,7 +89,7 @@ def reconcile_command(
     for line in report.reconcile_lines(reconciled, output_dir):
         click.echo(line)
     if timings is not None:
-        run.write_atomically(timings, stages.as_json())
+        staging.write_atomically(timings, stages.as_json())
 
 
 def _is_period(text: str) -> bool:

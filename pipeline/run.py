@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -41,6 +39,7 @@ from pipeline.params import parameters
 from pipeline.progress import Progress, StageFigure
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
+from pipeline.staging import Staging, staged
 from pipeline.validate import CheckedSheet, Validated
 from schemas import KIND_BY_NAME
 from schemas.inputs import AID_TYPES
@@ -147,27 +146,28 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         detail = aggregate.reconciliation(matched, period)
     closing = _previous_closing(config, period)
     judging = Beside(lambda: judge(checked, period, matched, closing), _large(config.input_dir))
-    path = config.output_dir / workbook_name(period)
-    with (
-        progress.stage("write", total=len(detail.table)) as advance,
-        workbook_target(path, config.password) as target,
-        workbook.Book(target, period, config.mask) as book,
-    ):
-        book.reconciliation(detail, advance)
-        judged = judging.result()
-        progress.figures.extend(judged.stages)
-        result = Reconciled(
-            checked,
-            period,
-            matched,
-            judged.findings,
-            judged.figures,
-            judged.summary,
-            detail,
-            judged.indicators,
-        )
-        book.rest(result)
-    write_outputs(config, result)
+    with staged(config.output_dir) as staging:
+        with (
+            progress.stage("write", total=len(detail.table)) as advance,
+            workbook_target(staging, workbook_name(period), config.password) as target,
+            workbook.Book(target, period, config.mask) as book,
+        ):
+            book.reconciliation(detail, advance)
+            judged = judging.result()
+            progress.figures.extend(judged.stages)
+            result = Reconciled(
+                checked,
+                period,
+                matched,
+                judged.findings,
+                judged.figures,
+                judged.summary,
+                detail,
+                judged.indicators,
+            )
+            book.rest(result)
+        stage_outputs(staging, config, result)
+        staging.commit()
     return result
 
 
@@ -251,12 +251,13 @@ def _large(input_dir: Path) -> bool:
     return sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
 
 
-def write_outputs(config: Config, result: Reconciled) -> None:
-    """summary.json, exceptions.csv and the run history."""
-    out = config.output_dir
-    write_atomically(out / "summary.json", outputs.summary_json(result.summary))
-    write_atomically(out / "exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
-    history.record(out, str(result.period), result.summary["balances"])  # type: ignore[arg-type]
+def stage_outputs(staging: Staging, config: Config, result: Reconciled) -> None:
+    """summary.json and exceptions.csv beside the workbook, and the run history (its own
+    transaction), before anything is renamed into place."""
+    staging.write("summary.json", outputs.summary_json(result.summary))
+    staging.write("exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
+    balances = result.summary["balances"]
+    history.record(config.output_dir, str(result.period), balances)  # type: ignore[arg-type]
 
 
 def workbook_name(period: pd.Period) -> str:
@@ -264,17 +265,15 @@ def workbook_name(period: pd.Period) -> str:
 
 
 @contextmanager
-def workbook_target(path: Path, password: str | None) -> Iterator[Path | BinaryIO]:
-    """Where the workbook is written: a temporary file renamed over ``path`` when the block
-    succeeds; with a password, memory, encrypted and written atomically then, so that no
-    unencrypted copy ever lies in the output folder."""
+def workbook_target(staging: Staging, name: str, password: str | None) -> Iterator[Path | BinaryIO]:
+    """Where the workbook is written: its temporary file; with a password, memory, encrypted
+    when the block ends: no unencrypted copy ever lies in the output folder."""
     if password is None:
-        with replacing(path) as temporary:
-            yield temporary
+        yield staging.path(name)
         return
     plain = io.BytesIO()
     yield plain
-    write_atomically(path, privacy.encrypted(plain.getvalue(), password))
+    staging.write(name, privacy.encrypted(plain.getvalue(), password))
 
 
 def _previous_closing(config: Config, period: pd.Period) -> dict[str, int] | None:
@@ -384,26 +383,3 @@ def rows(validated: Validated) -> dict[str, dict[str, int]]:
         }
         for kind, r in totals.iterrows()
     }
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    with replacing(path) as temporary:
-        temporary.write_bytes(data)
-
-
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path``, synced and renamed over it when the block succeeds,
-    removed when it fails: never a half-written output, the previous one kept until then."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(handle)
-    temporary = Path(name)
-    try:
-        yield temporary
-        with open(temporary, "rb") as stream:
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

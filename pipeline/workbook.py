@@ -725,8 +725,16 @@ class Book:
     def __enter__(self) -> Book:
         return self
 
-    def __exit__(self, *_: object) -> None:
-        self.book.close()
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        """Closing writes the file (and removes xlsxwriter's own temporary files)."""
+        try:
+            self.book.close()
+        except Exception as error:
+            if failed is None:  # else the block's own error is the one to tell
+                cause = error.args[0] if error.args else None  # FileCreateError wraps OSError
+                if isinstance(cause, OSError):
+                    raise cause from error
+                raise
 
     def reconciliation(self, detail: aggregate.Reconciliation, advance: Advance = ignore) -> None:
         """对账明细 (``advance(n)`` as its rows are written), after the sheets before it."""
