@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,16 @@ create table if not exists closing_balances (
 
 def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]]) -> None:
     """Store a period's closing balances, replacing what an earlier run of it stored."""
+    with recording(output_dir, period, balances):
+        pass
+
+
+@contextmanager
+def recording(
+    output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]]
+) -> Iterator[None]:
+    """``record`` in a transaction committed only when the block succeeds: the run renames its
+    outputs into place inside it, so the history changes with them or not at all."""
     rows = [
         (period, str(b["source"]), int(b["fund_year"]), int(b["closing_fen"])) for b in balances
     ]
@@ -42,6 +52,7 @@ def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]])
         db.execute(SCHEMA)
         db.execute("delete from closing_balances where period = ?", (period,))
         db.executemany("insert into closing_balances values (?, ?, ?, ?)", rows)
+        yield
 
 
 def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:

@@ -166,8 +166,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
                 judged.indicators,
             )
             book.rest(result)
-        stage_outputs(staging, config, result)
-        staging.commit()
+        commit_outputs(staging, config, result)
     return result
 
 
@@ -251,13 +250,14 @@ def _large(input_dir: Path) -> bool:
     return sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
 
 
-def stage_outputs(staging: Staging, config: Config, result: Reconciled) -> None:
-    """summary.json and exceptions.csv beside the workbook, and the run history (its own
-    transaction), before anything is renamed into place."""
+def commit_outputs(staging: Staging, config: Config, result: Reconciled) -> None:
+    """summary.json and exceptions.csv beside the workbook; then all renamed into place inside
+    the run history's transaction, so that the history changes with the outputs or not."""
     staging.write("summary.json", outputs.summary_json(result.summary))
     staging.write("exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
     balances = result.summary["balances"]
-    history.record(config.output_dir, str(result.period), balances)  # type: ignore[arg-type]
+    with history.recording(config.output_dir, str(result.period), balances):  # type: ignore[arg-type]
+        staging.commit()
 
 
 def workbook_name(period: pd.Period) -> str:

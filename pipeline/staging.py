@@ -36,10 +36,14 @@ class Staging:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.files: dict[Path, Path] = {}  # target → its temporary file
+        umask = os.umask(0o022)
+        os.umask(umask)
+        self.mode = 0o666 & ~umask  # as an ordinary new file (mkstemp makes it private)
 
     def path(self, name: str) -> Path:
         """A new empty temporary file for the output ``name``, to be written by the caller."""
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{name}{PARTIAL}")
+        os.fchmod(handle, self.mode)
         os.close(handle)
         self.files[self.folder / name] = Path(temporary)
         return Path(temporary)
