@@ -29,6 +29,7 @@ import fastexcel
 import pandas as pd
 import python_calamine
 
+from pipeline import filetypes
 from pipeline.errors import (
     AmbiguousKind,
     MissingColumns,
@@ -43,6 +44,7 @@ PEEK_ROWS = 40  # title rows above a header rarely exceed a handful; 40 leaves r
 # A pattern string, not a compiled one: pandas runs strings in pyarrow, compiled ones row by row.
 FOOTER = r"^\s*(合\s*计|总\s*计|小\s*计|制表|审核|复核|打印|负责人|填报|经办|注[:：]|说明[:：])"
 TEXT_ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DELIMITERS = ("\t", ",", ";", "|")
 XML_HEAD_BYTES = 512 * 1024  # enough for the title, header and first rows of any export
 XML_CHUNK_BYTES = 16 * 1024
@@ -150,9 +152,16 @@ def spreadsheets(folder: Path) -> tuple[list[Path], list[str]]:
 def read_file(path: Path) -> LoadedFile:
     """Every sheet of one file: the recognised ones as text frames, the others with why."""
     data = path.read_bytes()
+    filetypes.check(path.name, data)  # empty, encrypted, damaged, disguised, zip bomb
     sheets: list[RawSheet] = []
     skipped: list[SkippedSheet] = []
-    for grid in _grids(path, data):
+    grids = _grids(path, data)
+    if all(_blank(grid.frame) for grid in grids):
+        raise UnreadableFile(
+            f"{where(path.name)}里没有任何内容（空的工作表或空表格）。请确认导出时选中了数据，"
+            "重新导出后再放入输入目录"
+        )
+    for grid in grids:
         header = _find_header(path.name, grid.sheet, grid.head, grid.first_row)
         if header is None:
             skipped.append(SkippedSheet(path.name, grid.sheet, "没有可识别的表头"))
@@ -167,6 +176,11 @@ def read_file(path: Path) -> LoadedFile:
 # --- reading grids --------------------------------------------------------------------------
 
 
+def _blank(frame: pd.DataFrame) -> bool:
+    """No cell with content (a long frame has some: readers trim empty rows)."""
+    return frame.empty or (len(frame) <= PEEK_ROWS and bool(frame.isna().all().all()))
+
+
 def _grids(path: Path, data: bytes) -> list[_Grid]:
     suffix = path.suffix.lower()
     try:
@@ -177,7 +191,14 @@ def _grids(path: Path, data: bytes) -> list[_Grid]:
         return [_text_grid(path, data)]
     except UnreadableFile:
         raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, fastexcel.FastExcelError) as exc:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        fastexcel.FastExcelError,
+        python_calamine.CalamineError,
+    ) as exc:
         raise UnreadableFile(
             f"{where(path.name)}无法打开：{exc}。请确认文件完整、未加密，"
             "并用 Excel 另存为 .xlsx 后再放入输入目录"
@@ -195,6 +216,7 @@ def _workbook_grids(path: Path, layout: Layout) -> list[_Grid]:
         sheet = reader.load_sheet(name, header_row=None, dtypes="string")
         frame = sheet.to_pandas()
         frame.columns = [info.absolute_index for info in sheet.available_columns()]
+        frame = frame.loc[:, frame.notna().any()]  # a stray cell in column XFD: not 16,384
         first_row, numeric_cells = layout.get(name, (1, frozenset()))
         grids.append(_Grid(name, frame, first_row, numeric_cells))
     return grids
@@ -291,13 +313,15 @@ def _text_grid(path: Path, data: bytes) -> _Grid:
 
 
 def _decode(file: str, data: bytes) -> str:
-    for encoding in TEXT_ENCODINGS:
+    # A byte-order mark of UTF-16: Excel's “Unicode text” export.
+    encodings = ("utf-16",) if data.startswith(UTF16_BOMS) else TEXT_ENCODINGS
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(
-        f"{where(file)}的文字编码无法识别（已尝试 UTF-8 和 GBK/GB18030）："
+        f"{where(file)}的文字编码无法识别（已尝试 UTF-8、GBK/GB18030 和 UTF-16）："
         "请用 Excel 打开后另存为“CSV UTF-8”或 .xlsx"
     )
 

@@ -54,10 +54,10 @@ def test_validate_prints_kinds_counts_and_rejected_rows(folder: Path) -> None:
 UNUSABLE = {
     "corrupt xlsx": (
         lambda d: (d / "broken.xlsx").write_bytes(b"PK\x03\x04garbage"),
-        "错误：文件“broken.xlsx”无法打开",
+        "错误：文件“broken.xlsx”不完整或已损坏",
     ),
     "unknown encoding": (
-        lambda d: (d / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 8),
+        lambda d: (d / "bank.csv").write_bytes(b"\x41\xff\xff\x00\x81" * 8),
         "错误：文件“bank.csv”的文字编码无法识别",
     ),
     "missing column": (

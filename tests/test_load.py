@@ -196,12 +196,12 @@ def test_header_fitting_two_kinds_is_refused(tmp_path: Path) -> None:
 
 def test_corrupt_workbook_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(UnreadableFile, match="文件“broken.xlsx”无法打开"):
+    with pytest.raises(UnreadableFile, match="文件“broken.xlsx”不完整或已损坏"):
         read(tmp_path)
 
 
 def test_text_in_no_known_encoding_is_unreadable(tmp_path: Path) -> None:
-    (tmp_path / "bank.csv").write_bytes(b"\xff\xfe\x00\x81\x30" * 10)
+    (tmp_path / "bank.csv").write_bytes(b"\x41\xff\xff\x00\x81" * 10)
     with pytest.raises(UnreadableFile, match="文字编码无法识别"):
         read(tmp_path)
 
