@@ -40,6 +40,7 @@ def validation_lines(checked: Checked) -> Iterator[str]:
         yield f"跳过的工作表：{skipped.file} / {skipped.sheet}：{skipped.reason}"
     if checked.ignored:
         yield f"不是表格、未读取的文件：{'、'.join(checked.ignored)}"
+    yield from identical_files(checked)
     yield from _issues("拒收的行", checked.validated.rejected)
     yield from _issues("警告（行已保留）", checked.validated.warnings)
     read, kept, rejected = (int(counts[c].sum()) for c in ("read", "kept", "rejected"))
@@ -49,6 +50,19 @@ def validation_lines(checked: Checked) -> Iterator[str]:
         f"合计：读取 {read} 行 = 保留 {kept} 行 + 拒收 {rejected} 行"
         f"（其中重复导出 {duplicates} 行）：{balance}"
     )
+
+
+def identical_files(checked: Checked) -> Iterator[str]:
+    """Files with the same bytes as an earlier one (a copy put in twice): their rows are
+    rejected as exported twice and counted once; said here so the clerk can remove the copy."""
+    first: dict[str, str] = {}
+    for item in checked.files:
+        if item.sha256 in first:
+            yield (
+                f"内容完全相同的文件：“{item.file}”与“{first[item.sha256]}”（SHA-256 相同），"
+                "其中的行已按重复导出拒收、只计一次；可把多余的副本移出输入目录"
+            )
+        first.setdefault(item.sha256, item.file)
 
 
 def _issues(title: str, issues: pd.DataFrame) -> Iterator[str]:
@@ -89,3 +103,4 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
         yield f"  {row['rule']} {row['severity']} {row['n']} 条：{titles[row['rule']]}"
     rejected = reconciled.checked.validated.counts["rejected"].sum()
     yield f"拒收的输入行：{rejected} 行（运行 validate 查看原因）"
+    yield from identical_files(reconciled.checked)
