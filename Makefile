@@ -9,7 +9,7 @@ PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
 RUNS ?= 3
 
-.PHONY: install libreoffice reconcile validate test lint sample scale bench clean
+.PHONY: install libreoffice reconcile validate test fuzz lint sample scale bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ libreoffice:
 
 test: $(STAMP) libreoffice
 	$(PY) -m pytest -q
+
+# The long fuzzing (tests/test_fuzz.py): FUZZ_EXAMPLES messy folders, a fresh random seed each
+# time; `make test` runs the same test on 50 fixed ones.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline schemas sample_data tests

@@ -17,8 +17,9 @@ person with the holder's name (only a name of exactly one person). It then pays 
 card-paid records (cash records are never matched) dated from ``after_days`` before to
 ``before_days`` after the transfer. Equal amounts first (金额相符), then one transfer of the sum
 of the person's records of one day (合并转账), then the nearest unmatched record whatever its
-amount (金额不符, rule R03). Within each step nearest date first, ties by record then bank row
-lineage, so the result never depends on the order of the input rows. Successful and failed
+amount (金额不符, rule R03). Within each step nearest date first, then nearest amount, ties by the
+record's number and the bank row's date, amount and account (lineage only between identical
+rows), so the result never depends on the order of the input rows or files. Successful and failed
 transfers are assigned separately: a failure and its re-payment both link to the record.
 A record is paid once where it can be; a transfer with the same amount as records already paid
 is linked as a second payment (R06).
@@ -49,6 +50,8 @@ BANK_OUTCOMES = ("已对应", "失败已重发", "失败未重发", "无对应�
 CASH = "现金"
 SUCCESS = "成功"
 NONE = -1  # no person, no group
+RECORD_KEYS = ("record_id",)  # a record is known by its number
+TRANSFER_KEYS = ("paid_on", "amount_fen", "account", "holder", "status")
 ROUNDS = 8  # vectorised rounds of assignment; rare long chains of conflicts are settled one by one
 
 
@@ -163,7 +166,7 @@ def _records(aid: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
             "person": person,
             "aid_day": _days(aid["aid_date"]),
             "fen": aid["amount_fen"].to_numpy(dtype=np.int64),
-            "rec_order": _lineage_order(aid),
+            "rec_order": _content_order(aid, RECORD_KEYS),
         }
     )[card]
     group = _same_day(records["person"].to_numpy(), records["aid_day"].to_numpy())
@@ -194,7 +197,7 @@ def _transfers(bank: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
             "person": person,
             "paid_day": _days(bank["paid_on"]),
             "bank_fen": bank["amount_fen"].to_numpy(dtype=np.int64),
-            "bank_order": _lineage_order(bank),
+            "bank_order": _content_order(bank, TRANSFER_KEYS),
             "ok": bank["status"].eq(SUCCESS).fillna(False).to_numpy(dtype=bool),
         }
     )
@@ -204,8 +207,9 @@ def _transfers(bank: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
 def _candidates(records: pd.DataFrame, transfers: pd.DataFrame, window: Window) -> pd.DataFrame:
     """Every (bank row, record) of one person within the window, nearest date first.
 
-    One total order — days apart, record lineage, bank lineage — ranks candidates both for a
-    bank row and for a record, which makes the assignment below well defined.
+    One total order — days apart, then amounts apart, then the record's and the bank row's
+    content rank — ranks candidates both for a bank row and for a record, which makes the
+    assignment below well defined and independent of the order of the input rows.
     """
     at_transfer, at_record = _same_person(
         transfers["person"].to_numpy(), records["person"].to_numpy()
@@ -219,7 +223,9 @@ def _candidates(records: pd.DataFrame, transfers: pd.DataFrame, window: Window) 
         ],
         axis=1,
     ).assign(dist=np.abs(late[inside]))
-    order = np.lexsort([pairs[c].to_numpy() for c in ("bank_order", "rec_order", "dist")])
+    pairs["gap"] = np.abs(pairs["bank_fen"].to_numpy() - pairs["fen"].to_numpy())
+    keys = ("bank_order", "rec_order", "gap", "dist")  # last is first
+    order = np.lexsort([pairs[c].to_numpy() for c in keys])
     return pairs.take(order).reset_index(drop=True)
 
 
@@ -417,10 +423,14 @@ def _days(dates: pd.Series) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
-def _lineage_order(frame: pd.DataFrame) -> np.ndarray:
-    """Each row's rank by file, sheet and row: the same whatever the order of the input rows."""
-    file, sheet = (pd.factorize(frame[c], sort=True)[0] for c in ("source_file", "source_sheet"))
-    order = np.lexsort([frame["source_row"].to_numpy(), sheet, file])
+def _content_order(frame: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray:
+    """Each row's rank by the content ``keys``, then by file, sheet and row: rows that differ
+    rank the same wherever they stand in the input; only identical rows fall back to lineage."""
+    columns = [*keys, "source_file", "source_sheet", "source_row"]
+    codes = [
+        pd.factorize(frame[c], sort=True, use_na_sentinel=True)[0] for c in reversed(columns)
+    ]
+    order = np.lexsort(codes)
     rank = np.empty(len(frame), dtype=np.int64)
     rank[order] = np.arange(len(frame))
     return rank
