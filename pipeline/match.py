@@ -427,9 +427,7 @@ def _content_order(frame: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray:
     """Each row's rank by the content ``keys``, then by file, sheet and row: rows that differ
     rank the same wherever they stand in the input; only identical rows fall back to lineage."""
     columns = [*keys, "source_file", "source_sheet", "source_row"]
-    codes = [
-        pd.factorize(frame[c], sort=True, use_na_sentinel=True)[0] for c in reversed(columns)
-    ]
+    codes = [pd.factorize(frame[c], sort=True, use_na_sentinel=True)[0] for c in reversed(columns)]
     order = np.lexsort(codes)
     rank = np.empty(len(frame), dtype=np.int64)
     rank[order] = np.arange(len(frame))

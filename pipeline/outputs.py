@@ -68,7 +68,14 @@ def places(lineage: Lineage) -> str:
     )
 
 
-def summary_json(summary: dict[str, object]) -> bytes:
+def summary_json(summary: dict[str, object], mask: bool = False) -> bytes:
+    """The JSON; ``mask``: the one text in it that may hold a number (a file's name) masked —
+    not the whole text, whose SHA-256 checksums may hold long runs of digits."""
+    if mask:
+        inputs = summary["inputs"]
+        summary = summary | {
+            "inputs": [i | {"file": privacy.mask_text(i["file"])} for i in inputs]  # type: ignore[attr-defined]
+        }
     return (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 

@@ -253,7 +253,7 @@ def _large(input_dir: Path) -> bool:
 def commit_outputs(staging: Staging, config: Config, result: Reconciled) -> None:
     """summary.json and exceptions.csv beside the workbook; then all renamed into place inside
     the run history's transaction, so that the history changes with the outputs or not."""
-    staging.write("summary.json", outputs.summary_json(result.summary))
+    staging.write("summary.json", outputs.summary_json(result.summary, config.mask))
     staging.write("exceptions.csv", outputs.exceptions_csv(result.findings, config.mask))
     balances = result.summary["balances"]
     with history.recording(config.output_dir, str(result.period), balances):  # type: ignore[arg-type]

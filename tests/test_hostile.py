@@ -220,7 +220,9 @@ def test_the_same_export_under_two_names_counts_its_rows_once(aid: Path) -> None
 
 
 def test_masked_validate_and_reconcile_print_no_full_number(aid: Path) -> None:
-    """Planted: a rejected row quoting a mistyped ID (check digit wrong) and a card number."""
+    """Planted: a rejected row quoting a mistyped ID (check digit wrong), and an ID in a file's
+    name (summary.json lists the files)."""
+    (aid / "bank.csv").rename(aid / f"bank_{ID_A}.csv")
     bad_id = ID_A[:-1] + ("1" if ID_A[-1] != "1" else "2")
     write_xlsx(aid / "more.xlsx", {"救助": [AID_HEADER, ["JZ9", "DA9", "李四", bad_id, *GOOD[4:]]]})
     plain = CliRunner().invoke(cli, ["validate", str(aid)])
@@ -232,7 +234,9 @@ def test_masked_validate_and_reconcile_print_no_full_number(aid: Path) -> None:
     result, out = reconcile(aid, "--mask")
     assert result.exit_code == 0 and not LONG_DIGITS.search(result.output)
     for name in ("summary.json", "exceptions.csv"):
-        assert not LONG_DIGITS.search((out / name).read_text("utf-8-sig")), name
+        text = (out / name).read_text("utf-8-sig")
+        assert ID_A not in text and bad_id not in text, name
+    assert f"bank_{ID_A[:6]}********{ID_A[-4:]}.csv" in (out / "summary.json").read_text("utf-8")
 
 
 def test_an_internal_error_quoting_a_number_is_masked(aid: Path, monkeypatch) -> None:
