@@ -29,6 +29,7 @@ Advance = Callable[[int], None]
 STAGES = {
     "read": "读取与校验",
     "match": "匹配银行发放",
+    "reconcile": "逐人对账",
     "rules": "检查规则",
     "aggregate": "汇总",
     "write": "写出",

@@ -129,7 +129,7 @@ class Reconciled:
 
 def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
     """The whole run: check, match, then the rules and figures (``judge``) in a second process
-    while this one writes 对账明细; then the rest of the workbook and the other outputs, each
+    while this one makes and writes 对账明细; then the rest of the workbook and the other outputs, each
     atomically, the workbook renamed into place only once everything is computed."""
     progress = progress or Progress()
     checked = check(config.input_dir, progress)
@@ -143,9 +143,10 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             tables["worker_files"],
             match.Window(params.standards.window_before_days, params.standards.window_after_days),
         )
-        detail = aggregate.reconciliation(matched, period)
     closing = _previous_closing(config, period)
     judging = Beside(lambda: judge(checked, period, matched, closing), _large(config.input_dir))
+    with progress.stage("reconcile"):  # 对账明细, while the rules are applied beside
+        detail = aggregate.reconciliation(matched, period)
     with staged(config.output_dir) as staging:
         with (
             progress.stage("write", total=len(detail.table)) as advance,

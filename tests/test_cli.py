@@ -227,7 +227,14 @@ def test_the_console_entry_point_exits_with_the_commands_status(tmp_path: Path) 
     assert done.stdout.startswith("对账月份 2021-12：已写出")
     assert done.stdout.endswith("\n") and done.stderr == ""  # piped: no progress display
     stages = json.loads((tmp_path / "t.json").read_text("utf-8"))
-    assert [s["stage"] for s in stages] == ["read", "match", "rules", "aggregate", "write"]
+    assert [s["stage"] for s in stages] == [
+        "read",
+        "match",
+        "reconcile",
+        "rules",
+        "aggregate",
+        "write",
+    ]
     assert all(s["seconds"] >= 0 and s["peak_mib"] > 0 for s in stages)
     assert (out / "帮扶资金对账_2021-12.xlsx").stat().st_size > 0
     unusable = python_m_pipeline("reconcile", str(tmp_path / "empty"))
