@@ -4,7 +4,9 @@
 Both raise ``ReconcileError`` for an unusable input and never write a partial output.
 Files are loaded and their sheets checked two at a time (the machine has two cores); everything
 that looks across files happens afterwards, in file-name order, so results never depend on
-which worker finished first.
+which worker finished first. After matching, the rules, figures and indicators (``judge``) run
+in a forked process while this one makes and writes 对账明细; the outputs are staged and
+committed together (``pipeline.staging``) once everything is computed.
 """
 
 from __future__ import annotations
