@@ -73,16 +73,11 @@ def floor_read(folder: Path) -> dict[str, object]:
 
 
 def _read_text_floor(path: Path, pa_csv) -> int:
-    """Decode (GBK files included) and parse with pyarrow, every column left as text."""
-    from pipeline.load import TEXT_ENCODINGS
+    """Decode (GBK files included) as the pipeline does and parse with pyarrow, every column
+    left as text."""
+    from pipeline.load import decode
 
-    data = path.read_bytes()
-    for encoding in TEXT_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+    text = decode(path.name, path.read_bytes())
     delimiter = "\t" if path.suffix.lower() == ".txt" else ","
     table = pa_csv.read_csv(
         io.BytesIO(text.encode("utf-8")),

@@ -308,11 +308,12 @@ def _xls_layout(path: Path) -> Layout:
 
 
 def _text_grid(path: Path, data: bytes) -> _Grid:
-    text = _decode(path.name, data)
+    text = decode(path.name, data)
     return _Grid("", _read_delimited(text, _sniff_delimiter(text)), 1)  # text has no sheets
 
 
-def _decode(file: str, data: bytes) -> str:
+def decode(file: str, data: bytes) -> str:
+    """The text of a CSV/TXT file in whichever encoding it was written (see TEXT_ENCODINGS)."""
     # A byte-order mark of UTF-16: Excel's “Unicode text” export.
     encodings = ("utf-16",) if data.startswith(UTF16_BOMS) else TEXT_ENCODINGS
     for encoding in encodings:

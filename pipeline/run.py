@@ -37,7 +37,7 @@ from pipeline import (
 )
 from pipeline.errors import ReconcileError
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
-from pipeline.params import parameters
+from pipeline.params import Parameters, parameters
 from pipeline.progress import Progress, StageFigure
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
@@ -82,7 +82,7 @@ class Checked:
 def check(input_dir: Path, progress: Progress | None = None) -> Checked:
     """Read every file of the folder and validate every row (the stage ``read``)."""
     paths, ignored = load.spreadsheets(input_dir)
-    parallel = _large(input_dir)
+    parallel = _large(path.stat().st_size for path in paths)
     with (progress or Progress()).stage("read", total=len(paths)) as advance:
         files = []
         for file in _map(load_and_check, paths, parallel):  # every sheet recognised, checked
@@ -146,7 +146,8 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             match.Window(params.standards.window_before_days, params.standards.window_after_days),
         )
     closing = _previous_closing(config, period)
-    judging = Beside(lambda: judge(checked, period, matched, closing), _large(config.input_dir))
+    large = _large(file.size for file in checked.files)
+    judging = Beside(lambda: judge(checked, params, period, matched, closing), large)
     with progress.stage("reconcile"):  # 对账明细, while the rules are applied beside
         detail = aggregate.reconciliation(matched, period)
     with staged(config.output_dir) as staging:
@@ -183,12 +184,15 @@ class Judged:
 
 
 def judge(
-    checked: Checked, period: pd.Period, matched: match.Matched, closing: dict[str, int] | None
+    checked: Checked,
+    params: Parameters,
+    period: pd.Period,
+    matched: match.Matched,
+    closing: dict[str, int] | None,
 ) -> Judged:
     """The rules, the figures, summary.json and the indicators: what needs the findings."""
     progress = Progress()
     tables = checked.validated.tables
-    params = parameters(tables)
     with progress.stage("rules"):
         context = Context(tables, params, period.end_time.normalize(), matched, closing)
         found = rules.apply(context, CATALOGUE)
@@ -247,10 +251,9 @@ def _send_outcome(function: Callable[[], T], connection: Any) -> None:
     connection.close()
 
 
-def _large(input_dir: Path) -> bool:
-    """Whether the input is large enough for a second process to pay (see PARALLEL_FROM_BYTES)."""
-    paths, _ = load.spreadsheets(input_dir)
-    return sum(path.stat().st_size for path in paths) >= PARALLEL_FROM_BYTES
+def _large(sizes: Iterable[int]) -> bool:
+    """Whether input files of these sizes are enough for a second process to pay."""
+    return sum(sizes) >= PARALLEL_FROM_BYTES
 
 
 def commit_outputs(staging: Staging, config: Config, result: Reconciled) -> None:
