@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.match import how_text
 from pipeline.params import Parameters
 from schemas.inputs import AID_TYPES, CLOSE_REASONS, HARDSHIP_TYPES
 
@@ -541,6 +542,7 @@ RECONCILIATION_COLUMNS = [
     "paid_fen",
     "difference_fen",
     "status",
+    "match_how",
     "record_ids",
     "lineage",
 ]
@@ -566,8 +568,9 @@ def reconciliation(matched: Any, period: Period | None = None) -> Reconciliation
     no bank pays), paid_fen (what successful transfers paid for them), difference_fen =
     paid − (system − cash), status — 现金 (cash only), else the first that applies of 重复发放 (a
     record paid twice), 发放失败 (a record whose transfer failed and was never re-paid), 未发放 (a
-    record with no transfer), 金额不符 (paid ≠ system − cash), 相符 — record_ids (joined with 、)
-    and lineage (“file/sheet/第N行” of every record, in input order). Then one row per
+    record with no transfer), 金额不符 (paid ≠ system − cash), 相符 — match_how (匹配方式: how the
+    bank paid the records, with 待确认 where a pairing was a guess; ``match.how_text``),
+    record_ids (joined with 、) and lineage (“file/sheet/第N行” of every record, in input order). Then one row per
     successful bank transfer that pays no record (rule R02), source empty, status 无对应记录 or
     无法识别收款人, its lineage the bank row. Rows in the order of their first input row; money
     integer fen. Vectorised: a province's year is hundreds of thousands of rows.
@@ -604,6 +607,7 @@ def _record_lines(aid: pd.DataFrame) -> pd.DataFrame:
             "cash_fen": np.where(cash, fen, 0),
             "paid": aid["paid_fen"].fillna(0).to_numpy(dtype="int64"),
             "card_paid": ~cash,
+            "how_bits": aid["how_bits"].to_numpy(dtype="int64"),
             **{status: (outcome == kind).to_numpy() for kind, status in STATUS_BY_OUTCOME},
             **_lineage_columns(aid),
         }
@@ -626,6 +630,7 @@ def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
             "cash_fen": 0,
             "paid": bank["amount_fen"].to_numpy(dtype="int64"),
             "card_paid": False,
+            "how_bits": 0,
             **no_flags,
             "bank_status": bank["outcome"].astype("str").array,
             **_lineage_columns(bank),
@@ -663,6 +668,8 @@ def _reconciliation_rows(work: pd.DataFrame, groups: Any) -> pd.DataFrame:
     )
     bank_status = groups["bank_status"].first()
     is_bank = groups["group_kind"].first().to_numpy() == 1
+    how_bits = np.zeros(len(is_bank), dtype="int64")
+    np.bitwise_or.at(how_bits, work["position"].to_numpy(), work["how_bits"].to_numpy())
     table = pd.DataFrame(
         {
             **{c: firsts[c].to_numpy() for c in ("name", "id_no", "source")},
@@ -672,6 +679,7 @@ def _reconciliation_rows(work: pd.DataFrame, groups: Any) -> pd.DataFrame:
             "paid_fen": sums["paid"].to_numpy(),
             "difference_fen": (sums["paid"] - expected).to_numpy(),
             "status": np.where(is_bank, bank_status.astype("string").to_numpy(), status),
+            "match_how": pd.array(how_text(how_bits), dtype="str"),
             "record_ids": _joined(work["record_id"], work["position"], "、"),
             "lineage": _joined(work["place"], work["position"], "；"),
         }

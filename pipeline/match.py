@@ -4,10 +4,14 @@ In: the validated tables ``aid_records``, ``bank_payments`` and ``worker_files``
 (``pipeline.validate``; worker files may be an empty frame) and the date ``Window``.
 Out: ``Matched`` —
 - ``pairs``: one row per link between an aid record and a bank row (``aid_index`` and
-  ``bank_index`` are positions in the input frames), with how the person and the amount matched;
+  ``bank_index`` are positions in the input frames), with how the person and the amount matched
+  (``how_amount``, one of ``HOW_AMOUNT``), ``group`` (the links that explain one sum together:
+  a combined transfer's records, a record's instalments) and ``pending`` (待确认: an equally good
+  pairing would have left another record or transfer unexplained);
 - ``aid``: the aid frame in its order, plus ``person``, ``paid_fen`` (what successful transfers
-  paid for the record; a transfer paying several records is split by record amount),
-  ``bank_index`` (positions of the linked bank rows) and ``outcome``;
+  paid for the record), ``bank_index`` (positions of the linked bank rows), ``outcome`` and
+  ``how_bits`` (bit k: a successful link of kind ``HOW_AMOUNT[k]`` pays it; bit
+  ``len(HOW_AMOUNT) + k``: such a link is 待确认);
 - ``bank``: the bank frame in its order, plus ``batch`` (the file name where the bank gives
   none), ``person``, ``how_person`` and ``outcome``.
 
@@ -15,21 +19,26 @@ A bank row pays a person: the ID where the bank gives one, else the person whose
 (on a worker file or an aid record's 收款卡号; a card of two persons tells nothing), else the
 person with the holder's name (only a name of exactly one person). It then pays that person's
 card-paid records (cash records are never matched) dated from ``after_days`` before to
-``before_days`` after the transfer. Equal amounts first (金额相符), then one transfer of the sum
-of the person's records of one day (合并转账), then the nearest unmatched record whatever its
-amount (金额不符, rule R03). Within each step nearest date first, then nearest amount, ties by the
-record's number and the bank row's date, amount and account (lineage only between identical
-rows), so the result never depends on the order of the input rows or files. Successful and failed
-transfers are assigned separately: a failure and its re-payment both link to the record.
-A record is paid once where it can be; a transfer with the same amount as records already paid
-is linked as a second payment (R06).
+``before_days`` after the transfer. Per person, transfers and records are paired so that as
+few as possible are left unexplained, in this order, each step among what is still open:
+1. 金额相符: equal amounts one to one, nearest date first (vectorised: almost every record is
+   settled here);
+2. 合并转账 (N:1), 3. 分次发放 (1:N) and 4. 金额不符 (R03): see ``pipeline.settle``, which takes
+   the few persons left with both an open record and an open transfer in each other's window;
+5. 重复发放 (R06): a transfer still unexplained that equals a record already paid (or the total
+   of records paid together by one combined transfer) pays it a second time. A transfer is a
+   second payment only when nothing else explains it.
+Within each step nearest date first, then nearest amount, ties by the record's number and the
+bank row's date, amount and account (lineage only between identical rows), so the result never
+depends on the order of the input rows or files. Successful and failed transfers are assigned
+separately: a failure and its re-payment both link to the record.
 
-Outcomes of a record: 现金 (no transfer expected), 重复发放 (two or more successful transfers,
-R06), 金额不符 (one, of another amount, R03), 已到账 (one, of its amount), 失败未重发 (failed
-transfers only, R19 and R01), 未发放 (none, R01). Of a bank row: 已对应 (a success with its
-records), 无对应记录 (a success of a known person with no record in the window, R02),
-无法识别收款人 (a success nobody could be found for, R02), 失败已重发 (a failure whose records
-all have a success on that day or later), 失败未重发 (any other failure, R19).
+Outcomes of a record: 现金 (no transfer expected), 重复发放 (paid a second time, R06), 金额不符
+(paid another amount, R03), 已到账 (paid its amount: one transfer, a share of a combined one, or
+instalments), 失败未重发 (failed transfers only, R19 and R01), 未发放 (none, R01). Of a bank row:
+已对应 (a success with its records), 无对应记录 (a success of a known person with no record in
+the window, R02), 无法识别收款人 (a success nobody could be found for, R02), 失败已重发 (a failure
+whose records all have a success on that day or later), 失败未重发 (any other failure, R19).
 """
 
 from __future__ import annotations
@@ -41,10 +50,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline import settle
+
 HOW_PERSON = ("身份证号", "卡号", "姓名")
 BY_ID, BY_CARD, BY_NAME = range(3)
-HOW_AMOUNT = ("金额相符", "合并转账", "金额不符")
-EQUAL, COMBINED, DIFFERENT = range(3)
+HOW_AMOUNT = ("金额相符", "合并转账", "分次发放", "金额不符", "重复发放")
+EQUAL, COMBINED, INSTALMENTS, DIFFERENT, REPEATED = range(len(HOW_AMOUNT))
+PENDING = "待确认"
 AID_OUTCOMES = ("已到账", "金额不符", "重复发放", "失败未重发", "未发放", "现金")
 BANK_OUTCOMES = ("已对应", "失败已重发", "失败未重发", "无对应记录", "无法识别收款人")
 CASH = "现金"
@@ -53,6 +65,7 @@ NONE = -1  # no person, no group
 RECORD_KEYS = ("record_id",)  # a record is known by its number
 TRANSFER_KEYS = ("paid_on", "amount_fen", "account", "holder", "status")
 ROUNDS = 8  # vectorised rounds of assignment; rare long chains of conflicts are settled one by one
+LINK_COLUMNS = ("bank", "rec", "how", "group", "share")
 
 
 @dataclass(frozen=True)
@@ -65,8 +78,9 @@ class Window:
 
 @dataclass(frozen=True)
 class Matched:
-    pairs: pd.DataFrame  # aid_index, bank_index, record_id, how_person, how_amount, bank_status
-    aid: pd.DataFrame  # the aid frame + person, paid_fen, bank_index, outcome
+    pairs: pd.DataFrame  # aid_index, bank_index, record_id, how_person, how_amount, group,
+    # pending, bank_status
+    aid: pd.DataFrame  # the aid frame + person, paid_fen, bank_index, outcome, how_bits
     bank: pd.DataFrame  # the bank frame (batch filled) + person, how_person, outcome
 
     @cached_property
@@ -76,7 +90,9 @@ class Matched:
         # The records' own list of bank rows would clash with the pairs' bank_index.
         records = self.aid.drop(columns="bank_index").iloc[self.pairs["aid_index"].to_numpy()]
         banks = self.bank.iloc[self.pairs["bank_index"].to_numpy()].add_prefix("bank_")
-        how = self.pairs[["aid_index", "bank_index", "how_person", "how_amount"]]
+        how = self.pairs[
+            ["aid_index", "bank_index", "how_person", "how_amount", "group", "pending"]
+        ]
         return pd.concat(
             [
                 records.reset_index(drop=True),
@@ -95,17 +111,22 @@ def match(
     records = _records(aid, aid_person)
     transfers = _transfers(bank, bank_person)
     candidates = _candidates(records, transfers, window)
+    succeeded, failed = (candidates[candidates["ok"] == ok] for ok in (True, False))
+    paid, rivals = _link(succeeded, len(aid), len(bank), second=REPEATED)
+    tried, _ = _link(failed, len(aid), len(bank), second=None)
+    # Which failed transfer a record had changes no finding about money: never 待确认. The
+    # groups of the failures follow those of the successes (fewer groups than links).
     links = pd.concat(
         [
-            _link(candidates[candidates["ok"] == ok], records, len(aid), len(bank)).assign(ok=ok)
-            for ok in (True, False)
+            paid.assign(ok=True, pending=_pending(paid, rivals, len(aid), len(bank))),
+            tried.assign(ok=False, pending=False, group=tried["group"] + len(paid)),
         ],
         ignore_index=True,
     )
     links = links.sort_values(["rec", "bank"], ignore_index=True)
     return Matched(
         pairs=_pairs(links, aid, bank, how_person),
-        aid=_aid_result(aid, links, bank),
+        aid=_aid_result(aid, links),
         bank=_bank_result(bank, links, ids, bank_person, how_person),
     )
 
@@ -158,9 +179,9 @@ def _sole_owner(keys: pd.Series, persons: np.ndarray, wanted: pd.Series) -> np.n
 
 
 def _records(aid: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
-    """The card-paid records as numbers, each with its same-day group (NONE when alone)."""
+    """The card-paid records as numbers."""
     card = ~aid["pay_method"].eq(CASH).fillna(False).to_numpy(dtype=bool)
-    records = pd.DataFrame(
+    return pd.DataFrame(
         {
             "rec": np.arange(len(aid)),
             "person": person,
@@ -169,24 +190,6 @@ def _records(aid: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
             "rec_order": _content_order(aid, RECORD_KEYS),
         }
     )[card]
-    group = _same_day(records["person"].to_numpy(), records["aid_day"].to_numpy())
-    size = np.bincount(group) if len(group) else np.zeros(0, np.int64)
-    group_fen = np.zeros(len(size), np.int64)
-    np.add.at(group_fen, group, records["fen"].to_numpy())
-    group_order = np.full(len(size), np.iinfo(np.int64).max)
-    np.minimum.at(group_order, group, records["rec_order"].to_numpy())
-    shared = size[group] > 1  # the person has two or more card-paid records that day
-    return records.assign(
-        group=np.where(shared, group, NONE),
-        group_fen=group_fen[group],
-        group_order=group_order[group],
-    )
-
-
-def _same_day(person: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """A number per (person, day): one integer key hashes much faster than two columns."""
-    first = day.min(initial=0)
-    return pd.factorize(person * (day.max(initial=0) - first + 1) + (day - first))[0]
 
 
 def _transfers(bank: pd.DataFrame, person: np.ndarray) -> pd.DataFrame:
@@ -244,58 +247,121 @@ def _same_person(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.nd
 # --- linking -----------------------------------------------------------------------------------
 
 
-def _link(candidates: pd.DataFrame, records: pd.DataFrame, n_aid: int, n_bank: int) -> pd.DataFrame:
-    """Links (bank, rec, how) of transfers with one status, in three steps of weaker evidence."""
-    taken = np.zeros(n_aid, dtype=bool)  # records already paid by a transfer of this status
-    linked = np.zeros(n_bank, dtype=bool)
-    found = []
+def _link(
+    candidates: pd.DataFrame, n_aid: int, n_bank: int, second: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Links (``LINK_COLUMNS``) of transfers of one status, step by step (module docstring),
+    and their rivals (group, rec, bank): what an equally good choice would have used instead.
 
-    def keep(bank: np.ndarray, rec: np.ndarray, how: int) -> None:
-        taken[rec] = True
-        linked[bank] = True
-        found.append(pd.DataFrame({"bank": bank, "rec": rec, "how": how}))
+    ``second`` is the kind of a link paying a record already paid (重复发放 for successes); for
+    failures (None) it keeps the kind of the record's link: a failure tried again is no payment.
+    """
+    equal = candidates[candidates["gap"] == 0]
+    chosen = equal[
+        _greedy(equal["bank"].to_numpy(), equal["rec"].to_numpy(), np.arange(len(equal)))
+    ].assign(group=lambda frame: np.arange(len(frame)))
+    links = pd.DataFrame(
+        {
+            "bank": chosen["bank"].to_numpy(),
+            "rec": chosen["rec"].to_numpy(),
+            "how": EQUAL,
+            "group": chosen["group"].to_numpy(),
+            "share": chosen["bank_fen"].to_numpy(),
+        }
+    )
+    open_edges = candidates[
+        ~_marked(n_bank, links["bank"])[candidates["bank"].to_numpy()]
+        & ~_marked(n_aid, links["rec"])[candidates["rec"].to_numpy()]
+    ]
+    settled, rivals = settle.settle(open_edges).frames(first_group=len(links))
+    links = pd.concat([links, settled], ignore_index=True)
+    links = pd.concat([links, _second(candidates, links, n_aid, n_bank, second)], ignore_index=True)
+    return links, pd.concat([_equal_rivals(chosen, equal), rivals], ignore_index=True)
 
-    equal = candidates[candidates["bank_fen"] == candidates["fen"]]
-    keep(*_assign(equal, "rec", np.ones(len(equal), dtype=bool), repeat=True), EQUAL)
 
-    members = records.loc[records["group"] != NONE, ["group", "rec"]]
-    paid_groups = members.loc[taken[members["rec"].to_numpy()], "group"]
-    bank, group = _assign_groups(candidates[~linked[candidates["bank"].to_numpy()]], paid_groups)
-    paid = pd.DataFrame({"bank": bank, "group": group}).merge(members, on="group")
-    keep(paid["bank"].to_numpy(), paid["rec"].to_numpy(), COMBINED)
+def _marked(size: int, positions: pd.Series) -> np.ndarray:
+    marked = np.zeros(size, dtype=bool)
+    marked[positions.to_numpy()] = True
+    return marked
 
-    # Nearest record whatever its amount, but only one not yet paid: never a second payment.
-    rest = candidates[~linked[candidates["bank"].to_numpy()] & ~taken[candidates["rec"].to_numpy()]]
-    keep(*_assign(rest, "rec", np.ones(len(rest), dtype=bool), repeat=False), DIFFERENT)
+
+def _second(
+    candidates: pd.DataFrame, links: pd.DataFrame, n_aid: int, n_bank: int, kind: int | None
+) -> pd.DataFrame:
+    """Transfers nothing else explains that pay again what is already paid: a record of their
+    amount (nearest first), else the records one combined transfer paid, all in the window."""
+    open_edges = candidates[~_marked(n_bank, links["bank"])[candidates["bank"].to_numpy()]]
+    paid_again = open_edges[
+        (open_edges["gap"] == 0) & _marked(n_aid, links["rec"])[open_edges["rec"].to_numpy()]
+    ].drop_duplicates("bank")  # the candidates are in order: the first is the nearest
+    how = links.drop_duplicates("rec").set_index("rec")["how"]
+    again = pd.DataFrame(
+        {
+            "bank": paid_again["bank"].to_numpy(),
+            "rec": paid_again["rec"].to_numpy(),
+            "how": kind if kind is not None else how.reindex(paid_again["rec"]).to_numpy(),
+            "share": paid_again["fen"].to_numpy(),
+        }
+    )
+    left = open_edges[~_marked(n_bank, again["bank"])[open_edges["bank"].to_numpy()]]
+    combined = _combined_again(left, links[links["how"] == COMBINED])
+    combined = combined.assign(how=kind if kind is not None else COMBINED)
+    both = pd.concat([again, combined], ignore_index=True)
+    first_group = int(links["group"].max()) + 1 if len(links) else 0
+    groups = pd.factorize(both["bank"])[0] + first_group  # one group per transfer
+    return both.assign(group=groups)[list(LINK_COLUMNS)]
+
+
+def _combined_again(edges: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
+    """(bank, rec, share) of transfers equal to the total of a combined transfer's records,
+    every record in the window: the group whose farthest record is nearest, then the lowest
+    group number (groups are numbered in content order)."""
+    if combined.empty or edges.empty:
+        return pd.DataFrame({"bank": [], "rec": [], "share": []}, dtype=np.int64)
+    members = combined.groupby("group").agg(total=("share", "sum"), size=("rec", "size"))
+    near = edges[["bank", "rec", "dist", "bank_fen"]].merge(combined[["rec", "group", "share"]])
+    fits = near.groupby(["bank", "group"]).agg(
+        n=("rec", "size"), farthest=("dist", "max"), fen=("bank_fen", "first")
+    )
+    fits = fits.join(members)
+    fits = fits[(fits["n"] == fits["size"]) & (fits["fen"] == fits["total"])].reset_index()
+    best = fits.sort_values(["bank", "farthest", "group"]).drop_duplicates("bank")
+    paid = best[["bank", "group"]].merge(combined[["group", "rec", "share"]])
+    return paid[["bank", "rec", "share"]]
+
+
+def _pending(links: pd.DataFrame, rivals: pd.DataFrame, n_aid: int, n_bank: int) -> np.ndarray:
+    """Per link, 待确认: an equally good choice would have used a record that is left unpaid
+    or a transfer that is left unexplained, so which of them is the finding is a guess."""
+    unpaid = ~_marked(n_aid, links["rec"])
+    unexplained = ~_marked(n_bank, links["bank"])
+    rec, bank = rivals["rec"].to_numpy(), rivals["bank"].to_numpy()
+    left_open = np.where(rec != NONE, unpaid[rec], unexplained[bank])
+    return links["group"].isin(rivals.loc[left_open, "group"].unique()).to_numpy()
+
+
+def _equal_rivals(chosen: pd.DataFrame, equal: pd.DataFrame) -> pd.DataFrame:
+    """For the links of equal amounts (``chosen``: bank, rec, dist, group): the other records
+    of that amount as near to the transfer, and the other transfers as near to the record."""
+    found = [_no_rivals()]
+    span = int(equal["dist"].max()) + 1 if len(equal) else 1
+    for side, other in (("bank", "rec"), ("rec", "bank")):
+        key = equal[side].to_numpy(dtype=np.int64) * span + equal["dist"].to_numpy()
+        tied = equal.loc[pd.Series(key).duplicated(keep=False).to_numpy(), [side, other, "dist"]]
+        near = chosen[[side, other, "dist", "group"]].merge(
+            tied.rename(columns={other: "rival"}), on=[side, "dist"]
+        )
+        near = near[near["rival"] != near[other]]
+        found.append(
+            pd.DataFrame({"group": near["group"], other: near["rival"], side: NONE}).astype(
+                np.int64
+            )
+        )
     return pd.concat(found, ignore_index=True)
 
 
-def _assign_groups(
-    candidates: pd.DataFrame, paid_groups: pd.Series
-) -> tuple[np.ndarray, np.ndarray]:
-    """Transfers of the sum of one day's records (N:1) to those groups of records; a group is
-    free while none of its records is paid."""
-    sums = candidates[
-        (candidates["group"] != NONE) & (candidates["bank_fen"] == candidates["group_fen"])
-    ]
-    sums = sums.drop_duplicates(["bank", "group"]).sort_values(
-        ["dist", "group_order", "bank_order"], ignore_index=True
-    )
-    return _assign(sums, "group", ~sums["group"].isin(paid_groups).to_numpy(), repeat=True)
-
-
-def _assign(
-    edges: pd.DataFrame, unit: str, free: np.ndarray, repeat: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bank rows to units (a record or a group), best edge first, one to one while free units
-    remain. With ``repeat``, a bank row whose units are all paid goes to its best one anyway."""
-    bank, units = edges["bank"].to_numpy(), edges[unit].to_numpy()
-    chosen = _greedy(bank, units, np.flatnonzero(free))
-    if repeat:
-        done = np.zeros(bank.max() + 1 if len(bank) else 0, dtype=bool)
-        done[bank[chosen]] = True
-        chosen |= ~done[bank] & ~_repeated(bank)  # the best edge of each bank row left over
-    return bank[chosen], units[chosen]
+def _no_rivals() -> pd.DataFrame:
+    return pd.DataFrame({"group": [], "rec": [], "bank": []}, dtype=np.int64)
 
 
 def _greedy(bank: np.ndarray, unit: np.ndarray, alive: np.ndarray) -> np.ndarray:
@@ -341,25 +407,32 @@ def _pairs(
             "record_id": aid["record_id"].array.take(rec),
             "how_person": _labels(how_person[row], HOW_PERSON),
             "how_amount": _labels(links["how"].to_numpy(), HOW_AMOUNT),
+            "group": links["group"].to_numpy(dtype=np.int64),
+            "pending": links["pending"].to_numpy(dtype=bool),
             "bank_status": bank["status"].array.take(row),
         }
     )
 
 
-def _aid_result(aid: pd.DataFrame, links: pd.DataFrame, bank: pd.DataFrame) -> pd.DataFrame:
+def _aid_result(aid: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     rec, row, how = (links[c].to_numpy() for c in ("rec", "bank", "how"))
-    ok = links["ok"].to_numpy()
-    fen = aid["amount_fen"].to_numpy(dtype=np.int64)
-    # A combined transfer equals the sum of its records: each record's share is its own amount.
-    share = np.where(how == COMBINED, fen[rec], bank["amount_fen"].to_numpy(dtype=np.int64)[row])
+    ok = links["ok"].to_numpy(dtype=bool)
+    pending = links["pending"].to_numpy(dtype=np.int64)
     paid = np.zeros(len(aid), dtype=np.int64)
-    np.add.at(paid, rec[ok], share[ok])
+    np.add.at(paid, rec[ok], links["share"].to_numpy(dtype=np.int64)[ok])
+    bits = np.zeros(len(aid), dtype=np.int64)
+    np.bitwise_or.at(bits, rec[ok], (1 << how[ok]) | (pending[ok] << (how[ok] + len(HOW_AMOUNT))))
     successes = np.bincount(rec[ok], minlength=len(aid))
     failures = np.bincount(rec[~ok], minlength=len(aid))
-    short = np.bincount(rec[ok & (how == DIFFERENT)], minlength=len(aid)) > 0
     cash = aid["pay_method"].eq(CASH).fillna(False).to_numpy(dtype=bool)
     outcome = np.select(
-        [cash, successes > 1, short, successes == 1, failures > 0],
+        [
+            cash,
+            bits & (1 << REPEATED) > 0,
+            bits & (1 << DIFFERENT) > 0,
+            successes > 0,
+            failures > 0,
+        ],
         _codes(AID_OUTCOMES, "现金", "重复发放", "金额不符", "已到账", "失败未重发"),
         default=AID_OUTCOMES.index("未发放"),
     )
@@ -371,7 +444,24 @@ def _aid_result(aid: pd.DataFrame, links: pd.DataFrame, bank: pd.DataFrame) -> p
             pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), pa.array(row))
         ),
         outcome=_labels(outcome, AID_OUTCOMES),
+        how_bits=bits,
     )
+
+
+def how_text(bits: np.ndarray) -> np.ndarray:
+    """The 匹配方式 of ``how_bits`` (several records' bits or-ed together): the kinds in the
+    order of HOW_AMOUNT, 、-separated, each followed by （待确认） where a link of it is;
+    empty without a successful link."""
+    distinct, at = np.unique(bits, return_inverse=True)
+    texts = [
+        "、".join(
+            label + (f"（{PENDING}）" if code >> (k + len(HOW_AMOUNT)) & 1 else "")
+            for k, label in enumerate(HOW_AMOUNT)
+            if code >> k & 1
+        )
+        for code in distinct.tolist()
+    ]
+    return np.array(texts, dtype=object)[at.reshape(-1)] if len(bits) else np.array([], object)
 
 
 def _bank_result(

@@ -47,6 +47,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from pipeline import aggregate, privacy
+from pipeline.match import PENDING
 from pipeline.outputs import EXCEPTION_HEADER, places
 from pipeline.progress import Advance, ignore
 from pipeline.rules.catalogue import CATALOGUE
@@ -1398,11 +1399,14 @@ def _reconciliation(detail: aggregate.Reconciliation) -> Detail:
         number_column("银行实发", table["paid_fen"], fen=True, total=True),
         number_column("差额（实发－应发）", table["difference_fen"], fen=True, total=True),
         text_column("状态", table["status"]),
+        text_column("匹配方式", table["match_how"]),
         text_column("救助编号", table["record_ids"], wrap=True),
         text_column("来源", table["lineage"], wrap=True),
     ]
-    status = xl_col_to_name(8)
-    condition = f'=AND(${status}2<>"相符",${status}2<>"现金")'
+    status, how = xl_col_to_name(8), xl_col_to_name(9)
+    condition = (
+        f'=OR(AND(${status}2<>"相符",${status}2<>"现金"),ISNUMBER(SEARCH("{PENDING}",${how}2)))'
+    )
     return Detail(
         "对账明细", columns, total=True, freeze_cols=1, highlights=[(condition, "warning")]
     )

@@ -22,9 +22,12 @@ def _linked(context: Context) -> pd.DataFrame:
     return context.matched.linked  # type: ignore[attr-defined, no-any-return]
 
 
+BANK_LINEAGE = ("bank_source_file", "bank_source_sheet", "bank_source_row")
+
+
 def _pair_lineage(linked: pd.DataFrame) -> list[Lineage]:
     """The record's row and the bank row of each link (computed for the few links flagged)."""
-    bank = linked[["bank_source_file", "bank_source_sheet", "bank_source_row"]]
+    bank = linked[list(BANK_LINEAGE)]
     bank_lineage = lineage_of(bank.rename(columns=lambda c: c.removeprefix("bank_")))
     return [r + b for r, b in zip(lineage_of(linked), bank_lineage, strict=True)]
 
@@ -78,16 +81,33 @@ def payment_without_record(context: Context) -> pd.DataFrame:
 
 
 def amount_differs(context: Context) -> pd.DataFrame:
+    """One finding per 金额不符 group: a record paid another amount (in one transfer or
+    several), or records paid together by one transfer of another total."""
     linked = _linked(context)
     differ = linked[(linked["how_amount"] == "金额不符") & (linked["bank_status"] == "成功")]
-    messages = [
-        f"救助编号 {row['record_id']} 记录 {yuan_text(int(row['amount_fen']))} 元，"
-        f"银行实发 {yuan_text(int(row['bank_amount_fen']))} 元"
-        for row in differ.to_dict("records")
-    ]
-    return findings(
-        differ, messages, compared=differ["bank_amount_fen"], lineage=_pair_lineage(differ)
+    differ = differ.sort_values(["record_id", "bank_paid_on", *BANK_LINEAGE], kind="stable")
+    records = differ.drop_duplicates("aid_index")
+    transfers = differ.drop_duplicates("bank_index")
+    recorded = records.groupby("group", sort=False)["amount_fen"].sum()
+    paid = transfers.groupby("group", sort=False)["bank_amount_fen"].sum()
+    count = transfers.groupby("group", sort=False).size()
+    shown = records.drop_duplicates("group").set_index("group")
+    shown = shown.assign(
+        record_id=records.groupby("group", sort=False)["record_id"].agg("、".join),
+        amount_fen=recorded,
     )
+    messages = [
+        f"救助编号 {row['record_id']} 记录 {yuan_text(int(row['amount_fen']))} 元，银行"
+        + (f"分 {int(count[group])} 笔" if count[group] > 1 else "")
+        + f"实发 {yuan_text(int(paid[group]))} 元"
+        for group, row in zip(shown.index, shown.to_dict("records"), strict=True)
+    ]
+    sides: dict[int, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {}
+    for group, (record, bank) in zip(differ["group"], _pair_lineage(differ), strict=True):
+        sides.setdefault(int(group), ([], []))[0].append(record)
+        sides[int(group)][1].append(bank)
+    lineage = [tuple(dict.fromkeys(sides[g][0] + sides[g][1])) for g in shown.index]
+    return findings(shown, messages, compared=paid.reindex(shown.index), lineage=lineage)
 
 
 def holder_differs(context: Context) -> pd.DataFrame:
