@@ -17,17 +17,22 @@ import hashlib
 import io
 import itertools
 import re
+import struct
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from xml.etree import ElementTree
 
 import fastexcel
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
+from isal import isal_zlib
 
 from pipeline import filetypes
 from pipeline.errors import (
@@ -53,7 +58,9 @@ XML_CELL = re.compile(
     r"<(?:\w+:)?c\b(?P<attributes>[^>]*?)(?:/>|>(?P<content>.*?)</(?:\w+:)?c>)", re.DOTALL
 )
 XML_REFERENCE = re.compile(r'\br="(?P<column>[A-Z]+)(?P<row>\d+)"')
-XML_TYPE = re.compile(r'\bt="(?P<type>\w+)"')
+XML_TYPE_BYTES = re.compile(rb'\bt="(?P<type>\w+)"')
+XML_SCAN_BYTES = 4 * 1024 * 1024  # compressed bytes inflated at a time when looking for cells
+XML_ELEMENT_BYTES = 256  # kept before a cell reference: the start of its element
 XML_VALUE = re.compile(r"<(?:\w+:)?(?:v|is)>")
 RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 STRAY = "表头之外的内容"  # the column that carries text found right of the table
@@ -67,7 +74,7 @@ class SheetInfo:
     sheet: str  # empty for CSV/TXT, which have no sheets
     kind: SheetKind
     header_row: int
-    numeric_stored: frozenset[str] = frozenset()  # ID/card columns Excel keeps as numbers
+    cell_types: bool = False  # numbers told from text per cell (xlsx, xls), not guessed
     unused_columns: tuple[str, ...] = ()
     dropped: tuple[tuple[int, str], ...] = ()  # (row, first text) of footers and repeated headers
 
@@ -108,7 +115,7 @@ class _Grid:
     sheet: str
     frame: pd.DataFrame
     first_row: int  # the Excel row number of frame row 0
-    numeric_cells: frozenset[tuple[int, int]] = frozenset()  # (Excel row, column), first rows
+    numbers: NumberCells | None = None  # asks which cells are numbers; None: types unknown
 
     @cached_property
     def head(self) -> list[list[object]]:
@@ -205,7 +212,8 @@ def _grids(path: Path, data: bytes) -> list[_Grid]:
         ) from exc
 
 
-Layout = dict[str, tuple[int, frozenset[tuple[int, int]]]]  # sheet → (first row, numeric cells)
+NumberCells = Callable[[list[tuple[int, int]]], set[tuple[int, int]]]
+Layout = dict[str, tuple[int, NumberCells | None]]  # sheet → (first row, its cells' types)
 
 
 def _workbook_grids(path: Path, layout: Layout) -> list[_Grid]:
@@ -217,21 +225,21 @@ def _workbook_grids(path: Path, layout: Layout) -> list[_Grid]:
         frame = sheet.to_pandas()
         frame.columns = [info.absolute_index for info in sheet.available_columns()]
         frame = frame.loc[:, frame.notna().any()]  # a stray cell in column XFD: not 16,384
-        first_row, numeric_cells = layout.get(name, (1, frozenset()))
-        grids.append(_Grid(name, frame, first_row, numeric_cells))
+        first_row, numbers = layout.get(name, (1, None))
+        grids.append(_Grid(name, frame, first_row, numbers))
     return grids
 
 
 def _xlsx_layout(path: Path) -> Layout:
-    """Per sheet, where its data starts and which early cells hold numbers.
+    """Per sheet, the Excel row its data starts on and how to ask its cells' types.
 
-    fastexcel gives cell text only and starts at the first non-empty row; the Excel row numbers
-    and the cells Excel stored as numbers (IDs that lost digits) come from the first bytes of
-    each sheet's XML — never the whole sheet, and never its shared strings.
+    fastexcel gives cell text only and starts at the first non-empty row; the row numbers come
+    from the first bytes of each sheet's XML (never the whole sheet, never its shared strings),
+    the types of the few cells that need them from the XML read again (``_xml_numbers``).
     """
     with zipfile.ZipFile(path) as archive:
         return {
-            name: _xml_head_layout(archive, member)
+            name: _xml_first_row(archive, member)
             for name, member in _sheet_members(archive).items()
         }
 
@@ -252,22 +260,16 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
     return members
 
 
-def _xml_head_layout(
-    archive: zipfile.ZipFile, member: str
-) -> tuple[int, frozenset[tuple[int, int]]]:
-    head = _xml_head(archive, member)
-    rows, numeric = [], set()
-    for match in XML_CELL.finditer(head):
-        reference = XML_REFERENCE.search(match["attributes"])
-        if reference is None or not XML_VALUE.search(match["content"] or ""):
-            continue
-        row, column = int(reference["row"]), _column_index(reference["column"])
-        rows.append(row)
-        kind = XML_TYPE.search(match["attributes"])
-        if kind is None or kind["type"] == "n":
-            numeric.add((row, column))
-    # Without cell references (rare writers) rows run from 1 and types stay unknown.
-    return (min(rows) if rows else 1), frozenset(numeric)
+def _xml_first_row(archive: zipfile.ZipFile, member: str) -> tuple[int, NumberCells | None]:
+    rows = [
+        int(reference["row"])
+        for match in XML_CELL.finditer(_xml_head(archive, member))
+        if (reference := XML_REFERENCE.search(match["attributes"]))
+        and XML_VALUE.search(match["content"] or "")
+    ]
+    if not rows:  # without cell references (rare writers) rows run from 1, types unknown
+        return 1, None
+    return min(rows), partial(_xml_numbers, Path(archive.filename or ""), member)
 
 
 def _xml_head(archive: zipfile.ZipFile, member: str) -> str:
@@ -283,28 +285,85 @@ def _xml_head(archive: zipfile.ZipFile, member: str) -> str:
     return head.decode("utf-8", errors="ignore")
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
+def _xml_numbers(path: Path, member: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of the cells (Excel row, column) the sheet stores as numbers.
+
+    Each cell is found by its reference (r="D123") in the sheet's XML, inflated chunk by chunk
+    in row order, and is a number when its element has no type or t="n". One pass over the
+    XML whatever the number of cells; only a window of it is held.
+    """
+    numbers: set[tuple[int, int]] = set()
+    chunks = _inflated(path, member)
+    buffer, start = b"", 0
+    for row, column in sorted(cells):
+        needle = b' r="%s%d"' % (_column_letters(column).encode(), row)
+        while (at := buffer.find(needle, start)) < 0 or (end := buffer.find(b">", at)) < 0:
+            chunk = next(chunks, b"")
+            if not chunk:
+                return numbers  # not there: a writer without references
+            keep = max(0, (at if at >= 0 else len(buffer) - len(needle)) - XML_ELEMENT_BYTES)
+            buffer, start = buffer[keep:] + chunk, max(0, start - keep)
+        element = buffer[buffer.rfind(b"<", 0, at) : end]
+        kind = XML_TYPE_BYTES.search(element)
+        if kind is None or kind["type"] == b"n":
+            numbers.add((row, column))
+        start = end
+    return numbers
+
+
+def _inflated(path: Path, member: str) -> Iterator[bytes]:
+    """A zip member's bytes in chunks, inflated by ISA-L (twice zlib's speed) when deflated."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        if info.compress_type != zipfile.ZIP_DEFLATED:
+            with archive.open(info) as stream:
+                while chunk := stream.read(XML_SCAN_BYTES):
+                    yield chunk
+            return
+    with path.open("rb") as raw:
+        raw.seek(info.header_offset)
+        name_length, extra_length = struct.unpack("<HH", raw.read(30)[26:30])
+        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        inflater = isal_zlib.decompressobj(-15)  # a raw deflate stream, as zip members are
+        left = info.compress_size
+        while left > 0 and (data := raw.read(min(XML_SCAN_BYTES, left))):
+            left -= len(data)
+            yield inflater.decompress(data)
+        yield inflater.flush()
+
+
+def _column_letters(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
 
 
 def _xls_layout(path: Path) -> Layout:
-    """The same for Excel 97 files, which are small: calamine reads them with cell types."""
+    """The same for Excel 97 files, which calamine reads with cell types."""
     workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     layout: Layout = {}
     for name in workbook.sheet_names:
-        sheet = workbook.get_sheet_by_name(name)
-        top, left = sheet.start or (0, 0)
-        numeric = {
-            (top + 1 + r, left + c)
-            for r, row in enumerate(sheet.to_python(nrows=PEEK_ROWS))
-            for c, value in enumerate(row)
-            if isinstance(value, int | float) and not isinstance(value, bool)
-        }
-        layout[name] = (top + 1, frozenset(numeric))
+        top, _ = workbook.get_sheet_by_name(name).start or (0, 0)
+        layout[name] = (top + 1, partial(_xls_numbers, path, name))
     return layout
+
+
+def _xls_numbers(path: Path, sheet: str, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of the cells (Excel row, column) an .xls sheet stores as numbers (at most 65,536
+    rows: the sheet is read whole with its types)."""
+    found = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+    top, left = found.start or (0, 0)
+    rows = found.to_python(skip_empty_area=False)
+    numbers = set()
+    for row, column in cells:
+        r, c = row - 1, column
+        value = rows[r][c] if 0 <= r < len(rows) and 0 <= c < len(rows[r]) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            numbers.add((row, column))
+    return numbers
 
 
 def _text_grid(path: Path, data: bytes) -> _Grid:
@@ -444,12 +503,14 @@ def _raw_sheet(file: str, grid: _Grid, header: _Header) -> RawSheet:
     )
     frame = frame[keep].reset_index(drop=True)
     frame["source_row"] = rows[keep].to_numpy()
+    if grid.numbers is not None:
+        frame = _numbers_shown_as_numbers(frame, header, grid.numbers)
     info = SheetInfo(
         file=file,
         sheet=grid.sheet,
         kind=header.kind,
         header_row=header_row,
-        numeric_stored=_numeric_stored(grid, header, header_row),
+        cell_types=grid.numbers is not None,
         unused_columns=header.unused,
         dropped=dropped,
     )
@@ -483,23 +544,49 @@ def _repeated_header(frame: pd.DataFrame, kind: SheetKind) -> pd.Series:
     return frame[key.header].isin(names).fillna(False).astype(bool)
 
 
-def _numeric_stored(grid: _Grid, header: _Header, header_row: int) -> frozenset[str]:
-    """ID and card columns that Excel keeps as numbers: every early data cell is a number.
+def _numbers_shown_as_numbers(
+    frame: pd.DataFrame, header: _Header, numbers: NumberCells
+) -> pd.DataFrame:
+    """ID and card cells that the sheet stores as numbers, written as Excel shows such a number
+    (3.41503199001011E+17), which validation rejects as digits lost.
 
-    Then every long value in the column has lost digits. A column that mixes numbers and text
-    is left to the normalisers, which recognise a lost ID by its failing check character.
+    A double keeps 15 significant digits, so no 16-or-more-digit number survives; the reader
+    prints a number cell as the double's exact digits, which a real ID typed as text can equal
+    too. Only values of 16–19 digits that are exactly a double are suspects, and of those the
+    cell's own type decides, wherever the cell is.
     """
     by_header = {spec.header: spec for spec in header.kind.columns}
-    data_rows = grid.head[header.row_index + 1 :]
-    stored = set()
-    for name, pos in header.position_of.items():
-        if by_header[name].parse not in ("id", "card"):
-            continue
-        filled = [
-            header_row + 1 + offset
-            for offset, row in enumerate(data_rows)
-            if pos < len(row) and row[pos] not in (None, "")
-        ]
-        if filled and all((row, pos) in grid.numeric_cells for row in filled):
-            stored.add(name)
-    return frozenset(stored)
+    suspects = {
+        name: _exactly_a_double(frame[name])
+        for name in header.position_of
+        if by_header[name].parse in ("id", "card") and name in frame
+    }
+    rows = frame["source_row"].to_numpy()
+    cells = [(int(r), header.position_of[n]) for n, at in suspects.items() for r in rows[at]]
+    stored = numbers(cells) if cells else set()
+    if not stored:
+        return frame
+    for name, at in suspects.items():
+        column = header.position_of[name]
+        hit = np.flatnonzero(at)[[(int(r), column) in stored for r in rows[at]]]
+        if len(hit):
+            texts = frame[name].to_numpy(dtype=object)  # a copy: only sheets with such cells
+            texts[hit] = [f"{float(text):.14E}" for text in texts[hit]]
+            frame[name] = pd.Series(texts, index=frame.index, dtype=frame[name].dtype)
+    return frame
+
+
+def _exactly_a_double(column: pd.Series) -> np.ndarray:
+    """Per cell, whether its text is 16–19 digits that a double holds exactly."""
+    text = pa.array(column.astype("str").array, type=pa.large_string())
+    digits = pc.fill_null(pc.match_substring_regex(text, r"^\d{16,19}$"), False)
+    suspect = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=bool)
+    if not suspect.any():
+        return suspect
+    values = pc.filter(text, digits)
+    exact = (
+        pc.cast(values, pa.uint64()).to_numpy()
+        == pc.cast(pc.cast(values, pa.float64()), pa.uint64(), safe=False).to_numpy()
+    )
+    suspect[suspect] = exact
+    return suspect

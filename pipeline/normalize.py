@@ -376,7 +376,6 @@ _PROVINCES = np.array(
     + [50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82]
 )
 _EXCEL_SCIENTIFIC = r"^\d+(?:\.\d+)?[Ee]\+?\d+$"
-_NUMERIC_LONG = r"^\d{16,}$"  # a double keeps 15 significant digits
 
 _LOST_DIGITS = (
     "“{shown}”已被 Excel 存成数字，后几位已丢失，无法还原："
@@ -401,13 +400,10 @@ def _lost_digits(template: str, clean: pa.Array, lost: Mask) -> pa.Array:
     return _say(lost, template, shown=_scatter(lost, pa.array(shown, _TEXT)))
 
 
-def _stored_as_number(clean: pa.Array, unusual: pa.Array, numeric_stored: bool) -> pa.Array:
-    """Values that went through an Excel number: scientific notation, or (the caller saw the
-    column stored as numbers) 16 or more digits."""
-    lost = _matches(clean, _EXCEL_SCIENTIFIC, unusual)
-    if numeric_stored:
-        lost = pc.or_(lost, _mask(pc.match_substring_regex(clean, _NUMERIC_LONG)))
-    return lost
+def _stored_as_number(clean: pa.Array, unusual: pa.Array) -> pa.Array:
+    """Values that went through an Excel number: scientific notation, as Excel shows a long
+    number (and as the loader writes a cell it knows Excel stored as one)."""
+    return _matches(clean, _EXCEL_SCIENTIFIC, unusual)
 
 
 def _clean_id(arr: pa.Array) -> pa.Array:
@@ -437,8 +433,13 @@ def _rounded_by_excel(numbers: pa.Array, suspect: np.ndarray) -> np.ndarray:
     return rounded
 
 
-def _id_candidates(raw: pa.Array, clean: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Errors, warnings and IDs of the rows shaped like an ID (15 digits, or 17 and a digit/X)."""
+def _id_candidates(
+    raw: pa.Array, clean: pa.Array, cell_types: bool
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Errors, warnings and IDs of the rows shaped like an ID (15 digits, or 17 and a digit/X).
+
+    Without ``cell_types`` (CSV, TXT) an ID whose check character fails and that is exactly a
+    double is said to have lost its digits: most likely Excel held it as a number once."""
     old = _numpy(pc.match_substring_regex(clean, _ID_15))
     codes = _char_codes(_where(old, clean, _upgrade), 18)
     digits = codes[:, :17] - ord("0")
@@ -447,7 +448,7 @@ def _id_candidates(raw: pa.Array, clean: pa.Array) -> tuple[pa.Array, pa.Array, 
     wrong = born & ~old & (codes[:, 17] != check)
     codes[:, 17] = check
     ids = _codes_text(codes)
-    rounded = _rounded_by_excel(clean, wrong)
+    rounded = np.zeros(len(wrong), dtype=bool) if cell_types else _rounded_by_excel(clean, wrong)
     errors = _first(
         [
             _lost_digits(_ID_LOST, clean, rounded),
@@ -461,23 +462,24 @@ def _id_candidates(raw: pa.Array, clean: pa.Array) -> tuple[pa.Array, pa.Array, 
     return errors, warnings, _valid_only(ids, errors)
 
 
-def id_numbers(text: pd.Series, *, numeric_stored: bool = False) -> Parsed:
+def id_numbers(text: pd.Series, *, cell_types: bool = False) -> Parsed:
     """身份证号 → 18 characters with an upper-case X; 15-digit numbers are upgraded.
 
-    `numeric_stored`: the caller saw the column stored as numbers, so 16+ digits are damaged.
+    `cell_types`: the reader told number cells from text (the loader wrote numbers of 16 or
+    more digits in scientific notation), so plain digits are text and never guessed lost.
     """
     raw = _trimmed(_arrow(text))
     canonical = _mask(pc.match_substring_regex(raw, _ID_18))
     unusual = pc.and_(pc.invert(canonical), pc.is_valid(raw))
     clean = _where(unusual, raw, _clean_id)
-    lost = _stored_as_number(clean, unusual, numeric_stored)
+    lost = _stored_as_number(clean, unusual)
     shaped = pc.and_(
         pc.or_(canonical, _matches(clean, _ID_18 + "|" + _ID_15, unusual)), pc.invert(lost)
     )
     malformed = pc.and_(unusual, pc.invert(pc.or_(shaped, lost)))
     readable = _matches(clean, _ID_CHARACTERS, malformed)
     errors_at, warnings_at, ids_at = _id_candidates(
-        pc.filter(raw, shaped), pc.filter(clean, shaped)
+        pc.filter(raw, shaped), pc.filter(clean, shaped), cell_types
     )
     errors = _first(
         [
@@ -504,16 +506,14 @@ def _luhn_ok(numbers: pa.Array) -> np.ndarray:
     return (digits[:, 0::2].sum(axis=1) + doubled.sum(axis=1)) % 10 == 0
 
 
-def card_numbers(text: pd.Series, *, numeric_stored: bool = False) -> Parsed:
-    """Bank card numbers → digits only; odd lengths and Luhn failures are only warnings.
-
-    `numeric_stored`: the caller saw the column stored as numbers, so 16+ digits are damaged.
-    """
+def card_numbers(text: pd.Series) -> Parsed:
+    """Bank card numbers → digits only; odd lengths and Luhn failures are only warnings; a
+    number in scientific notation (Excel's, or the loader's for a number cell) lost digits."""
     raw = _trimmed(_arrow(text))
     canonical = _mask(pc.match_substring_regex(raw, r"^\d+$"))
     unusual = pc.and_(pc.invert(canonical), pc.is_valid(raw))
     clean = _where(unusual, raw, _clean_card)
-    lost = _stored_as_number(clean, unusual, numeric_stored)
+    lost = _stored_as_number(clean, unusual)
     digits = pc.and_(pc.or_(canonical, _matches(clean, r"^\d+$", unusual)), pc.invert(lost))
     errors = _first(
         [

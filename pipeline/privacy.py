@@ -3,7 +3,8 @@
 ``--mask`` makes a copy fit to leave the office: every ID number (15 or 18 characters) and bank
 card number (15 to 19 digits) in a text is shown with its first six and last four digits only,
 the rest as ``*`` (``341503********1234``), wherever it stands in the text: alone, inside a
-message, split by spaces or dashes (``6217 0012 3456 7890 123``). Any run of 15 or more digits
+message, split by spaces or dashes (``6217 0012 3456 7890 123``), or as the 15-digit mantissa
+of a number Excel stored (``3.41503*********E+17``). Any run of 15 or more digits
 counts: no amount, date or row number is that long, and masking a long record number too is
 the safe mistake. Masking is idempotent: a masked number has no such run left.
 
@@ -21,8 +22,13 @@ import pandas as pd
 KEPT_FIRST = 6
 KEPT_LAST = 4
 # 15 or more digits (the last may be the X of an ID number), single spaces or dashes between
-# them allowed; not part of a longer run of digits.
-LONG_NUMBER = re.compile(r"(?<![0-9])[0-9](?:[ \-]?[0-9]){13,}[ \-]?[0-9Xx](?![0-9Xx])")
+# them allowed; not part of a longer run of digits. Or the mantissa of a number in scientific
+# notation with 15 significant digits: an ID or card Excel stored as a number, shown as Excel
+# shows it (3.41503196601160E+17), which still holds 15 of the ID's digits.
+LONG_NUMBER = re.compile(
+    r"(?<![0-9])(?:[0-9]\.[0-9]{13,}(?=[Ee]\+?[0-9])"
+    r"|[0-9](?:[ \-]?[0-9]){13,}[ \-]?[0-9Xx](?![0-9Xx]))"
+)
 DIGIT = re.compile(r"[0-9Xx]")
 
 
@@ -40,7 +46,9 @@ def mask_numbers(values: pd.Series) -> pd.Series:
 def _masked(found: re.Match[str]) -> str:
     number = found.group()
     places = [m.start() for m in DIGIT.finditer(number)]
-    hidden = places[KEPT_FIRST : len(places) - KEPT_LAST]
+    # Of a mantissa only the first digits: its last ones are the middle of the ID.
+    kept_last = 0 if "." in number else KEPT_LAST
+    hidden = places[KEPT_FIRST : len(places) - kept_last]
     characters = list(number)
     for place in hidden:
         characters[place] = "*"

@@ -74,7 +74,12 @@ def _issues(title: str, issues: pd.DataFrame) -> Iterator[str]:
     for issue in issues.to_dict("records"):
         value = "" if pd.isna(issue["value"]) else f"“{issue['value']}”"
         place = _place(issue["source_file"], issue["source_sheet"])
-        yield f"  {place} 第 {issue['source_row']} 行，列“{issue['column']}”{value}：{issue['reason']}"
+        who = "，".join(str(issue[c]) for c in ("record", "person") if not pd.isna(issue[c]))
+        who = f"（{who}）" if who else ""
+        yield (
+            f"  {place} 第 {issue['source_row']} 行{who}，列“{issue['column']}”{value}："
+            f"{issue['reason']}"
+        )
 
 
 def _place(file: str, sheet: str) -> str:

@@ -31,7 +31,7 @@ from pipeline.errors import MissingInput
 from pipeline.load import STRAY, RawSheet, SheetInfo
 from schemas import KIND_BY_NAME, KINDS, LINEAGE, ColumnSpec, SheetKind
 
-REPORT_COLUMNS = (*LINEAGE, "kind", "column", "value", "reason")
+REPORT_COLUMNS = (*LINEAGE, "kind", "record", "person", "column", "value", "reason")
 REJECTED = "_rejected"  # per typed row: some problem was found
 DUPLICATE = "重复导出"
 DEDUPLICATE_BY = {"worker_files": "档案编号", "aid_records": "救助编号"}
@@ -47,6 +47,7 @@ PARSERS = {
     "int": normalize.integers,
     "decimal": normalize.decimals,
     "text": normalize.plain_text,
+    "card": normalize.card_numbers,
 }
 
 
@@ -77,7 +78,7 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     values, found, noted = {}, [], []
     for spec in info.kind.columns:
         column = text[spec.header] if spec.header in text else _empty(text.index)
-        parsed = _parse_column(spec, column, spec.header in info.numeric_stored)
+        parsed = _parse_column(spec, column, info.cell_types)
         values[spec.header] = parsed.values
         found.append(_issues(parsed.errors, spec.header))
         noted.append(_issues(parsed.warnings, spec.header))
@@ -95,9 +96,9 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     return CheckedSheet(info, typed, _report(info, text, errors), _report(info, text, warnings))
 
 
-def _parse_column(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
+def _parse_column(spec: ColumnSpec, column: pd.Series, cell_types: bool) -> normalize.Parsed:
     codes, distinct = pd.factorize(column)
-    parsed = _parse_values(spec, pd.Series(distinct, dtype="str"), numeric_stored)
+    parsed = _parse_values(spec, pd.Series(distinct, dtype="str"), cell_types)
     return normalize.Parsed(
         *(
             _spread(part, codes, column.index)
@@ -113,11 +114,9 @@ def _spread(distinct: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Serie
     return pd.Series(pd.api.extensions.take(distinct.array, codes, allow_fill=True), index=index)
 
 
-def _parse_values(spec: ColumnSpec, column: pd.Series, numeric_stored: bool) -> normalize.Parsed:
+def _parse_values(spec: ColumnSpec, column: pd.Series, cell_types: bool) -> normalize.Parsed:
     if spec.parse == "id":
-        return normalize.id_numbers(column, numeric_stored=numeric_stored)
-    if spec.parse == "card":
-        return normalize.card_numbers(column, numeric_stored=numeric_stored)
+        return normalize.id_numbers(column, cell_types=cell_types)
     parsed = PARSERS[spec.parse](column)
     if spec.synonyms:
         parsed = normalize.Parsed(
@@ -228,18 +227,45 @@ def _report(info: SheetInfo, text: pd.DataFrame, issues: pd.DataFrame) -> pd.Dat
     for column, at in issues.groupby("column", sort=False).groups.items():
         if column in text.columns:
             values[at] = text[column].to_numpy()[issues.loc[at, "row"].to_numpy()]
+    record, person = _identity(info.kind, text, rows)
     return pd.DataFrame(
         {
             "source_file": info.file,
             "source_sheet": info.sheet,
             "source_row": pd.Series(text["source_row"].to_numpy()[rows], dtype="Int64"),
             "kind": info.kind.name,
+            "record": pd.Series(record, index=issues.index, dtype="str"),
+            "person": pd.Series(person, index=issues.index, dtype="str"),
             "column": issues["column"].astype("str"),
             "value": values,
             "reason": issues["reason"].astype("str"),
         },
         columns=list(REPORT_COLUMNS),
     )
+
+
+def _identity(
+    kind: SheetKind, frame: pd.DataFrame, rows: np.ndarray
+) -> tuple[list[str | None], list[str | None]]:
+    """Per reported row (positions in ``frame``, whose columns are the Chinese headers), the
+    record's own numbers (救助编号 JZ001；档案编号 DA001) and the person's name: what the clerk
+    looks the row up by in the system it came from."""
+
+    def texts(spec: ColumnSpec) -> list[str | None]:
+        if spec.header not in frame:
+            return [None] * len(rows)
+        values = frame[spec.header].to_numpy()[rows]
+        return [None if pd.isna(value) else str(value) for value in values]
+
+    numbers = [
+        [None if value is None else f"{spec.header} {value}" for value in texts(spec)]
+        for spec in kind.columns
+        if spec.names == "record"
+    ]
+    record = ["；".join(v for v in row if v) or None for row in zip(*numbers, strict=True)]
+    persons = [texts(spec) for spec in kind.columns if spec.names == "person"]
+    nobody: list[str | None] = [None] * len(rows)
+    return record or nobody, persons[0] if persons else nobody
 
 
 # --- across sheets -----------------------------------------------------------------------------
@@ -354,12 +380,15 @@ def _cross_report(
     kind: SheetKind, rows: pd.DataFrame, column: str, values: object, reasons: list[str]
 ) -> pd.DataFrame:
     """Report lines for problems found across sheets; the value shown is the parsed one."""
+    record, person = _identity(kind, rows, np.arange(len(rows)))
     return pd.DataFrame(
         {
             "source_file": rows["source_file"].astype("str").to_numpy(),
             "source_sheet": rows["source_sheet"].astype("str").to_numpy(),
             "source_row": pd.array(rows["source_row"].to_numpy(), dtype="Int64"),
             "kind": kind.name,
+            "record": pd.array(record, dtype="str"),
+            "person": pd.array(person, dtype="str"),
             "column": column,
             "value": pd.array(list(values), dtype="str"),  # type: ignore[call-overload]
             "reason": pd.array(reasons, dtype="str"),

@@ -1464,6 +1464,8 @@ def _rejections(context: Context) -> Detail:
         text_column("工作表", frame["source_sheet"]),
         number_column("行号", frame["source_row"], fen=False),
         text_column("数据类型", frame["kind"].astype("string").map(_kind_label)),
+        text_column("记录", frame["record"], wrap=True),
+        text_column("姓名/户名", frame["person"]),
         text_column("列", frame["column"]),
         text_column("值", frame["value"], wrap=True),
         text_column("原因", frame["reason"], wrap=True),

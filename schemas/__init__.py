@@ -26,6 +26,7 @@ class ColumnSpec:
     required: bool  # must be in the header
     nullable: bool
     synonyms: dict[str, str]  # other words for an allowed value → the value
+    names: str  # "record": the row's own number; "person": whom it concerns; else ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class SheetKind:
                     required=bool(column.required),
                     nullable=bool(column.nullable),
                     synonyms=dict(meta.get("synonyms", {})),
+                    names=meta.get("names", ""),
                 )
             )
         return tuple(specs)

@@ -54,17 +54,26 @@ def col(
     key: bool = False,
     nullable: bool = False,
     synonyms: dict[str, str] | None = None,
+    names: str = "",
     **checks: Any,
 ) -> Any:
     """A pandera Field for one input column: its header, aliases, parser and checks.
 
     ``synonyms`` maps the words other systems use for an allowed value (a bank's 交易成功) to
-    the value itself (成功) before the checks run.
+    the value itself (成功) before the checks run. ``names``: "record" for the row's own number
+    (救助编号, 档案编号, 批次号), "person" for whom it concerns (姓名, 户名) — what a clerk looks
+    a rejected row up by in the system it came from.
     """
     return pa.Field(
         alias=header,
         nullable=nullable,
-        metadata={"aliases": aliases, "parse": parse, "key": key, "synonyms": synonyms or {}},
+        metadata={
+            "aliases": aliases,
+            "parse": parse,
+            "key": key,
+            "synonyms": synonyms or {},
+            "names": names,
+        },
         **checks,
     )
 
@@ -80,8 +89,8 @@ class InputModel(pa.DataFrameModel):
 class WorkerFile(InputModel):
     """困难职工档案: one row per household file, from the national aid system."""
 
-    file_no: Series[str] = col("档案编号", "档案号", key=True)
-    name: Series[str] = col("姓名", "职工姓名", parse="name")
+    file_no: Series[str] = col("档案编号", "档案号", key=True, names="record")
+    name: Series[str] = col("姓名", "职工姓名", parse="name", names="person")
     id_no: Series[str] = col("身份证号", "身份证号码", "公民身份号码", "证件号码", parse="id")
     sex: Series[str] | None = col("性别", nullable=True, isin=["男", "女"])
     employer: Series[str] = col("工作单位", "单位名称", nullable=True)
@@ -120,9 +129,9 @@ class WorkerFile(InputModel):
 class AidRecord(InputModel):
     """帮扶救助记录: one row per disbursement, from the national aid system."""
 
-    record_id: Series[str] = col("救助编号", "记录编号", "流水号", key=True)
-    file_no: Series[str] = col("档案编号", "档案号", nullable=True)
-    name: Series[str] = col("姓名", parse="name")
+    record_id: Series[str] = col("救助编号", "记录编号", "流水号", key=True, names="record")
+    file_no: Series[str] = col("档案编号", "档案号", nullable=True, names="record")
+    name: Series[str] = col("姓名", parse="name", names="person")
     id_no: Series[str] = col("身份证号", "身份证号码", "证件号码", parse="id")
     aid_type: Series[str] = col("救助类型", "帮扶类型", "救助项目", key=True, isin=list(AID_TYPES))
     source: Series[str] = col("资金来源", "资金渠道")
@@ -151,8 +160,10 @@ class AidRecord(InputModel):
 class BankPayment(InputModel):
     """银行发放明细: one row per card transfer, as the bank returns a batch."""
 
-    batch: Series[str] | None = col("批次号", "批次", "代发批次", nullable=True)
-    holder: Series[str] = col("户名", "收款人", "收款人姓名", "账户名称", parse="name", key=True)
+    batch: Series[str] | None = col("批次号", "批次", "代发批次", nullable=True, names="record")
+    holder: Series[str] = col(
+        "户名", "收款人", "收款人姓名", "账户名称", parse="name", key=True, names="person"
+    )
     account: Series[str] = col("账号", "卡号", "收款账号", "银行卡号", parse="card", key=True)
     id_no: Series[str] | None = col("身份证号", "证件号码", parse="id", nullable=True)
     amount_fen: Series[pd.Int64Dtype] = col("金额", "交易金额", "代发金额", parse="money", gt=0)
@@ -172,7 +183,7 @@ class BankPayment(InputModel):
 class CivilCheck(InputModel):
     """民政核对: the civil-affairs bureau's household economic verification."""
 
-    name: Series[str] = col("姓名", "申请人", parse="name")
+    name: Series[str] = col("姓名", "申请人", parse="name", names="person")
     id_no: Series[str] = col("身份证号", "申请人身份证号", parse="id")
     checked_on: Series[pd.Timestamp] = col("核对日期", "出具日期", parse="date", key=True)
     household_size: Series[pd.Int64Dtype] = col("家庭人口", parse="int", nullable=True, ge=1)
@@ -188,7 +199,7 @@ class CivilCheck(InputModel):
 class MedicalCheck(InputModel):
     """医保核对: one row per person and settlement year from the medical-insurance bureau."""
 
-    name: Series[str] = col("姓名", parse="name")
+    name: Series[str] = col("姓名", parse="name", names="person")
     id_no: Series[str] = col("身份证号", parse="id")
     year: Series[pd.Int64Dtype] = col(
         "结算年度", "年度", parse="int", key=True, in_range={"min_value": 1990, "max_value": 2100}

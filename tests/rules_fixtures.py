@@ -155,7 +155,10 @@ def context(
         "holidays": table("holidays", holidays),
     }
     params = parameters(tables)
-    matched = match.match(tables["aid_records"], tables["bank_payments"], tables["worker_files"])
+    window = match.Window(params.standards.window_before_days, params.standards.window_after_days)
+    matched = match.match(
+        tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
+    )
     period_end = pd.Period(period, freq="M").end_time.normalize()
     return Context(tables, params, period_end, matched, previous_closing)
 

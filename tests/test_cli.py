@@ -45,8 +45,12 @@ def test_validate_prints_kinds_counts_and_rejected_rows(folder: Path) -> None:
         in lines
     )
     assert "拒收的行：1 行，1 个问题" in lines
+    # The row is named as the clerk finds it in the national system: its numbers and person.
     assert any(
-        line.startswith("  aid.xlsx / 救助 第 4 行，列“救助金额”“12.345”：") for line in lines
+        line.startswith(
+            "  aid.xlsx / 救助 第 4 行（救助编号 JZ2；档案编号 DA1，张三），列“救助金额”“12.345”："
+        )
+        for line in lines
     )
     assert lines[-1] == "合计：读取 11 行 = 保留 10 行 + 拒收 1 行（其中重复导出 0 行）：相符"
 
@@ -150,7 +154,7 @@ def test_validate_on_sample_data_reports_exactly_the_planted_bad_rows() -> None:
     assert result.exit_code == 0, result.output
     canonical = {alias: header for kind in KINDS for alias, header in kind.header_of.items()}
     expected = sorted((p.file, p.sheet, p.excel_row, canonical[p.column]) for p in PLANTED_BAD_ROWS)
-    rejected_line = re.compile(r"^  (.+?)(?: / (.+?))? 第 (\d+) 行，列“(.+?)”")
+    rejected_line = re.compile(r"^  (.+?)(?: / (.+?))? 第 (\d+) 行(?:（[^）]*）)?，列“(.+?)”")
     found = sorted(
         (m[1], m[2] or "", int(m[3]), m[4])
         for m in map(rejected_line.match, result.output.splitlines())

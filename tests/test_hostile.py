@@ -175,8 +175,8 @@ def test_a_sheet_16384_columns_wide_is_read_and_its_stray_cell_rejected(aid: Pat
     result = CliRunner().invoke(cli, ["validate", str(aid)])
     assert result.exit_code == 0, result.output
     assert (
-        "  wide.xlsx / 救助 第 2 行，列“表头之外的内容”“XFD 列里的内容”：表头之外还有内容"
-        in result.output
+        "  wide.xlsx / 救助 第 2 行（救助编号 JZ2；档案编号 DA1，张三），"
+        "列“表头之外的内容”“XFD 列里的内容”：表头之外还有内容" in result.output
     )
 
 

@@ -9,6 +9,7 @@ import xlwt
 
 from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
+from sample_data.ids import id_check_char
 from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 
 
@@ -151,13 +152,82 @@ def test_repeated_page_headers_are_not_data(tmp_path: Path) -> None:
     assert sheet.info.dropped == ((3, "救助编号"),)
 
 
-def test_ids_and_cards_stored_as_numbers_are_flagged(tmp_path: Path) -> None:
-    """Planted: the 身份证号 column holds a number; the 救助金额 number is not an ID column."""
-    row = list(AID_ROWS[0])
-    row[3] = 341503199001010013
-    write_xlsx(tmp_path / "a.xlsx", {"s": [AID_HEADER, row]})
+def _real_id_that_is_a_double() -> str:
+    """A valid 身份证号 whose digits a double holds exactly: what the reader prints for a
+    number cell, yet a real ID when typed as text (1 in 64 at 18 digits)."""
+    for sequence in range(1000):
+        candidate = id_check_char_appended(f"34150319900101{sequence:03d}")
+        if candidate[-1] != "X" and int(float(candidate)) == int(candidate):
+            return candidate
+    raise AssertionError("no such ID")
+
+
+def id_check_char_appended(body: str) -> str:
+    return body + id_check_char(body)
+
+
+EXACT_ID = _real_id_that_is_a_double()
+SHOWN = f"{float(EXACT_ID):.14E}"  # 3.41503199001011E+17
+
+
+def test_a_number_cell_in_an_id_column_is_shown_as_a_number_wherever_it_is(
+    tmp_path: Path,
+) -> None:
+    """Planted: 5,000 records with text IDs; at Excel row 5,001 the same valid ID as a number
+    cell (its check character passes); at row 2 that ID as text, which stays text."""
+    rows = [AID_HEADER]
+    for n in range(5000):
+        row = list(AID_ROWS[0])
+        row[0], row[3] = f"JZ{n:05d}", ID_A
+        rows.append(row)
+    rows[1][3] = EXACT_ID
+    rows[5000][3] = int(EXACT_ID)
+    write_xlsx(tmp_path / "a.xlsx", {"s": rows})
     (sheet,) = read(tmp_path)
-    assert sheet.info.numeric_stored == frozenset({"身份证号"})
+    ids = dict(zip(sheet.frame["source_row"], sheet.frame["身份证号"], strict=True))
+    assert (ids[2], ids[5001], ids[3]) == (EXACT_ID, SHOWN, ID_A)
+    assert sum(value == SHOWN for value in ids.values()) == 1
+    assert sheet.info.cell_types
+
+
+def test_a_number_cell_in_a_bank_card_column_is_shown_as_a_number(tmp_path: Path) -> None:
+    """Planted: a 19-digit card stored as a number on the second of two bank rows; the first
+    card is text. A 15-digit number (an old ID) keeps its digits."""
+    header = ["户名", "账号", "身份证号", "金额", "交易日期", "状态"]
+    rows = [
+        header,
+        ["张三", "6222021234567890123", None, 100, "2021-03-01", "成功"],
+        ["李四", 6222021234567890123, 341503900101132, 100, "2021-03-01", "成功"],
+    ]
+    write_xlsx(tmp_path / "bank.xlsx", {"s": rows})
+    (sheet,) = read(tmp_path)
+    assert sheet.frame["账号"].tolist() == [
+        "6222021234567890123",
+        f"{float(6222021234567890123):.14E}",
+    ]
+    assert sheet.frame["身份证号"].tolist()[1] == "341503900101132"
+
+
+def test_a_number_cell_in_an_old_xls_is_shown_as_a_number(tmp_path: Path) -> None:
+    """Planted: the same ID as text (row 3) and as a number (row 4) in an Excel 97 file."""
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("救助")
+    rows = [AID_HEADER, list(AID_ROWS[0]), list(AID_ROWS[0])]
+    rows[1][3], rows[2][3] = EXACT_ID, float(EXACT_ID)
+    rows[2][0] = "JZ009"
+    for r, row in enumerate([["帮扶救助记录"], *rows]):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    workbook.save(str(tmp_path / "old.xls"))
+    (loaded,) = read(tmp_path)
+    assert loaded.frame["身份证号"].tolist() == [EXACT_ID, SHOWN]
+
+
+def test_csv_has_no_cell_types(tmp_path: Path) -> None:
+    write_text(tmp_path / "a.csv", [AID_HEADER, AID_ROWS[0]])
+    (sheet,) = read(tmp_path)
+    assert not sheet.info.cell_types
 
 
 def test_non_spreadsheets_are_ignored(tmp_path: Path) -> None:

@@ -476,7 +476,17 @@ def shuffled(frame: pd.DataFrame, order: list[int]) -> pd.DataFrame:
 
 
 def everything(matched: Matched) -> tuple[object, ...]:
-    return links(matched), aid_outcomes(matched), bank_outcomes(matched), paid(matched)
+    memo = matched.bank["memo"].to_numpy()[matched.pairs["bank_index"].to_numpy()]
+    guesses = set(zip(matched.pairs["record_id"], memo, matched.pairs["pending"], strict=True))
+    how = dict(zip(matched.aid["record_id"], matched.aid["how_bits"], strict=True))
+    return (
+        links(matched),
+        aid_outcomes(matched),
+        bank_outcomes(matched),
+        paid(matched),
+        guesses,
+        how,
+    )
 
 
 @settings(deadline=None, max_examples=60)
@@ -563,3 +573,101 @@ def test_sample_everything_else_is_paid(sample: tuple[Matched, dict[str, pd.Data
     assert sorted(bank.loc[failed, "outcome"]) == ["失败已重发", "失败未重发"]
     combined = pairs[pairs["how_amount"] == "合并转账"]
     assert len(combined) == 2 and combined["bank_index"].nunique() == 1
+
+
+# --- 待确认: a guess is said --------------------------------------------------------------------
+
+GUESS = person(40, "武四十")
+
+
+def pending(matched: Matched) -> dict[str, bool]:
+    return dict(zip(matched.pairs["record_id"], matched.pairs["pending"], strict=True))
+
+
+def test_a_tie_that_decides_which_record_is_unpaid_is_pending() -> None:
+    """Planted: two 1,000.00 records of one day (A, B) and one transfer of 1,000.00 the next
+    day. It pays A (the lower 救助编号, the documented tie-break) and says 待确认: B is
+    unpaid only because of that choice."""
+    given = inputs(
+        [aid_row("A", GUESS, 1000, "2021-12-15"), aid_row("B", GUESS, 1000, "2021-12-15")],
+        [bank_row("T", GUESS.card, 1000, "2021-12-16", holder=GUESS.name)],
+        [file_row(GUESS)],
+    )
+    matched = run_match(given)
+    assert aid_outcomes(matched) == {"A": PAID, "B": "未发放"}
+    assert pending(matched) == {"A": True}
+    texts = matching.how_text(matched.aid["how_bits"].to_numpy())
+    assert texts.tolist() == ["金额相符（待确认）", ""]
+
+
+def test_a_tie_with_everything_paid_is_no_guess() -> None:
+    """Near miss: B has its own transfer too: whichever pays which, nothing is left open."""
+    given = inputs(
+        [aid_row("A", GUESS, 1000, "2021-12-15"), aid_row("B", GUESS, 1000, "2021-12-15")],
+        [
+            bank_row("T1", GUESS.card, 1000, "2021-12-16", holder=GUESS.name),
+            bank_row("T2", GUESS.card, 1000, "2021-12-16", holder=GUESS.name),
+        ],
+        [file_row(GUESS)],
+    )
+    assert pending(run_match(given)) == {"A": False, "B": False}
+
+
+def test_two_subsets_adding_up_leave_a_guess() -> None:
+    """Planted: records 500 (A), 500 (B) and 1,000 (C) of one day, one transfer of 1,500: A+C
+    or B+C. A+C is taken (lower 救助编号) and both links say 待确认: B is left unpaid."""
+    given = inputs(
+        [
+            aid_row("A", GUESS, 500, "2021-12-15"),
+            aid_row("B", GUESS, 500, "2021-12-15"),
+            aid_row("C", GUESS, 1000, "2021-12-15"),
+        ],
+        [bank_row("T", GUESS.card, 1500, "2021-12-16", holder=GUESS.name)],
+        [file_row(GUESS)],
+    )
+    matched = run_match(given)
+    assert links(matched) == {("A", "T", "卡号", "合并转账"), ("C", "T", "卡号", "合并转账")}
+    assert pending(matched) == {"A": True, "C": True}
+    assert aid_outcomes(matched)["B"] == "未发放"
+
+
+def test_a_combined_transfer_paid_twice_pays_its_records_again() -> None:
+    """Planted: 1,800 + 500 of 02-01 paid by 2,300 on 02-03 and again by 2,300 on 02-10."""
+    given = inputs(
+        [
+            aid_row("LIVING", GUESS, 1800, "2021-02-01"),
+            aid_row("WARMTH", GUESS, 500, "2021-02-01", aid_type="送温暖"),
+        ],
+        [
+            bank_row("T1", GUESS.card, 2300, "2021-02-03", holder=GUESS.name),
+            bank_row("T2", GUESS.card, 2300, "2021-02-10", holder=GUESS.name),
+        ],
+        [file_row(GUESS)],
+    )
+    matched = run_match(given)
+    assert links(matched) == {
+        ("LIVING", "T1", "卡号", "合并转账"),
+        ("WARMTH", "T1", "卡号", "合并转账"),
+        ("LIVING", "T2", "卡号", "重复发放"),
+        ("WARMTH", "T2", "卡号", "重复发放"),
+    }
+    assert aid_outcomes(matched) == {"LIVING": "重复发放", "WARMTH": "重复发放"}
+    assert paid(matched) == {"LIVING": 360_000, "WARMTH": 100_000}
+
+
+def test_instalments_and_their_failure() -> None:
+    """Planted: 助学 4,000 of 09-01: 2,000 failed on 09-02 (账户冻结), then 2,000 paid on 09-03
+    and 2,000 on 10-08. The record is paid (分次发放) and the failure re-paid."""
+    given = inputs(
+        [aid_row("STUDY", GUESS, 4000, "2021-09-01", aid_type="助学救助")],
+        [
+            bank_row("F", GUESS.card, 2000, "2021-09-02", holder=GUESS.name, failed="账户冻结"),
+            bank_row("I1", GUESS.card, 2000, "2021-09-03", holder=GUESS.name),
+            bank_row("I2", GUESS.card, 2000, "2021-10-08", holder=GUESS.name),
+        ],
+        [file_row(GUESS)],
+    )
+    matched = run_match(given)
+    assert aid_outcomes(matched) == {"STUDY": PAID}
+    assert bank_outcomes(matched) == {"F": "失败已重发", "I1": "已对应", "I2": "已对应"}
+    assert paid(matched) == {"STUDY": 400_000}

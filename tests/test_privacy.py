@@ -38,6 +38,9 @@ LONG_DIGITS = re.compile(r"[0-9]{15,}")
         ("12345678901234", "12345678901234"),  # 14 digits: no ID or card number
         ("第12行 2021-03-15 1,234,567.89 元", "第12行 2021-03-15 1,234,567.89 元"),
         ("341503********1234", "341503********1234"),  # masked already
+        # An ID Excel stored as a number, as the loader shows it: 15 of its digits.
+        ("“3.41503196601160E+17”已被 Excel 存成数字", "“3.41503*********E+17”已被 Excel 存成数字"),
+        ("3.41503E+17", "3.41503E+17"),  # six digits, as messages quote it: nothing to hide
         ("", ""),
     ],
 )

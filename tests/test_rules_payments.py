@@ -151,3 +151,100 @@ def test_a_failure_never_repaid_names_the_record_it_was_for() -> None:
         "生活救助",
         "张三",
     )
+
+
+# --- real payment patterns: a combined transfer, a batch, instalments (issue: no false alarm) ---
+
+UNION = {"source": "本级工会经费"}
+LIVING_DEC = {"amount_fen": 150000, "aid_date": "2021-12-01"}
+WARMTH = {**UNION, "aid_type": "送温暖", "amount_fen": 100000, "aid_date": "2021-12-15"}
+OTHER = {**UNION, "aid_type": "其他帮扶", "amount_fen": 50000, "aid_date": "2021-12-15"}
+
+
+def test_a_combined_transfer_beside_an_equal_record_is_not_a_second_payment() -> None:
+    """Clean: JZ001 生活救助 1,500.00 (12-01) paid by its own transfer on 12-02; JZ002 送温暖
+    1,000.00 + JZ003 其他帮扶 500.00 (12-15) paid by one transfer of 1,500.00 on 12-16, which
+    equals JZ001 too. Nothing is found: no R06 for JZ001, no R01 for JZ002 and JZ003."""
+    bank = [{"amount_fen": 150000, "paid_on": "2021-12-02"}]
+    bank.append({"amount_fen": 150000, "paid_on": "2021-12-16"})
+    assert codes(found(aid=[LIVING_DEC, WARMTH, OTHER], bank=bank)) == []
+
+
+def test_a_combined_transfer_one_fen_off_is_one_r03() -> None:
+    """Near miss: the combined transfer is 1,499.99. One R03 for JZ002 and JZ003 together
+    (1,500.00 recorded, 1,499.99 paid), tracing both records and the transfer; JZ001 clean."""
+    bank = [{"amount_fen": 150000, "paid_on": "2021-12-02"}]
+    bank.append({"amount_fen": 149999, "paid_on": "2021-12-16"})
+    result = found(aid=[LIVING_DEC, WARMTH, OTHER], bank=bank)
+    assert codes(result) == ["R03"]
+    (finding,) = result["R03"].to_dict("records")
+    assert (finding["record_id"], finding["amount_fen"], finding["compared_fen"]) == (
+        "JZ002、JZ003",
+        150000,
+        149999,
+    )
+    assert finding["lineage"] == (
+        row_of("aid_records", 3),
+        row_of("aid_records", 4),
+        row_of("bank_payments", 3),
+    )
+
+
+BATCH = [
+    {**WARMTH, "amount_fen": 80000, "aid_date": "2021-12-14"},
+    {**OTHER, "amount_fen": 30000, "aid_date": "2021-12-17"},
+]
+
+
+def test_one_transfer_paying_records_of_different_days_is_clean() -> None:
+    """Clean: 送温暖 800.00 of 12-14 and 其他帮扶 300.00 of 12-17 paid by one 1,100.00 on 12-20."""
+    assert codes(found(aid=BATCH, bank=[{"amount_fen": 110000, "paid_on": "2021-12-20"}])) == []
+
+
+def test_a_batch_with_one_record_outside_the_window() -> None:
+    """Near miss: the 送温暖 is dated 10-01, 80 days before the transfer (the window reaches 60
+    days back): it is unpaid (R01) and the 1,100.00 pays the 300.00 record (R03)."""
+    aid = [{**BATCH[0], "aid_date": "2021-10-01"}, BATCH[1]]
+    result = found(aid=aid, bank=[{"amount_fen": 110000, "paid_on": "2021-12-20"}])
+    assert codes(result) == ["R01", "R03"]
+    assert result["R01"]["record_id"].tolist() == ["JZ001"]
+    assert result["R03"][["record_id", "amount_fen", "compared_fen"]].values.tolist() == [
+        ["JZ002", 30000, 110000]
+    ]
+
+
+STUDY = {"aid_type": "助学救助", "amount_fen": 400000, "aid_date": "2021-09-01"}
+
+
+def test_instalments_adding_up_to_the_record_are_clean() -> None:
+    """Clean: 助学救助 4,000.00 of 09-01 paid 2,000.00 on 09-03 and 2,000.00 on 10-08."""
+    bank = [{"amount_fen": 200000, "paid_on": "2021-09-03"}]
+    bank.append({"amount_fen": 200000, "paid_on": "2021-10-08"})
+    assert codes(found(aid=[STUDY], bank=bank)) == []
+
+
+def test_instalments_one_fen_short_are_one_r03() -> None:
+    """Near miss: the second instalment is 1,999.99: one R03 (4,000.00 against 3,999.99 in
+    two transfers), no R02 for the second instalment."""
+    bank = [{"amount_fen": 200000, "paid_on": "2021-09-03"}]
+    bank.append({"amount_fen": 199999, "paid_on": "2021-10-08"})
+    result = found(aid=[STUDY], bank=bank)
+    assert codes(result) == ["R03"]
+    (finding,) = result["R03"].to_dict("records")
+    assert (finding["amount_fen"], finding["compared_fen"]) == (400000, 399999)
+    assert "分 2 笔" in finding["message"]
+    assert finding["lineage"] == (
+        row_of("aid_records", 2),
+        row_of("bank_payments", 2),
+        row_of("bank_payments", 3),
+    )
+
+
+def test_a_transfer_nothing_else_explains_is_still_a_second_payment() -> None:
+    """Planted: JZ001 paid 1,000.00 on 03-12 and again on 03-20; JZ002 (送温暖 300.00 of
+    03-10) is paid by its own transfer, so nothing else explains the second 1,000.00: R06."""
+    aid = [{}, {**UNION, "aid_type": "送温暖", "amount_fen": 30000}]
+    bank = [{}, {"paid_on": "2021-03-20"}, {"amount_fen": 30000, "paid_on": "2021-03-11"}]
+    result = found(aid=aid, bank=bank)
+    assert codes(result) == ["R06"]
+    assert result["R06"]["record_id"].tolist() == ["JZ001"]

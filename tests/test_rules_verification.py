@@ -9,6 +9,8 @@ that concluded 不符合 after an earlier 符合; 送温暖 without a check (not
 
 from __future__ import annotations
 
+import pytest
+
 from pipeline.rules.verification import RULES
 from tests.rules_fixtures import context, row_of, run
 
@@ -70,6 +72,21 @@ def test_latest_check_concluded_not_eligible() -> None:
     found = run(RULES, "R14", context(civil=civil))
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("civil_checks", 3))
     assert "不符合（名下有机动车）" in found["message"][0]
+
+
+@pytest.mark.parametrize("refused_first", [True, False])
+def test_of_two_checks_on_one_day_not_eligible_wins(refused_first: bool) -> None:
+    """Planted: two checks of 2021-02-01 for 张三, one 符合 and one 不符合 (多套住房), in either
+    order in the sheet: R14 names the 不符合 one."""
+    refused = {"checked_on": "2021-02-01", "conclusion": "不符合", "rejection_reason": "多套住房"}
+    eligible = {"checked_on": "2021-02-01"}
+    civil = [refused, eligible] if refused_first else [eligible, refused]
+    found = run(RULES, "R14", context(civil=civil))
+    refused_row = 2 if refused_first else 3
+    assert found["lineage"].tolist() == [
+        (row_of("aid_records", 2), row_of("civil_checks", refused_row))
+    ]
+    assert "不符合（多套住房）" in found["message"][0]
 
 
 def test_holiday_visits_are_not_means_tested() -> None:

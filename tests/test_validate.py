@@ -294,7 +294,9 @@ def test_parameter_sheets_become_clean_tables(folder: Path) -> None:
     ]
     assert sources["deadline"].isna().tolist() == [False, False, True]
     targets = tables["annual_targets"]
-    assert first_row(targets) | {} == first_row(targets)
+    target = first_row(targets)
+    assert (target["target_times"], target["target_amount_fen"]) == (None, None)  # left empty
+    assert (target["grade_good"], target["grade_fair"]) == (270, 260)
     assert targets[["year", "aid_type", "target_persons", "grade_excellent"]].values.tolist() == [
         [2021, "生活救助", 20, 280]
     ]
@@ -352,7 +354,9 @@ def test_a_row_with_several_problems_lists_each_once(folder: Path) -> None:
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
     rejected = check(folder).validated.rejected
     assert sorted(rejected["column"]) == ["姓名", "救助类型", "救助金额"]
-    assert rejected["value"].tolist() == [None if v is None else v for v in rejected["value"]]
+    values = dict(zip(rejected["column"], rejected["value"], strict=True))
+    assert (values["救助类型"], values["救助金额"]) == ("生活补助", "1.234")
+    assert pd.isna(values["姓名"])  # the empty cell, quoted as empty
     assert set(rejected["source_row"]) == {2}
 
 
@@ -469,3 +473,35 @@ def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkey
     pd.testing.assert_frame_equal(parallel.rejected, serial.rejected)
     pd.testing.assert_frame_equal(parallel.counts, serial.counts)
     assert len(serial.rejected) == 2  # JZ2's amount, and JZ1 exported twice
+
+
+def test_rejected_rows_are_named_by_their_record_and_person(folder: Path) -> None:
+    """Planted: record JZ2 (档案 DA2, 李四) with a three-decimal amount; a bank row of batch
+    DF2021-07 to 王五 with a date that does not exist; a bank row without a batch (its file is
+    the batch, already named) to 赵六 with a negative amount."""
+    bad = [
+        "JZ2",
+        "DA2",
+        "李四",
+        ID_A,
+        "生活救助",
+        "中央财政",
+        "1.234",
+        "2021-03-05",
+        None,
+        "银行卡",
+    ]
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
+    bank = [
+        ["批次号", "户名", "账号", "金额", "交易日期", "状态"],
+        ["DF2021-07", "王五", "6217001234567893", "100", "2021-02-30", "成功"],
+        [None, "赵六", "6217001234567893", "-5", "2021-03-01", "成功"],
+    ]
+    write_xlsx(folder / "bank.xlsx", {"代发": bank})
+    rejected = check(folder).validated.rejected
+    named = rejected[["source_file", "record", "person", "column"]].fillna("").values.tolist()
+    assert sorted(named) == [
+        ["aid.xlsx", "救助编号 JZ2；档案编号 DA2", "李四", "救助金额"],
+        ["bank.xlsx", "", "赵六", "金额"],
+        ["bank.xlsx", "批次号 DF2021-07", "王五", "交易日期"],
+    ]
