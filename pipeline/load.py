@@ -577,9 +577,15 @@ def _numbers_shown_as_numbers(
 
 
 def _exactly_a_double(column: pd.Series) -> np.ndarray:
-    """Per cell, whether its text is 16–19 digits that a double holds exactly."""
-    text = pa.array(column.astype("str").array, type=pa.large_string())
-    digits = pc.fill_null(pc.match_substring_regex(text, r"^\d{16,19}$"), False)
+    """Per cell, whether its text is 16–19 ASCII digits that a double holds exactly."""
+    text = pa.array(column.array)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    length = pc.binary_length(text)
+    digits = pc.and_(
+        pc.and_(pc.greater_equal(length, 16), pc.less_equal(length, 19)),
+        pc.ascii_is_decimal(text),
+    )
+    digits = pc.fill_null(digits, False)
     suspect = np.asarray(digits.to_numpy(zero_copy_only=False), dtype=bool)
     if not suspect.any():
         return suspect
