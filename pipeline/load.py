@@ -2,8 +2,10 @@
 
 In: a folder of .xlsx/.xls/.csv/.txt files exported by the aid system, the banks and the bureaus.
 Out: per file a ``LoadedFile`` — per recognised sheet a ``RawSheet`` whose frame has the kind's
-canonical headers as columns (all text, exactly as exported) plus ``source_row``, the Excel row
-number the clerk sees; the sheets skipped for having no known header; the file's SHA-256.
+canonical headers as columns (all text, exactly as exported, but for an ID or card cell that the
+workbook stores as a number of 16 or more digits, shown as Excel shows it: 3.41503199001011E+17)
+plus ``source_row``, the Excel row number the clerk sees; the sheets skipped for having no known
+header; the file's SHA-256.
 
 A sheet's kind is recognised from its header row (found below any title rows), never from the
 file name. Blank rows, footers (合计, 制表人, 打印日期 …) and repeated header rows are not data and

@@ -269,14 +269,25 @@ def _link(
             "share": chosen["bank_fen"].to_numpy(),
         }
     )
-    open_edges = candidates[
-        ~_marked(n_bank, links["bank"])[candidates["bank"].to_numpy()]
-        & ~_marked(n_aid, links["rec"])[candidates["rec"].to_numpy()]
-    ]
-    settled, rivals = settle.settle(open_edges).frames(first_group=len(links))
-    links = pd.concat([links, settled], ignore_index=True)
+    # The persons equal amounts leave with an item open are settled again, whole, by settle.
+    unsettled = _unsettled(candidates, links, n_aid, n_bank)
+    kept = ~chosen["person"].isin(unsettled).to_numpy()
+    settled, rivals = settle.settle(candidates[candidates["person"].isin(unsettled)]).frames(
+        first_group=len(links)
+    )
+    links = pd.concat([links[kept], settled], ignore_index=True)
     links = pd.concat([links, _second(candidates, links, n_aid, n_bank, second)], ignore_index=True)
-    return links, pd.concat([_equal_rivals(chosen, equal), rivals], ignore_index=True)
+    return links, pd.concat([_equal_rivals(chosen[kept], equal), rivals], ignore_index=True)
+
+
+def _unsettled(
+    candidates: pd.DataFrame, links: pd.DataFrame, n_aid: int, n_bank: int
+) -> np.ndarray:
+    """The persons with a record left unpaid or a transfer left unexplained that has an edge
+    (a record or transfer of theirs in its window): another pairing might explain more."""
+    bank, rec = candidates["bank"].to_numpy(), candidates["rec"].to_numpy()
+    left_open = ~_marked(n_bank, links["bank"])[bank] | ~_marked(n_aid, links["rec"])[rec]
+    return np.unique(candidates["person"].to_numpy()[left_open])
 
 
 def _marked(size: int, positions: pd.Series) -> np.ndarray:
@@ -314,8 +325,8 @@ def _second(
 
 def _combined_again(edges: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
     """(bank, rec, share) of transfers equal to the total of a combined transfer's records,
-    every record in the window: the group whose farthest record is nearest, then the lowest
-    group number (groups are numbered in content order)."""
+    every record in the window: the group whose farthest record is nearest, then the group
+    formed first (a person's groups are formed in content order)."""
     if combined.empty or edges.empty:
         return pd.DataFrame({"bank": [], "rec": [], "share": []}, dtype=np.int64)
     members = combined.groupby("group").agg(total=("share", "sum"), size=("rec", "size"))

@@ -1,41 +1,49 @@
 """Matching, second step: the persons whose money equal amounts alone do not explain.
 
-In: the open candidate edges of one transfer status — a bank row and a card-paid record of
-one person within the window, neither yet linked — in the candidates' order (nearest date,
-nearest amount, then the record's and the bank row's content order), with the columns
-``bank``, ``rec``, ``person``, ``dist`` (days apart), ``gap`` (fen apart), ``fen`` (the
-record's amount), ``bank_fen``, ``rec_order`` and ``bank_order``.
-Out: ``Settled`` — ``links`` (bank, rec, how, group, share: what the link pays the record)
-and ``rivals`` (group, rec, bank: an item that an equally good choice would have used
-instead; -1 on the other side), from which matching marks a link 待确认.
+In: every candidate edge of the persons that pairing equal amounts left with a record unpaid
+or a transfer unexplained (``match`` gives up its pairs of those persons), of one transfer
+status, in the candidates' order (nearest date, nearest amount, then the record's and the bank
+row's content order), with the columns ``bank``, ``rec``, ``person``, ``dist`` (days apart),
+``gap`` (fen apart), ``fen`` (the record's amount), ``bank_fen``, ``rec_order`` and
+``bank_order``.
+Out: ``Settled`` — ``links`` (bank, rec, how, group, share: what the link pays the record) and
+``rivals`` (group, rec, bank: an item that an equally good choice would have used instead; -1
+on the other side), from which matching marks a link 待确认.
 
-Per person, in this order, each step among what the steps before left open:
-1. 合并转账 (N:1): a transfer equal to the sum of two or more records of any days in its
-   window. Every subset of the transfer's ``MAX_PARTS`` nearest records is summed (2¹² sums at
-   most). Of the subsets that add up, the one whose farthest record is nearest wins, then the
-   one of more records (fewer left unexplained), then the one of nearer records; the
-   transfer whose best subset is nearest goes first, ties by the bank row's content order.
-2. 分次发放 (1:N): a record equal to the sum of two or more transfers (instalments) in its
-   window, chosen the same way among its ``MAX_PARTS`` nearest transfers.
-3. 金额不符 (R03): the remaining pairs one to one in the candidates' order; then a transfer left
-   over joins the record of such a pair when that brings what was paid closer to what was
-   recorded (an instalment of a record paid short), and a record left over joins the transfer
-   of a pair when that brings the records' total closer to the transfer (a combined transfer a
-   fen off).
+Per person:
+1. The exact explanations — 金额相符 (1:1), 合并转账 (N:1: a transfer equal to the sum of two or
+   more records of any days in its window) and 分次发放 (1:N: a record equal to the sum of two
+   or more transfers in its window) — chosen together so that the fewest records and
+   transfers are left unexplained; among such choices the one with the most equal amounts,
+   then the nearest dates (the farthest item of each explanation, summed), then the first in
+   content order. A sum is sought among the ``MAX_PARTS`` nearest records of a transfer (or
+   transfers of a record): every subset of them, 2¹² sums at most. A person with more than
+   ``EXACT_ITEMS`` records and transfers is settled step by step instead: equal amounts, then
+   sums for transfers, then sums for records, each best first.
+2. 金额不符 (R03): what is left, one to one in the candidates' order; then a transfer left over
+   joins the record of such a pair when that brings what was paid closer to what was recorded
+   (an instalment of a record paid short), and a record left over joins the transfer of a pair
+   when that brings the records' total closer to the transfer (a combined transfer a fen off).
 The persons are few (most are settled by equal amounts before), so this runs person by person
 in Python over small lists; everything it decides depends on content orders only.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 MAX_PARTS = 12  # a sum is searched among this many nearest records (or transfers): 4,096 subsets
-COMBINED, INSTALMENTS, DIFFERENT = 1, 2, 3  # positions in match.HOW_AMOUNT
+FEW_PARTS = 5  # up to this many, subsets are summed in plain Python
+EXACT_ITEMS = 14  # a person of up to this many items is covered exactly: 2^14 states at most
+EQUAL, COMBINED, INSTALMENTS, DIFFERENT = 0, 1, 2, 3  # positions in match.HOW_AMOUNT
 FREE = -1
+
+Item = tuple[str, int]  # ("b", bank row) or ("r", record)
 
 
 def _subset_masks(size: int) -> np.ndarray:
@@ -69,7 +77,7 @@ class Settled:
 
 
 def settle(edges: pd.DataFrame) -> Settled:
-    """Links for the open edges, person by person (see the module docstring)."""
+    """Links for the persons' edges, person by person (see the module docstring)."""
     settled = Settled()
     if edges.empty:
         return settled
@@ -83,8 +91,17 @@ def settle(edges: pd.DataFrame) -> Settled:
     return settled
 
 
+@dataclass(frozen=True)
+class _Option:
+    """One exact explanation: its items, kind and how far apart its farthest items are."""
+
+    items: tuple[Item, ...]
+    kind: int
+    farthest: int
+
+
 class _Person:
-    """One person's open records and transfers of one status, and the edges between them."""
+    """One person's records and transfers of one status, and the edges between them."""
 
     def __init__(self, edges: dict[str, list[int]], out: Settled) -> None:
         self.edges = list(
@@ -96,70 +113,114 @@ class _Person:
         self.order.update(
             {("r", r): o for r, o in zip(edges["rec"], edges["rec_order"], strict=True)}
         )
-        self.group_of: dict[tuple[str, int], int] = {}  # ("b"|"r", index) → group, once linked
-        self.members: dict[int, list[tuple[str, int]]] = {}
+        self.items = sorted(self.amount, key=lambda item: (item[0], self.order[item]))
+        self.group_of: dict[Item, int] = {}  # item → group, once linked
+        self.members: dict[int, list[Item]] = {}
         self.kind: dict[int, int] = {}
         self.out = out
 
     def solve(self) -> None:
-        self._combine("b", "r", COMBINED)
-        self._combine("r", "b", INSTALMENTS)
+        if len(self.items) <= EXACT_ITEMS:
+            self._cover_exactly()
+        else:
+            self._pair_equal()
+            self._combine("b", "r", COMBINED)
+            self._combine("r", "b", INSTALMENTS)
         self._pair_nearest()
         self._join("b", "r")
         self._join("r", "b")
         for group, members in self.members.items():
             self._emit(group, members)
 
-    # --- 1 and 2: sums ---------------------------------------------------------------------
+    # --- 1: exact explanations, all at once ------------------------------------------------
 
-    def _combine(self, whole: str, part: str, kind: int) -> None:
-        """Link, best first, each open ``whole`` (a transfer, or a record) to open ``part``s
-        adding up to it, while any such sum is left."""
-        while True:
-            options = {
-                unit: found
-                for unit in self._open(whole)
-                if (found := self._best_sum(unit, whole, part)) is not None
-            }
-            if not options:
-                return
-            unit = min(options, key=lambda u: (options[u][0], self.order[u]))
-            key, parts, tied = options[unit]
-            group = self._group([unit, *parts], kind)
-            rival_units = [
-                u
-                for u, o in options.items()
-                if u != unit and (o[0], set(o[1])) == (key, set(parts))
-            ]
-            self._rivals(group, [*tied, *rival_units])
+    def _cover_exactly(self) -> None:
+        options = self._options()
+        position = {item: at for at, item in enumerate(self.items)}
+        masks = [sum(1 << position[item] for item in o.items) for o in options]
+        containing: list[list[int]] = [[] for _ in self.items]
+        for number, option in enumerate(options):
+            containing[min(position[item] for item in option.items)].append(number)
 
-    def _best_sum(
-        self, unit: tuple[str, int], whole: str, part: str
-    ) -> tuple[tuple[int, int], list[tuple[str, int]], list[tuple[str, int]]] | None:
-        """The best subset of the unit's nearest open parts adding up to its amount:
-        ((farthest days, −parts), parts, parts of other subsets as good), or None."""
+        @cache
+        def best(covered: int, without: int) -> tuple[tuple[int, int, int], tuple[int, ...]]:
+            """The best score (items explained, equal pairs, −days) of what is not yet covered
+            and the options giving it; option ``without`` is not allowed."""
+            free = next((at for at in range(len(self.items)) if not covered >> at & 1), None)
+            if free is None:
+                return (0, 0, 0), ()
+            top = best(covered | 1 << free, without)  # the item left unexplained
+            for number in containing[free]:
+                if masks[number] & covered or number == without:
+                    continue
+                score, chosen = best(covered | masks[number], without)
+                option = options[number]
+                score = (
+                    score[0] + len(option.items),
+                    score[1] + (option.kind == EQUAL),
+                    score[2] - option.farthest,
+                )
+                if score > top[0]:
+                    top = (score, (number, *chosen))
+            return top
+
+        score, chosen = best(0, FREE)
+        covered = sum(masks[number] for number in chosen)
+        for number in chosen:
+            group = self._group(list(options[number].items), options[number].kind)
+            other_score, other = best(0, number)
+            if other_score == score:  # as good without it: what would that explain instead?
+                elsewhere = sum(masks[n] for n in other) & ~covered
+                self._rivals(group, [i for at, i in enumerate(self.items) if elsewhere >> at & 1])
+
+    def _options(self) -> list[_Option]:
+        """Every exact explanation, in content order: equal pairs, then sums for transfers,
+        then sums for records."""
+        options = [
+            _Option((("b", bank), ("r", rec)), EQUAL, dist)
+            for bank, rec, dist, gap in self.edges
+            if gap == 0
+        ]
+        for whole, part, kind in (("b", "r", COMBINED), ("r", "b", INSTALMENTS)):
+            for unit in self.items:
+                if unit[0] == whole:
+                    options.extend(
+                        _Option((unit, *parts), kind, far)
+                        for far, parts in self._sums(unit, whole, part)
+                    )
+        return options
+
+    def _sums(self, unit: Item, whole: str, part: str) -> list[tuple[int, tuple[Item, ...]]]:
+        """(farthest days, parts) of every subset of two or more of the unit's nearest open
+        parts adding up to its amount, best first: nearest farthest part, more parts, nearer
+        parts."""
         near = self._neighbours(unit, whole, part)[:MAX_PARTS]
-        if len(near) < 2:
-            return None
+        amounts = [self.amount[p] for p, _ in near]
+        if len(near) < 2 or sum(amounts) < self.amount[unit]:
+            return []
+        if len(near) <= FEW_PARTS:  # a few parts: plain Python beats numpy's call overhead
+            fits = [
+                (max(near[at][1] for at in chosen), -size, chosen)
+                for size in range(2, len(near) + 1)
+                for chosen in itertools.combinations(range(len(near)), size)
+                if sum(amounts[at] for at in chosen) == self.amount[unit]
+            ]
+            return [(far, tuple(near[at][0] for at in chosen)) for far, _, chosen in sorted(fits)]
         masks = _MASKS[len(near)]
-        amounts = np.array([self.amount[p] for p, _ in near], dtype=np.int64)
         days = np.array([d for _, d in near], dtype=np.int64)
         sizes = masks.sum(axis=1)
-        fits = np.flatnonzero((masks @ amounts == self.amount[unit]) & (sizes >= 2))
-        if not len(fits):
-            return None
-        farthest = (masks[fits] * days).max(axis=1)
-        best = np.lexsort((-fits, -sizes[fits], farthest))[0]
-        as_good = fits[(farthest == farthest[best]) & (sizes[fits] == sizes[fits[best]])]
-        chosen = masks[fits[best]].astype(bool)
-        parts = [p for (p, _), on in zip(near, chosen, strict=True) if on]
-        others = masks[as_good].any(axis=0) & ~chosen
-        tied = [p for (p, _), on in zip(near, others, strict=True) if on]
-        return (int(farthest[best]), -int(sizes[fits[best]])), parts, tied
+        found = np.flatnonzero((masks @ np.array(amounts) == self.amount[unit]) & (sizes >= 2))
+        farthest = (masks[found] * days).max(axis=1) if len(found) else np.zeros(0, np.int64)
+        ranked = np.lexsort((-found, -sizes[found], farthest))
+        return [
+            (
+                int(farthest[at]),
+                tuple(p for (p, _), on in zip(near, masks[found[at]], strict=True) if on),
+            )
+            for at in ranked.tolist()
+        ]
 
-    def _neighbours(
-        self, unit: tuple[str, int], whole: str, part: str
-    ) -> list[tuple[tuple[str, int], int]]:
+    def _neighbours(self, unit: Item, whole: str, part: str) -> list[tuple[Item, int]]:
         """The open parts with an edge to the unit, nearest first, with their days apart."""
         at = 0 if whole == "b" else 1
         return [
@@ -168,7 +229,28 @@ class _Person:
             if edge[at] == unit[1] and (part, edge[1 - at]) not in self.group_of
         ]
 
-    # --- 3: nearest amounts ----------------------------------------------------------------
+    # --- 1, step by step (a person of many items) ------------------------------------------
+
+    def _pair_equal(self) -> None:
+        for bank, rec, _, gap in self.edges:
+            if gap == 0 and ("b", bank) not in self.group_of and ("r", rec) not in self.group_of:
+                self._group([("b", bank), ("r", rec)], EQUAL)
+
+    def _combine(self, whole: str, part: str, kind: int) -> None:
+        """Link, best first, each open ``whole`` (a transfer, or a record) to open ``part``s
+        adding up to it, while any such sum is left."""
+        while True:
+            options = {
+                unit: sums[0]
+                for unit in self._open(whole)
+                if (sums := self._sums(unit, whole, part))
+            }
+            if not options:
+                return
+            unit = min(options, key=lambda u: (options[u][0], -len(options[u][1]), self.order[u]))
+            self._group([unit, *options[unit][1]], kind)
+
+    # --- 2: nearest amounts ----------------------------------------------------------------
 
     def _pair_nearest(self) -> None:
         for bank, rec, dist, gap in self.edges:
@@ -203,11 +285,10 @@ class _Person:
 
     # --- bookkeeping -----------------------------------------------------------------------
 
-    def _open(self, side: str) -> list[tuple[str, int]]:
-        items = {key for key in self.amount if key[0] == side and key not in self.group_of}
-        return sorted(items, key=lambda key: self.order[key])
+    def _open(self, side: str) -> list[Item]:
+        return [item for item in self.items if item[0] == side and item not in self.group_of]
 
-    def _group(self, items: list[tuple[str, int]], kind: int) -> int:
+    def _group(self, items: list[Item], kind: int) -> int:
         group = self.out.groups
         self.out.groups += 1
         self.members[group] = list(items)
@@ -216,15 +297,15 @@ class _Person:
             self.group_of[item] = group
         return group
 
-    def _rivals(self, group: int, items: list[tuple[str, int]]) -> None:
+    def _rivals(self, group: int, items: list[Item]) -> None:
         self.out.rivals.extend(
             (group, index, FREE) if side == "r" else (group, FREE, index) for side, index in items
         )
 
-    def _sum(self, members: list[tuple[str, int]], side: str) -> int:
+    def _sum(self, members: list[Item], side: str) -> int:
         return sum(self.amount[m] for m in members if m[0] == side)
 
-    def _emit(self, group: int, members: list[tuple[str, int]]) -> None:
+    def _emit(self, group: int, members: list[Item]) -> None:
         """The group's links, each with what it pays its record: a transfer's own amount, or,
         where one transfer pays several records, each record's amount, the largest record
         taking what the transfer paid more or less than their total."""

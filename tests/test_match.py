@@ -671,3 +671,52 @@ def test_instalments_and_their_failure() -> None:
     assert aid_outcomes(matched) == {"STUDY": PAID}
     assert bank_outcomes(matched) == {"F": "失败已重发", "I1": "已对应", "I2": "已对应"}
     assert paid(matched) == {"STUDY": 400_000}
+
+
+# --- clean payment patterns leave nothing unexplained ------------------------------------------
+
+PAYEES = [person(60 + i, name) for i, name in enumerate(["申一", "酉二", "戌三", "亥四"])]
+
+
+@st.composite
+def clean_worlds(draw: st.DrawFn) -> Inputs:
+    """Each person paid correctly in the ways banks pay: one transfer per record, one transfer
+    for two or three records of days up to 10 apart (合并转账), or two or three instalments of
+    one record (分次发放); amounts in whole yuan of 100–5,000, transfers 0–10 days after."""
+    aid, bank = [], []
+    for who in draw(st.lists(st.sampled_from(PAYEES), min_size=1, max_size=4, unique=True)):
+        for _ in range(draw(st.integers(1, 4))):
+            day = START + dt.timedelta(days=draw(st.integers(0, 200)))
+            paid_on = day + dt.timedelta(days=10 + draw(st.integers(0, 10)))
+            kind = draw(st.sampled_from(["one", "combined", "instalments"]))
+            parts = [draw(st.integers(100, 5000)) for _ in range(draw(st.integers(2, 3)))]
+            if kind == "instalments":
+                aid.append(aid_row(f"R{len(aid)}", who, sum(parts), day.isoformat()))
+                for n, yuan in enumerate(parts):
+                    later = paid_on + dt.timedelta(days=15 * n)
+                    bank.append(
+                        bank_row(
+                            f"B{len(bank)}", who.card, yuan, later.isoformat(), holder=who.name
+                        )
+                    )
+                continue
+            for yuan in parts if kind == "combined" else parts[:1]:
+                shifted = day + dt.timedelta(days=draw(st.integers(0, 10)))
+                aid.append(aid_row(f"R{len(aid)}", who, yuan, shifted.isoformat()))
+            total = sum(parts) if kind == "combined" else parts[0]
+            bank.append(
+                bank_row(f"B{len(bank)}", who.card, total, paid_on.isoformat(), holder=who.name)
+            )
+    return inputs(aid, bank, [file_row(who) for who in PAYEES])
+
+
+@settings(deadline=None, max_examples=150)
+@given(clean_worlds())
+def test_clean_patterns_leave_nothing_unexplained(world: Inputs) -> None:
+    """Whatever the amounts and days: every record 已到账 for its amount, every transfer 已对应."""
+    matched = run_match(world)
+    assert set(aid_outcomes(matched).values()) == {PAID}
+    assert set(bank_outcomes(matched).values()) == {"已对应"}
+    assert paid(matched) == dict(
+        zip(world.aid["record_id"], world.aid["amount_fen"].astype(int), strict=True)
+    )

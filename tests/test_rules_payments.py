@@ -248,3 +248,16 @@ def test_a_transfer_nothing_else_explains_is_still_a_second_payment() -> None:
     result = found(aid=aid, bank=bank)
     assert codes(result) == ["R06"]
     assert result["R06"]["record_id"].tolist() == ["JZ001"]
+
+
+def test_a_combined_transfer_equal_to_a_record_whose_own_transfer_failed() -> None:
+    """Planted: JZ001 生活救助 1,500.00 (12-01): its transfer of 12-02 failed (账户冻结) and was
+    never re-paid; JZ002 + JZ003 (12-15) are paid together by 1,500.00 on 12-16, which equals
+    JZ001 too. The fewest unexplained: the 1,500.00 pays JZ002 and JZ003, and JZ001 is the
+    one unpaid (R01) with its failure (R19) — not JZ002 and JZ003 unpaid."""
+    bank = [{"amount_fen": 150000, "paid_on": "2021-12-02", "status": "失败"}]
+    bank[0]["failure_reason"] = "账户冻结"
+    bank.append({"amount_fen": 150000, "paid_on": "2021-12-16"})
+    result = found(aid=[LIVING_DEC, WARMTH, OTHER], bank=bank)
+    assert codes(result) == ["R01", "R19"]
+    assert result["R01"]["record_id"].tolist() == ["JZ001"]

@@ -505,3 +505,19 @@ def test_rejected_rows_are_named_by_their_record_and_person(folder: Path) -> Non
         ["bank.xlsx", "", "赵六", "金额"],
         ["bank.xlsx", "批次号 DF2021-07", "王五", "交易日期"],
     ]
+
+
+def test_an_id_stored_as_a_number_deep_in_a_sheet_is_rejected_as_such(folder: Path) -> None:
+    """Planted: 5,000 records with text IDs; at Excel row 5,001 ID_A's digits as a number cell
+    (Excel keeps 15 significant digits). Only that row is rejected, saying what Excel did and
+    how to fix it; rows 2…5,000 are kept."""
+    good = ["JZ", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
+    rows = [[f"JZ{n}", *good[1:]] for n in range(5000)]
+    rows[-1][3] = float(ID_A)
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, *rows]})
+    validated = check(folder).validated
+    rejected = validated.rejected[validated.rejected["source_file"] == "aid.xlsx"]
+    assert rejected[["source_row", "column"]].values.tolist() == [[5001, "身份证号"]]
+    (reason,) = rejected["reason"]
+    assert "已被 Excel 存成数字" in reason and "设为文本后重新导出" in reason
+    assert len(validated.tables["aid_records"]) == 4999
