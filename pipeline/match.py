@@ -20,12 +20,13 @@ A bank row pays a person: the ID where the bank gives one, else the person whose
 person with the holder's name (only a name of exactly one person). It then pays that person's
 card-paid records (cash records are never matched) dated from ``after_days`` before to
 ``before_days`` after the transfer. Per person, transfers and records are paired so that as
-few as possible are left unexplained, in this order, each step among what is still open:
-1. 金额相符: equal amounts one to one, nearest date first (vectorised: almost every record is
-   settled here);
-2. 合并转账 (N:1), 3. 分次发放 (1:N) and 4. 金额不符 (R03): see ``pipeline.settle``, which takes
-   the few persons left with both an open record and an open transfer in each other's window;
-5. 重复发放 (R06): a transfer still unexplained that equals a record already paid (or the total
+few as possible are left unexplained:
+1. 金额相符: equal amounts one to one, nearest date first (vectorised); a person this leaves
+   with nothing open (almost everyone) is done;
+2. the few persons left with an unpaid record or an unexplained transfer that has an edge are
+   settled again, whole, by ``pipeline.settle``: 金额相符, 合并转账 (N:1) and 分次发放 (1:N)
+   chosen together for the fewest unexplained, then 金额不符 (R03) for what is left;
+3. 重复发放 (R06): a transfer still unexplained that equals a record already paid (or the total
    of records paid together by one combined transfer) pays it a second time. A transfer is a
    second payment only when nothing else explains it.
 Within each step nearest date first, then nearest amount, ties by the record's number and the
