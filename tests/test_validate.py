@@ -475,22 +475,14 @@ def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkey
     assert len(serial.rejected) == 2  # JZ2's amount, and JZ1 exported twice
 
 
+GOOD_ROW = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
+
+
 def test_rejected_rows_are_named_by_their_record_and_person(folder: Path) -> None:
     """Planted: record JZ2 (档案 DA2, 李四) with a three-decimal amount; a bank row of batch
     DF2021-07 to 王五 with a date that does not exist; a bank row without a batch (its file is
     the batch, already named) to 赵六 with a negative amount."""
-    bad = [
-        "JZ2",
-        "DA2",
-        "李四",
-        ID_A,
-        "生活救助",
-        "中央财政",
-        "1.234",
-        "2021-03-05",
-        None,
-        "银行卡",
-    ]
+    bad = ["JZ2", "DA2", "李四", *GOOD_ROW[3:6], "1.234", *GOOD_ROW[7:]]
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
     bank = [
         ["批次号", "户名", "账号", "金额", "交易日期", "状态"],
@@ -511,8 +503,7 @@ def test_an_id_stored_as_a_number_deep_in_a_sheet_is_rejected_as_such(folder: Pa
     """Planted: 5,000 records with text IDs; at Excel row 5,001 ID_A's digits as a number cell
     (Excel keeps 15 significant digits). Only that row is rejected, saying what Excel did and
     how to fix it; rows 2…5,000 are kept."""
-    good = ["JZ", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
-    rows = [[f"JZ{n}", *good[1:]] for n in range(5000)]
+    rows = [[f"JZ{n}", *GOOD_ROW[1:]] for n in range(5000)]
     rows[-1][3] = float(ID_A)
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, *rows]})
     validated = check(folder).validated
