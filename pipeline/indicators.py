@@ -29,6 +29,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from pipeline.aggregate import Figures
+from pipeline.money import yuan
 from pipeline.params import PLANNED_FUNDS_ITEM, Parameters
 from pipeline.rules.common import among, with_files
 
@@ -237,11 +238,6 @@ def _num(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _yuan(fen: int) -> str:
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{'-' if fen < 0 else ''}{whole:,}.{cents:02d} 元"
-
-
 def _count(n: int) -> str:
     return f"{int(n):,}"
 
@@ -328,7 +324,11 @@ def _union_funding(data: Data) -> Indicator:
         data.year.loc[data.year["source"].isin(own).to_numpy(dtype=bool), "amount_fen"].sum()
     )
     met = arranged > 0 or spent > 0
-    value = f"本级安排 {_yuan(arranged)}" if arranged else f"本级工会经费发放 {_yuan(spent)}"
+    value = (
+        f"本级安排 {yuan(arranged, grouped=True)}"
+        if arranged
+        else f"本级工会经费发放 {yuan(spent, grouped=True)}"
+    )
     if not met:
         value = "未见本级工会经费投入"
     return Indicator(
@@ -339,8 +339,8 @@ def _union_funding(data: Data) -> Indicator:
         (Part(weight, weight if met else ZERO),),
         formula="资金收支台账中工会经费来源的“本级安排”＞0，或本年有未经上级拨入的工会经费来源发放救助 → 得满分，否则 0 分",
         inputs=(
-            f"{data.period.year} 年度工会经费来源本级安排 {_yuan(arranged)}；"
-            f"本年由本级工会经费来源（{'、'.join(own) or '无'}）发放救助 {_yuan(spent)}"
+            f"{data.period.year} 年度工会经费来源本级安排 {yuan(arranged, grouped=True)}；"
+            f"本年由本级工会经费来源（{'、'.join(own) or '无'}）发放救助 {yuan(spent, grouped=True)}"
         ),
         value=value,
     )
@@ -429,7 +429,7 @@ def _spent_in_time(data: Data, sources: list[str], weight: Decimal) -> tuple[Par
     for row in rows.to_dict("records"):
         name, year, closing = str(row["source"]), int(row["fund_year"]), int(row["closing_fen"])
         if row["deadline_state"] == "不限期" or pd.isna(row["deadline"]):
-            texts.append(f"{name} {year} 年度结余 {_yuan(closing)}，未设使用期限")
+            texts.append(f"{name} {year} 年度结余 {yuan(closing, grouped=True)}，未设使用期限")
             continue
         deadline = pd.Timestamp(row["deadline"])
         late = _spent_after(data.aid, name, year, deadline)
@@ -438,12 +438,12 @@ def _spent_in_time(data: Data, sources: list[str], weight: Decimal) -> tuple[Par
             judged = True
             failed = failed or closing > 0 or late > 0
             texts.append(
-                f"{name} {year} 年度期末结余 {_yuan(closing)}，{when}（已到期）"
-                + (f"，期限后发放 {_yuan(late)}" if late else "")
+                f"{name} {year} 年度期末结余 {yuan(closing, grouped=True)}，{when}（已到期）"
+                + (f"，期限后发放 {yuan(late, grouped=True)}" if late else "")
             )
         elif closing > 0:
             pending = True
-            texts.append(f"{name} {year} 年度结余 {_yuan(closing)}，{when}（未到期）")
+            texts.append(f"{name} {year} 年度结余 {yuan(closing, grouped=True)}，{when}（未到期）")
         else:
             judged = True  # nothing left to spend: met before the deadline
             texts.append(f"{name} {year} 年度已全部用完，{when}（未到期）")
@@ -710,7 +710,7 @@ def _arrival_rate(data: Data) -> Indicator:
             criterion,
             (Part(w.arrival_rate),),
             formula,
-            f"实际到位 {_yuan(received)}；计划到位资金未填",
+            f"实际到位 {yuan(received, grouped=True)}；计划到位资金未填",
             "—",
             note=f"在参数表“救助标准”中加一行：项目“{PLANNED_FUNDS_ITEM}”，数值为计划到位资金（元），即可计算到位率",
         )
@@ -722,7 +722,7 @@ def _arrival_rate(data: Data) -> Indicator:
         criterion,
         (Part(w.arrival_rate, _share(w.arrival_rate, hundredths)),),
         formula,
-        f"实际到位 {_yuan(received)}；计划到位 {_yuan(planned)}",
+        f"实际到位 {yuan(received, grouped=True)}；计划到位 {yuan(planned, grouped=True)}",
         f"{_percent(hundredths)}%",
         note=_extra_note(w.arrival_rate, "到位率"),
         listed=True,
@@ -736,7 +736,7 @@ def _execution_rate(data: Data) -> Indicator:
     income = int(data.balances["income_fen"].sum())
     spent = int(data.balances["expenditure_fen"].sum())
     available = opening + income
-    inputs = f"已使用 {_yuan(spent)}；可用资金 {_yuan(available)}（上年结转 {_yuan(opening)} + 本年收入 {_yuan(income)}）"
+    inputs = f"已使用 {yuan(spent, grouped=True)}；可用资金 {yuan(available, grouped=True)}（上年结转 {yuan(opening, grouped=True)} + 本年收入 {yuan(income, grouped=True)}）"
     formula = "已使用（本年度资金发放的救助）÷ 可用资金（上年结转 + 本年各项收入）× 100%；得分 = 分值 × 执行率（至多 100%）"
     if available <= 0:
         return Indicator(

@@ -277,13 +277,6 @@ def money_fen(text: pd.Series, *, allow_negative: bool = False) -> Parsed:
     return _parsed(_int_series(_valid_only(fen, errors), text.index), errors)
 
 
-def yuan_text(fen: int) -> str:
-    """Integer fen as plain yuan text with two decimals: 123456 → "1234.56", -5 → "-0.05"."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
 # ---------------------------------------------------------------------------------------------
 # dates
 

@@ -16,7 +16,7 @@ import json
 import pandas as pd
 
 from pipeline import privacy
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan_text
 from pipeline.rules import Lineage
 
 EXCEPTION_HEADER = (

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan_text
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.run import Checked, Reconciled, workbook_name
 from schemas import KIND_BY_NAME

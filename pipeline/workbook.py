@@ -48,6 +48,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from pipeline import aggregate, privacy
 from pipeline.match import PENDING
+from pipeline.money import capital_amount, wan_text, yuan_text
 from pipeline.outputs import EXCEPTION_HEADER, places
 from pipeline.progress import Advance, ignore
 from pipeline.rules.catalogue import CATALOGUE
@@ -92,63 +93,6 @@ class WorkbookError(RuntimeError):
 def _check(code: object, where: str) -> None:
     if code not in (0, None):
         raise WorkbookError(f"写入工作簿失败：{where}（xlsxwriter 返回 {code}）")
-
-
-# ---- 大写金额 -----------------------------------------------------------------------------------
-
-DIGITS = "零壹贰叁肆伍陆柒捌玖"
-PLACES = ("仟", "佰", "拾", "")
-SECTIONS = ("", "万", "亿", "万亿")
-
-
-def capital_amount(fen: int) -> str:
-    """The amount in Chinese capital numerals, exact from integer fen.
-
-    As in the examples of 《正确填写票据和结算凭证的基本规定》: 1,409.50 → 壹仟肆佰零玖元伍角,
-    1,680.32 → 壹仟陆佰捌拾元零叁角贰分, 107,000.53 → 壹拾万柒仟元零伍角叁分, 325.04 →
-    叁佰贰拾伍元零肆分; 整 after 元 only, never after 角 or 分; 壹拾 rather than 拾.
-    """
-    if fen < 0:
-        return "负" + capital_amount(-fen)
-    yuan, cents = divmod(int(fen), 100)
-    jiao, fen_digit = divmod(cents, 10)
-    text = _capital_integer(yuan) + "元" if yuan else ""
-    if not cents:
-        return (text or "零元") + "整"
-    if jiao:
-        text += ("零" if yuan and yuan % 10 == 0 else "") + DIGITS[jiao] + "角"
-    elif yuan:
-        text += "零"
-    return text + (DIGITS[fen_digit] + "分" if fen_digit else "")
-
-
-def _capital_integer(number: int) -> str:
-    sections = []
-    while number:
-        number, section = divmod(number, 10_000)
-        sections.append(section)
-    text, gap = "", False
-    for index in reversed(range(len(sections))):
-        section = sections[index]
-        if section == 0:
-            gap = bool(text)  # a whole section of zeros between two others reads as 零
-            continue
-        if text and (gap or section < 1000):
-            text += "零"
-        text += _capital_section(section) + SECTIONS[index]
-        gap = False
-    return text
-
-
-def _capital_section(section: int) -> str:
-    text, zero = "", False
-    for place, digit in zip(PLACES, f"{section:04d}", strict=True):
-        if digit == "0":
-            zero = bool(text)
-            continue
-        text += ("零" if zero else "") + DIGITS[int(digit)] + place
-        zero = False
-    return text
 
 
 # ---- cells ---------------------------------------------------------------------------------------
@@ -277,7 +221,7 @@ class Sheet:
         self.exact[row, col] = number
         shown = number / 100 if fen else number
         self._put(row, col, "write_number", shown, fmt)
-        self._fit(col, f"{shown:,.2f}" if fen else f"{shown:,}")
+        self._fit(col, yuan_text(number, grouped=True) if fen else f"{number:,}")
 
     def money(self, row: int, col: int, fen: object, fmt: Any = None) -> None:
         self.integer(row, col, fen, fmt or self.formats.money, fen=True)
@@ -321,7 +265,7 @@ class Sheet:
         fmt = fmt or (self.formats.total_money if fen else self.formats.total_count)
         shown = value / 100 if fen else value
         self._put(row, col, "write_formula", f"=SUM({_ranges(cells)})", fmt, shown)
-        self._fit(col, f"{shown:,.2f}" if fen else f"{shown:,}")
+        self._fit(col, yuan_text(value, grouped=True) if fen else f"{value:,}")
 
     def wan(self, row: int, col: int, yuan_cell: tuple[int, int], bold: bool = False) -> None:
         """万元 of a yuan cell of this sheet, as ``ROUND(cell/10000,6)``: exact to the fen."""
@@ -332,7 +276,7 @@ class Sheet:
         fmt = self.formats.total_wan if bold else self.formats.wan
         formula = f"=ROUND({xl_rowcol_to_cell(*yuan_cell)}/10000,6)"
         self._put(row, col, "write_formula", formula, fmt, fen / 1_000_000)
-        self._fit(col, f"{fen / 1_000_000:,.6f}")
+        self._fit(col, wan_text(fen))
 
     def merge(
         self, row: int, first: int, last: int, text: str, fmt: Any, personal: bool = True
@@ -526,8 +470,8 @@ def number_column(label: str, series: pd.Series, fen: bool, total: bool = False)
     """Integer fen shown as yuan, or a count; blank where missing."""
     numbers = series.astype("Int64").reset_index(drop=True)
     shown = numbers.to_numpy(dtype="float64", na_value=np.nan) / (100 if fen else 1)
-    largest = float(np.nanmax(np.abs(shown), initial=0))
-    width = len(f"-{largest:,.2f}" if fen else f"-{largest:,.0f}")
+    largest = int(numbers.abs().max(skipna=True)) if numbers.notna().any() else 0
+    width = len("-" + (yuan_text(largest, grouped=True) if fen else f"{largest:,}"))
     exact = int(numbers.sum()) if total else None
     values = pd.Series(shown) if fen else numbers
     return Column(

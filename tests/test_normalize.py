@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import normalize
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan_text
 
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")

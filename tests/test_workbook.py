@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from pipeline import run, workbook
+from pipeline import money, run, workbook
 from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -348,7 +348,7 @@ CAPITALS = [
 
 @pytest.mark.parametrize(("fen", "text"), CAPITALS)
 def test_capital_amount(fen: int, text: str) -> None:
-    assert workbook.capital_amount(fen) == text
+    assert money.capital_amount(fen) == text
 
 
 def test_display_width_counts_cjk_double() -> None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan
 from pipeline.rules import Lineage
 from schemas import LINEAGE
 
@@ -159,10 +159,6 @@ def joined_lineage(*parts: Iterable[Lineage]) -> list[Lineage]:
         tuple(dict.fromkeys(row for part in rows for row in part))
         for rows in zip(*parts, strict=True)
     ]
-
-
-def yuan(fen: Any) -> str:
-    return f"{yuan_text(int(fen))} 元"
 
 
 def day(value: Any) -> str:

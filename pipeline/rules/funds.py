@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import aggregate
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan
 from pipeline.rules import Context, Lineage, Rule, findings
 
 
@@ -34,7 +34,7 @@ def unspent_after_deadline(context: Context) -> pd.DataFrame:
     late = balances[balances["unspent_after_deadline_fen"] > 0]
     messages = [
         f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
-        f"期末仍余 {yuan_text(int(row['closing_fen']))} 元"
+        f"期末仍余 {yuan(row['closing_fen'])}"
         for row in late.to_dict("records")
     ]
     return findings(_source_rows(late), messages, lineage=_lineage(late))
@@ -56,10 +56,10 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
     )
     open_ = balances[may_carry.astype(bool) & (balances["closing_fen"] > 0) & ~covered]
     messages = [
-        f"{row['source']} {row['fund_year']} 年度年末结余 {yuan_text(int(row['closing_fen']))} 元，"
+        f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
         f"结转下年的批复文件未登记"
         + (
-            f"（已登记结转 {yuan_text(int(row['carry_over_fen']))} 元）"
+            f"（已登记结转 {yuan(row['carry_over_fen'])}）"
             if pd.notna(row["carry_over_fen"]) and row["carry_over_fen"]
             else ""
         )
@@ -86,8 +86,8 @@ def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
     )
     differ = rows[rows["amount_fen"] != rows["compared_fen"]]
     messages = [
-        f"{row['source']} 本年上年结转 {yuan_text(row['amount_fen'])} 元，"
-        f"与上年期末结余 {yuan_text(row['compared_fen'])} 元不符"
+        f"{row['source']} 本年上年结转 {yuan(row['amount_fen'])}，"
+        f"与上年期末结余 {yuan(row['compared_fen'])}不符"
         for row in differ.to_dict("records")
     ]
     return findings(differ, messages, compared=differ["compared_fen"], lineage=_lineage(differ))
@@ -97,9 +97,9 @@ def book_balance_differs(context: Context) -> pd.DataFrame:
     balances = _balances(context)
     differ = balances[balances["book_difference_fen"].fillna(0) != 0]
     messages = [
-        f"{row['source']} {row['fund_year']} 年度账面余额 {yuan_text(int(row['book_balance_fen']))} 元，"
-        f"按收支计算应为 {yuan_text(int(row['closing_fen']))} 元，相差 "
-        f"{yuan_text(int(row['book_difference_fen']))} 元"
+        f"{row['source']} {row['fund_year']} 年度账面余额 {yuan(row['book_balance_fen'])}，"
+        f"按收支计算应为 {yuan(row['closing_fen'])}，相差 "
+        f"{yuan(row['book_difference_fen'])}"
         for row in differ.to_dict("records")
     ]
     return findings(

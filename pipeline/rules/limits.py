@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.money import yuan
 from pipeline.params import Parameters
 from pipeline.rules import Context, Lineage, Rule, findings
 from pipeline.rules.common import (
@@ -39,7 +40,6 @@ from pipeline.rules.common import (
     of_types,
     rows_lineage,
     with_files,
-    yuan,
 )
 
 LIMIT, TOTAL, COUNT, MEMBERS = "_limit", "_total", "_count", "_members"

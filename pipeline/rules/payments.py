@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.normalize import yuan_text
+from pipeline.money import yuan
 from pipeline.rules import Context, Lineage, Rule, findings, lineage_of
 
 UNPAID = ("未发放", "失败未重发")
@@ -62,7 +62,7 @@ def outstanding(context: Context) -> pd.DataFrame:
     aid = context.matched.aid  # type: ignore[attr-defined]
     unpaid = aid[aid["outcome"].isin(UNPAID)]
     messages = [
-        f"救助编号 {row['record_id']}（{row['aid_type']} {yuan_text(int(row['amount_fen']))} 元）"
+        f"救助编号 {row['record_id']}（{row['aid_type']} {yuan(row['amount_fen'])}）"
         + ("银行发放失败且未重发" if row["outcome"] == "失败未重发" else "没有找到成功的银行发放")
         for row in unpaid.to_dict("records")
     ]
@@ -73,7 +73,7 @@ def payment_without_record(context: Context) -> pd.DataFrame:
     bank = context.matched.bank  # type: ignore[attr-defined]
     orphan = bank[(bank["status"] == "成功") & bank["outcome"].isin(UNMATCHED_BANK)]
     messages = [
-        f"银行向 {row['holder']}（账号 {row['account']}）成功发放 {yuan_text(int(row['amount_fen']))} 元，"
+        f"银行向 {row['holder']}（账号 {row['account']}）成功发放 {yuan(row['amount_fen'])}，"
         + ("无法确定收款人" if row["outcome"] == "无法识别收款人" else "没有对应的救助记录")
         for row in orphan.to_dict("records")
     ]
@@ -97,9 +97,9 @@ def amount_differs(context: Context) -> pd.DataFrame:
         amount_fen=recorded,
     )
     messages = [
-        f"救助编号 {row['record_id']} 记录 {yuan_text(int(row['amount_fen']))} 元，银行"
+        f"救助编号 {row['record_id']} 记录 {yuan(row['amount_fen'])}，银行"
         + (f"分 {int(count[group])} 笔" if count[group] > 1 else "")
-        + f"实发 {yuan_text(int(paid[group]))} 元"
+        + f"实发 {yuan(paid[group])}"
         for group, row in zip(shown.index, shown.to_dict("records"), strict=True)
     ]
     sides: dict[int, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {}
@@ -154,7 +154,7 @@ def _record_paid_twice(context: Context) -> pd.DataFrame:
     aid = context.matched.aid  # type: ignore[attr-defined]
     twice = aid[aid["outcome"] == "重复发放"]
     messages = [
-        f"救助编号 {row['record_id']}（{yuan_text(int(row['amount_fen']))} 元）银行成功发放了不止一次"
+        f"救助编号 {row['record_id']}（{yuan(row['amount_fen'])}）银行成功发放了不止一次"
         for row in twice.to_dict("records")
     ]
     return findings(
@@ -180,7 +180,7 @@ def _records_alike(context: Context) -> pd.DataFrame:
     lineage = [a + b for a, b in zip(lineage_of(first), lineage_of(second), strict=True)]
     messages = [
         f"救助编号 {row['record_id']} 与 {earlier} 同一人、同一救助类型、同样金额 "
-        f"{yuan_text(int(row['amount_fen']))} 元，相隔不到 {days} 天"
+        f"{yuan(row['amount_fen'])}，相隔不到 {days} 天"
         for row, earlier in zip(second.to_dict("records"), first["record_id"], strict=True)
     ]
     return findings(second, messages, lineage=lineage)
@@ -190,7 +190,7 @@ def failed_never_repaid(context: Context) -> pd.DataFrame:
     bank = context.matched.bank  # type: ignore[attr-defined]
     failed = bank[bank["outcome"] == "失败未重发"]
     messages = [
-        f"银行向 {row['holder']} 发放 {yuan_text(int(row['amount_fen']))} 元失败"
+        f"银行向 {row['holder']} 发放 {yuan(row['amount_fen'])}失败"
         f"（{row['failure_reason'] if isinstance(row['failure_reason'], str) else '原因未写'}），此后未再成功发放"
         for row in failed.to_dict("records")
     ]
