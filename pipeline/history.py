@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ create table if not exists closing_balances (
 """
 
 
-def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]]) -> None:
+def record(output_dir: Path, period: str, balances: Iterable[Mapping[Hashable, Any]]) -> None:
     """Store a period's closing balances, replacing what an earlier run of it stored."""
     with recording(output_dir, period, balances):
         pass
@@ -40,7 +40,7 @@ def record(output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]])
 
 @contextmanager
 def recording(
-    output_dir: Path, period: str, balances: Iterable[Mapping[str, Any]]
+    output_dir: Path, period: str, balances: Iterable[Mapping[Hashable, Any]]
 ) -> Iterator[None]:
     """``record`` in a transaction committed only when the block succeeds: the run renames its
     outputs into place inside it, so the history changes with them or not at all."""
@@ -53,6 +53,14 @@ def recording(
         db.execute("delete from closing_balances where period = ?", (period,))
         db.executemany("insert into closing_balances values (?, ?, ?, ?)", rows)
         yield
+
+
+def closing_before(output_dir: Path, previous: Path | None, year: int) -> dict[str, int] | None:
+    """Per source, last year's closing balance: from ``previous`` (a summary.json given with
+    ``--previous``), else from the history in the output folder; None when neither has it."""
+    if previous is not None:
+        return closing_from_summary(previous)
+    return previous_closing(output_dir, year - 1)
 
 
 def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:

@@ -1,7 +1,9 @@
-"""The machine-readable outputs: ``exceptions.csv`` and the bytes of ``summary.json``.
+"""The outputs beside the workbook, and their commit: ``exceptions.csv``, ``summary.json``.
 
-In: the findings frame of the rules and the figures of aggregation. Out: bytes to write
-atomically. ``exceptions.csv`` is UTF-8 with a BOM so that Excel opens it in Chinese, one row per
+In: the findings frame of the rules and the run's ``Summary``. Out: bytes to write atomically;
+``commit`` stages both beside the workbook and renames everything into place inside the run
+history's transaction; ``workbook_target`` is where the workbook is written (encrypted in memory
+with ``--password``). ``exceptions.csv`` is UTF-8 with a BOM so that Excel opens it in Chinese, one row per
 finding with the columns of contract §3.2; text that Excel would run as a formula (starting with
 = + - @) is prefixed with an apostrophe, so input text never becomes a formula there either;
 with ``--mask`` every ID and card number in it is masked.
@@ -12,12 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
-from pipeline import privacy
+from pipeline import history, privacy
+from pipeline.aggregate import INCOME
 from pipeline.money import yuan_text
+from pipeline.results import Reconciled
 from pipeline.rules import Lineage
+from pipeline.staging import Staging
+from pipeline.summary import FileRows, Summary
+from schemas.inputs import AID_TYPES
 
 EXCEPTION_HEADER = (
     "规则",
@@ -68,23 +81,110 @@ def places(lineage: Lineage) -> str:
     )
 
 
-def summary_json(summary: dict[str, object], mask: bool = False) -> bytes:
-    """The JSON; ``mask``: the one text in it that may hold a number (a file's name) masked —
-    not the whole text, whose SHA-256 checksums may hold long runs of digits."""
-    if mask:
-        inputs = summary["inputs"]
-        summary = summary | {
-            "inputs": [i | {"file": privacy.mask_text(i["file"])} for i in inputs]  # type: ignore[attr-defined]
-        }
-    return (json.dumps(summary, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def summary_json(summary: Summary, mask: bool = False) -> bytes:
+    """summary.json (contract §3.2): the same figures as the workbook, for machines. ``mask``:
+    the one text in it that may hold a number (a file's name) masked — not the whole text,
+    whose SHA-256 checksums may hold long runs of digits."""
+    figures = summary.figures
+    shaped = {
+        "period": str(summary.period),
+        "inputs": [_input(item, mask) for item in summary.inputs],
+        "fund_usage": _fund_usage(figures.fund_usage),
+        "usage_totals": _records(figures.usage_totals),
+        "balances": _balances(figures.balances),
+        "headcounts": _records(figures.headcounts),
+        "worker_files": _records(figures.worker_files),
+        "exceptions": {rule.code: rule.count for rule in summary.findings},
+        "rows": {kind: asdict(rows) for kind, rows in summary.rows.items()},
+    }
+    return (json.dumps(shaped, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _input(item: FileRows, mask: bool) -> dict[str, object]:
+    return {
+        "file": privacy.mask_text(item.file) if mask else item.file,
+        "kind": "+".join(item.file_kinds),
+        "sha256": item.sha256,
+        "rows": item.read,
+        "rejected": item.rejected,
+    }
+
+
+def _fund_usage(usage: pd.DataFrame) -> list[dict[str, object]]:
+    """Usage rows with the contract's keys (the year to date) beside the month's figures."""
+    year = {
+        "amount_fen": "year_amount_fen",
+        "person_times": "year_person_times",
+        "persons": "year_persons",
+    }
+    return _records(usage.assign(**{key: usage[column] for key, column in year.items()}))
+
+
+def _balances(balances: pd.DataFrame) -> list[dict[str, object]]:
+    """Balances with income per category (and spending per aid type) as one object each, as
+    the contract shows income."""
+    result = []
+    for row in _records(balances.drop(columns=["ledger_lineage"])):
+        row["income_total_fen"] = row["income_fen"]
+        row["income_fen"] = {c: row.pop(c) for c in INCOME}
+        row["expenditure_by_aid_type_fen"] = {t: row.pop(t) for t in AID_TYPES}
+        result.append(row)
+    return result
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as JSON-ready dicts: NA → null, numpy numbers → int, dates → text."""
+    return [{str(k): _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _plain(value: object) -> object:
+    if _blank(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]  # type: ignore[union-attr]
+    if hasattr(value, "item"):
+        return value.item()  # type: ignore[union-attr]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def workbook_name(period: pd.Period) -> str:
+    return f"帮扶资金对账_{period}.xlsx"
+
+
+@contextmanager
+def workbook_target(staging: Staging, name: str, password: str | None) -> Iterator[Path | BinaryIO]:
+    """Where the workbook is written: its temporary file; with a password, memory, encrypted
+    when the block ends: no unencrypted copy ever lies in the output folder."""
+    if password is None:
+        yield staging.path(name)
+        return
+    plain = io.BytesIO()
+    yield plain
+    staging.write(name, privacy.encrypted(plain.getvalue(), password))
+
+
+def commit(staging: Staging, output_dir: Path, mask: bool, reconciled: Reconciled) -> None:
+    """summary.json and exceptions.csv beside the workbook; then all renamed into place inside
+    the run history's transaction, so that the history changes with the outputs or not."""
+    staging.write("summary.json", summary_json(reconciled.summary, mask))
+    staging.write("exceptions.csv", exceptions_csv(reconciled.findings, mask))
+    balances = reconciled.figures.balances.to_dict("records")
+    with history.recording(output_dir, str(reconciled.period), balances):
+        staging.commit()
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
 
 
 def _text(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    if _blank(value):
         return ""
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _yuan(fen: object) -> str:
-    return "" if fen is None or fen is pd.NA else yuan_text(int(fen))  # type: ignore[call-overload]
+    return "" if _blank(fen) else yuan_text(int(fen))  # type: ignore[call-overload]

@@ -20,6 +20,7 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.errors import ReconcileError, where
+from schemas.inputs import FILE_LEVELS
 
 # 救助标准 项目 → (field, default). Money items are in yuan in the workbook.
 STANDARD_ITEMS = {
@@ -74,7 +75,6 @@ PLANNED_FUNDS_ITEM = "计划到位资金"
 SCORING_PREFIX = re.compile(r"^绩效\s*[·•．.・]?\s*")  # 绩效·, 绩效•, 绩效. and 绩效 alike
 DEADLINE = re.compile(r"^(当年|次年)(\d{2})-(\d{2})$")
 LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
-FILE_LEVELS = ("全国级", "省级", "地市级", "区县级", "基层")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from pipeline.money import yuan_text
-from pipeline.rules.catalogue import CATALOGUE
-from pipeline.run import Checked, Reconciled, workbook_name
+from pipeline.outputs import workbook_name
+from pipeline.results import Checked, Reconciled
 from schemas import KIND_BY_NAME
 
 
@@ -93,7 +93,7 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
         f"对账月份 {reconciled.period}：已写出 {output_dir}/{workbook_name(reconciled.period)}、"
         "summary.json 和 exceptions.csv"
     )
-    totals = reconciled.figures.usage_totals
+    totals = reconciled.summary.figures.usage_totals
     per_source = totals[totals["scope"] == "source"]
     yield "本年累计支出（元）："
     for row in per_source.to_dict("records"):
@@ -101,11 +101,9 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
             f"  {row['source']}：{yuan_text(int(row['year_amount_fen']))}"
             f"（{row['year_person_times']} 人次，{row['year_persons']} 人）"
         )
-    counts = reconciled.findings.groupby(["rule", "severity"]).size().reset_index(name="n")
-    titles = {rule.code: rule.title for rule in CATALOGUE}
-    yield "发现的问题：" + ("无" if counts.empty else "")
-    for row in counts.to_dict("records"):
-        yield f"  {row['rule']} {row['severity']} {row['n']} 条：{titles[row['rule']]}"
-    rejected = reconciled.checked.validated.counts["rejected"].sum()
-    yield f"拒收的输入行：{rejected} 行（运行 validate 查看原因）"
+    found = [rule for rule in reconciled.summary.findings if rule.count]
+    yield "发现的问题：" + ("" if found else "无")
+    for rule in found:
+        yield f"  {rule.code} {rule.severity} {rule.count} 条：{rule.title}"
+    yield f"拒收的输入行：{reconciled.summary.rejected} 行（运行 validate 查看原因）"
     yield from identical_files(reconciled.checked)

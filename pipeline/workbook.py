@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -51,12 +51,11 @@ from pipeline.match import PENDING
 from pipeline.money import capital_amount, wan_text, yuan_text
 from pipeline.outputs import EXCEPTION_HEADER, places
 from pipeline.progress import Advance, ignore
+from pipeline.reconciliation import Reconciliation
+from pipeline.results import Reconciled
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
 from schemas.inputs import AID_TYPES
-
-if TYPE_CHECKING:
-    from pipeline.run import Reconciled
 
 SHEETS = (
     "封面",
@@ -681,7 +680,7 @@ class Book:
                     raise cause from error
                 raise
 
-    def reconciliation(self, detail: aggregate.Reconciliation, advance: Advance = ignore) -> None:
+    def reconciliation(self, detail: Reconciliation, advance: Advance = ignore) -> None:
         """对账明细 (``advance(n)`` as its rows are written), after the sheets before it."""
         for name in SHEETS[: SHEETS.index("对账明细")]:
             self._add_summary(name)
@@ -797,25 +796,23 @@ def _cover_header(sheet: Sheet, row: int, spans: Sequence[tuple[str, int, int]])
 
 
 def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
-    f, checked = sheet.formats, context.reconciled.checked
-    counts = checked.validated.counts
+    f, inputs = sheet.formats, context.reconciled.summary.inputs
     sheet.text(row, 0, "一、输入文件", f.heading, fit=False)
     spans = [("文件", 0, 0), ("类型", 1, 1), ("读取行数", 2, 2), ("拒收行数", 3, 3)]
     row = _cover_header(sheet, row + 1, [*spans, ("SHA-256", 4, 7)])
     first = row
-    for item in checked.files:
-        mine = counts[counts["source_file"] == item.file]
+    for item in inputs:
         sheet.text(row, 0, item.file, f.wrap)
-        sheet.text(row, 1, "、".join(dict.fromkeys(map(_kind_label, mine["kind"]))), f.wrap)
-        sheet.count(row, 2, int(mine["read"].sum()))
-        sheet.count(row, 3, int(mine["rejected"].sum()))
+        sheet.text(row, 1, "、".join(map(_kind_label, item.kinds)), f.wrap)
+        sheet.count(row, 2, item.read)
+        sheet.count(row, 3, item.rejected)
         sheet.merge(row, 4, 7, item.sha256, f.text, personal=False)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
-    for col, column in ((2, "read"), (3, "rejected")):
+    for col, total in ((2, sum(i.read for i in inputs)), (3, sum(i.rejected for i in inputs))):
         cells = [(r, col) for r in range(first, row)]
-        sheet.total(row, col, cells, int(counts[column].sum()), fen=False)
+        sheet.total(row, col, cells, total, fen=False)
     sheet.merge(row, 4, 7, "", f.total_text)
     return row + 1
 
@@ -862,22 +859,22 @@ def _cover_not_read(sheet: Sheet, context: Context, row: int) -> int:
 
 
 def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
-    f, findings = sheet.formats, context.reconciled.findings
-    counts = findings["rule"].value_counts()
+    f, found = sheet.formats, context.reconciled.summary.findings
     sheet.text(row, 0, "四、异常统计", f.heading, fit=False)
     spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 6), ("条数", 7, 7)]
     row = _cover_header(sheet, row + 1, spans)
     first = row
-    for rule in CATALOGUE:
+    for rule in found:
         sheet.text(row, 0, rule.code, f.text)
         sheet.text(row, 1, rule.severity, f.text)
         sheet.merge(row, 2, 6, rule.title, f.text)
-        sheet.count(row, 7, int(counts.get(rule.code, 0)))
+        sheet.count(row, 7, rule.count)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
     sheet.merge(row, 2, 6, "", f.total_text)
-    sheet.total(row, 7, [(r, 7) for r in range(first, row)], len(findings), fen=False)
+    total = sum(rule.count for rule in found)
+    sheet.total(row, 7, [(r, 7) for r in range(first, row)], total, fen=False)
     return row + 1
 
 
@@ -1331,7 +1328,7 @@ def _hundredths(value: object) -> int | None:
 # ---- 对账明细, 异常清单, 数据校验 -----------------------------------------------------------------
 
 
-def _reconciliation(detail: aggregate.Reconciliation) -> Detail:
+def _reconciliation(detail: Reconciliation) -> Detail:
     table = detail.table
     columns = [
         text_column("姓名", table["name"]),

@@ -279,7 +279,7 @@ def check_invariants(plan: Plan, root: Path) -> run.Reconciled:
     assert (counts["read"] == counts["kept"] + counts["rejected"]).all()
     assert int(aid["rejected"].sum()) == plan.planted
     assert len(first.checked.validated.tables["aid_records"]) == len(plan.records) - plan.planted
-    spent = sum(int(u["year_amount_fen"]) for u in first.summary["fund_usage"])  # type: ignore[union-attr]
+    spent = int(first.figures.fund_usage["year_amount_fen"].sum())
     assert spent == plan.kept_fen
     kept = first.checked.validated.tables["aid_records"]["amount_fen"]
     assert int(kept.sum()) == plan.kept_fen
@@ -291,5 +291,5 @@ def check_invariants(plan: Plan, root: Path) -> run.Reconciled:
     before, after = findings_key(first.findings), findings_key(second.findings)
     only = [f for f in before if f not in after], [f for f in after if f not in before]
     assert before == after, f"findings that depend on the order: {only}"
-    assert second.summary["fund_usage"] == first.summary["fund_usage"]
+    assert second.figures.fund_usage.equals(first.figures.fund_usage)
     return first

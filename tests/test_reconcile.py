@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import run
+from pipeline import parallel, run
 from sample_data.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -116,7 +116,7 @@ def test_two_processes_write_the_same_outputs(reconciled, tmp_path, monkeypatch)
     this one writes 对账明细: forced here on the sample, the outputs are byte for byte those of
     the run in one process (the workbook's zip, summary.json, exceptions.csv)."""
     _, serial = reconciled
-    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     run.reconcile(run.Config(SAMPLE, tmp_path))
     for name in ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv"):
         assert (tmp_path / name).read_bytes() == (serial / name).read_bytes(), name
@@ -128,7 +128,7 @@ def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(
     def broken(*_: object) -> None:
         raise run.ReconcileError("规则出错")
 
-    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(run.rules, "apply", broken)
     with pytest.raises(run.ReconcileError, match="规则出错"):
         run.reconcile(run.Config(SAMPLE, tmp_path))
@@ -136,7 +136,7 @@ def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(
 
 
 def test_a_judging_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(run.rules, "apply", lambda *_: os._exit(9))
     with pytest.raises(RuntimeError, match="工作进程异常退出（9）"):
         run.reconcile(run.Config(SAMPLE, tmp_path))

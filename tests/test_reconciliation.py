@@ -1,4 +1,4 @@
-"""对账明细 (aggregate.reconciliation): one row per person × 资金来源, then one per transfer
+"""对账明细 (pipeline.reconciliation): one row per person × 资金来源, then one per transfer
 that pays no record; each input row mapped to its row. Frames planted with the helpers of
 test_match, each person one case."""
 
@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import aggregate
+from pipeline import reconciliation
 from tests.test_match import aid_row, bank_row, inputs, person, run_match
 
 CLEAN, SHORT, CASH, FAILED, TWICE = (person(n, name) for n, name in enumerate("甲乙丙丁戊", 1))
 STRANGER = person(9, "己")
 
 
-def planted() -> aggregate.Reconciliation:
+def planted() -> reconciliation.Reconciliation:
     """甲 two records, both paid (相符); 乙 paid 90 of 100 (金额不符, −10); 丙 cash (现金); 丁 a
     failed transfer never re-paid (发放失败); 戊 paid twice for one record (重复发放); and a
     transfer to 己, who has no record (无对应记录); and 甲's January record after the period
@@ -45,7 +45,7 @@ def planted() -> aggregate.Reconciliation:
         bank_row("x1", STRANGER.card, 30, "2021-04-01", holder=STRANGER.name, id_no=STRANGER.id_no),
     ]
     matched = run_match(inputs(aid, bank))
-    return aggregate.reconciliation(matched, pd.Period("2021-12", freq="M"))
+    return reconciliation.reconciliation(matched, pd.Period("2021-12", freq="M"))
 
 
 def test_one_row_per_person_and_source_with_its_status() -> None:
@@ -89,6 +89,6 @@ def test_rows_in_input_order_and_every_row_mapped_once() -> None:
 
 def test_no_records_no_rows() -> None:
     matched = run_match(inputs([], []))
-    result = aggregate.reconciliation(matched)
+    result = reconciliation.reconciliation(matched)
     assert result.table.empty and result.rows.empty
-    assert list(result.table.columns) == aggregate.RECONCILIATION_COLUMNS
+    assert list(result.table.columns) == reconciliation.RECONCILIATION_COLUMNS

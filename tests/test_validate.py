@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import run
+from pipeline import parallel, run
 from pipeline.errors import MissingInput
 from tests.conftest import AID_HEADER, ID_A, ID_B, ID_C, write_text, write_xlsx
 
@@ -465,13 +465,13 @@ def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkey
     write_xlsx(folder / "h1.xlsx", {"救助": [AID_HEADER, jz1, jz2]})
     write_xlsx(folder / "h2.xlsx", {"救助": [AID_HEADER, jz1]})
     serial = check(folder).validated
-    monkeypatch.setattr(run, "PARALLEL_FROM_BYTES", 0)
-    parallel = check(folder).validated
-    assert parallel.tables.keys() == serial.tables.keys()
+    monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
+    forked = check(folder).validated
+    assert forked.tables.keys() == serial.tables.keys()
     for name, table in serial.tables.items():
-        pd.testing.assert_frame_equal(parallel.tables[name], table)
-    pd.testing.assert_frame_equal(parallel.rejected, serial.rejected)
-    pd.testing.assert_frame_equal(parallel.counts, serial.counts)
+        pd.testing.assert_frame_equal(forked.tables[name], table)
+    pd.testing.assert_frame_equal(forked.rejected, serial.rejected)
+    pd.testing.assert_frame_equal(forked.counts, serial.counts)
     assert len(serial.rejected) == 2  # JZ2's amount, and JZ1 exported twice
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.params import FILE_LEVELS
 from pipeline.rules import Context, Rule, findings, lineage_of
 from pipeline.rules.common import (
     CLOSED,
@@ -28,7 +27,7 @@ from pipeline.rules.common import (
     rows_lineage,
     with_files,
 )
-from schemas.inputs import AID_TYPES
+from schemas.inputs import AID_TYPES, FILE_LEVELS
 
 
 def _with_file_lineage(rows: pd.DataFrame, messages: list[str]) -> pd.DataFrame:

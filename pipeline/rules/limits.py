@@ -135,10 +135,11 @@ def living_over_limit(context: Context) -> pd.DataFrame:
 
     frame[LIMIT] = lookup(frame[["_region", YEAR]], limit)
     anchors = over_limit(frame, ["_household", YEAR])
-    yearly = {
-        (row["_region"], row[YEAR]): params.yearly_dibao_fen(row["_region"], int(row[YEAR]))
-        for row in as_dicts(anchors)
-    }
+    yearly: dict[tuple[str, int], int] = {}
+    for row in as_dicts(anchors):
+        fen = params.yearly_dibao_fen(row["_region"], int(row[YEAR]))
+        assert fen is not None  # a row over its limit has one, hence a standard
+        yearly[row["_region"], row[YEAR]] = fen
 
     def message(row: Row) -> str:
         return (

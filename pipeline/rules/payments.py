@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.match import UNMATCHED_BANK
 from pipeline.money import yuan
 from pipeline.rules import Context, Lineage, Rule, findings, lineage_of
 
 UNPAID = ("未发放", "失败未重发")
-UNMATCHED_BANK = ("无对应记录", "无法识别收款人")
 
 
 def _linked(context: Context) -> pd.DataFrame:

@@ -1,0 +1,71 @@
+"""The run's types: what a run is asked to do (``Config``) and what each stage hands on.
+
+``Checked`` is the folder as read and validated (the stage ``read``); ``Judged`` what the rules and
+figures give (computed beside the writing of 对账明细); ``Reconciled`` the whole run, from which
+the workbook, summary.json, exceptions.csv and the terminal lines are written. Plain frozen
+dataclasses: they cross processes pickled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.aggregate import Figures
+from pipeline.load import InputFile, SheetInfo, SkippedSheet
+from pipeline.match import Matched
+from pipeline.progress import StageFigure
+from pipeline.reconciliation import Reconciliation
+from pipeline.summary import Summary
+from pipeline.validate import CheckedSheet, Validated
+
+
+@dataclass(frozen=True)
+class Config:
+    input_dir: Path
+    output_dir: Path
+    period: str | None = None  # YYYY-MM; default: the month of the latest aid date
+    previous: Path | None = None  # last year's December summary.json, instead of the history
+    mask: bool = False  # ID and card numbers shown as 341503********1234 in every output
+    password: str | None = None  # the workbook encrypted with it
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One input file: its sheets checked, and the sheets not read with why."""
+
+    file: InputFile
+    sheets: list[CheckedSheet]
+    skipped: list[SkippedSheet]
+
+
+@dataclass(frozen=True)
+class Checked:
+    files: list[InputFile]
+    sheets: list[SheetInfo]
+    skipped: list[SkippedSheet]
+    ignored: list[str]  # files in the folder that are not spreadsheets
+    validated: Validated
+
+
+@dataclass(frozen=True)
+class Judged:
+    findings: pd.DataFrame
+    figures: Figures
+    summary: Summary
+    indicators: pd.DataFrame  # 绩效指标
+    stages: list[StageFigure]  # rules and aggregate, timed where they ran
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    checked: Checked
+    period: pd.Period
+    matched: Matched
+    findings: pd.DataFrame
+    figures: Figures
+    summary: Summary
+    detail: Reconciliation  # 对账明细
+    indicators: pd.DataFrame  # 绩效指标

@@ -1,0 +1,106 @@
+"""The run's summary, built once: summary.json, 封面 and the terminal lines are all written from it.
+
+In: the input files read, the per-sheet row counts of validation, the period, the findings and
+the figures. Out: a ``Summary`` — per input file its kinds, checksum and rows read and rejected;
+per file kind the rows read, kept for reconciliation and rejected; per rule of the catalogue
+its findings; and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as
+contract §3.2 says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.aggregate import Figures
+from pipeline.load import InputFile
+from pipeline.rules.catalogue import CATALOGUE
+from schemas import KIND_BY_NAME
+
+
+@dataclass(frozen=True)
+class FileRows:
+    """One input file: the kinds of its sheets (in order), its SHA-256 and its rows."""
+
+    file: str
+    kinds: tuple[str, ...]
+    sha256: str
+    read: int
+    rejected: int
+
+    @property
+    def file_kinds(self) -> tuple[str, ...]:
+        """The contract's file kinds (all parameter sheets are one kind, ``parameters``)."""
+        return tuple(dict.fromkeys(KIND_BY_NAME[kind].file_kind for kind in self.kinds))
+
+
+@dataclass(frozen=True)
+class KindRows:
+    """Rows of one file kind: read = reconciled + rejected."""
+
+    read: int
+    reconciled: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    code: str
+    severity: str
+    title: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    period: pd.Period
+    inputs: tuple[FileRows, ...]
+    rows: dict[str, KindRows]  # per file kind, in the order first met
+    findings: tuple[RuleCount, ...]  # every rule of the catalogue, in code order
+    figures: Figures
+
+    @property
+    def rejected(self) -> int:
+        return sum(rows.rejected for rows in self.rows.values())
+
+
+def summarize(
+    files: list[InputFile],
+    counts: pd.DataFrame,
+    period: pd.Period,
+    findings: pd.DataFrame,
+    figures: Figures,
+) -> Summary:
+    """``counts``: validation's rows per sheet (source_file, kind, read, kept, rejected)."""
+    per_rule = findings["rule"].value_counts()
+    return Summary(
+        period=period,
+        inputs=tuple(_file_rows(item, counts) for item in files),
+        rows=_kind_rows(counts),
+        findings=tuple(
+            RuleCount(rule.code, rule.severity, rule.title, int(per_rule.get(rule.code, 0)))
+            for rule in CATALOGUE
+        ),
+        figures=figures,
+    )
+
+
+def _file_rows(item: InputFile, counts: pd.DataFrame) -> FileRows:
+    mine = counts[counts["source_file"] == item.file]
+    return FileRows(
+        file=item.file,
+        kinds=tuple(dict.fromkeys(mine["kind"])),
+        sha256=item.sha256,
+        read=int(mine["read"].sum()),
+        rejected=int(mine["rejected"].sum()),
+    )
+
+
+def _kind_rows(counts: pd.DataFrame) -> dict[str, KindRows]:
+    kinds = counts["kind"].map(lambda kind: KIND_BY_NAME[kind].file_kind)
+    totals = counts.groupby(kinds, sort=False)[["read", "kept", "rejected"]].sum()
+    return {
+        str(kind): KindRows(int(row["read"]), int(row["kept"]), int(row["rejected"]))
+        for kind, row in totals.iterrows()
+    }
