@@ -19,6 +19,7 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from pipeline import money, run, workbook
+from pipeline.workbook import cells
 from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -352,19 +353,19 @@ def test_capital_amount(fen: int, text: str) -> None:
 
 
 def test_display_width_counts_cjk_double() -> None:
-    assert workbook.display_width("ab") == 2
-    assert workbook.display_width("合计") == 4
-    assert workbook.display_width("ＡＢ") == 4
+    assert cells.display_width("ab") == 2
+    assert cells.display_width("合计") == 4
+    assert cells.display_width("ＡＢ") == 4
 
 
 def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
     book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
-    sheet = workbook.Sheet(book.add_worksheet("s"), workbook.Formats(book))
+    sheet = cells.Sheet(book.add_worksheet("s"), cells.Formats(book))
     sheet.text(0, 0, "=" + "行" * 40_000)
     sheet.finish(None, 1)
     book.close()
     value = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]["A1"].value
-    assert len(value) == workbook.MAX_TEXT and value.endswith(workbook.CUT)
+    assert len(value) == cells.MAX_TEXT and value.endswith(cells.CUT)
     assert value.startswith("=行")
 
 

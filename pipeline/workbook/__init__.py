@@ -1,0 +1,186 @@
+"""Stage 7, the workbook (contract §3.1): the one package that holds xlsxwriter code.
+
+In: ``pipeline.results.Reconciled``. Out: ``write(target, reconciled, mask)`` writes 封面, 资金使用,
+资金结余, 救助人次, 绩效指标, 对账明细, 异常清单, 数据校验, 图表 and 规则说明, in that order; a
+detail sheet longer than Excel's 1,048,576 rows continues on 对账明细(2) … right after it, and
+封面 says so.
+
+How it is made, the way a Chinese finance office prints its reports:
+- summary sheets open with a title block (unit, period, 单位：元) and close with 制表人 / 审核人 /
+  负责人 lines; detail sheets have frozen headers and filters;
+- money is integer fen until the moment a cell is written, as yuan with two decimals and
+  thousands separators; every 合计 and 小计 is a live ``SUM`` whose cached value is the sum, in
+  integer fen, of the cells it adds (and is checked against the computed figure); 万元 cells
+  are ``ROUND(yuan/10000, 6)`` of the yuan cell beside them, exact at six decimals;
+- text from the inputs is always a string cell: never a formula or a link, whatever it starts
+  with; every ``write_*`` return code is checked (xlsxwriter returns −1 instead of raising);
+- with ``mask`` (``--mask``), every text cell of every sheet passes ``privacy.mask_text``: no
+  full ID or card number is left in the file;
+- column widths are computed here, CJK characters counting double;
+- A4 landscape, one page wide, header rows repeated, page numbers in the footer;
+- the document's created time is the period end, so the same inputs give the same cells.
+
+The workbook is written in xlsxwriter's constant-memory mode: each row goes to disk once the
+next one starts, so a province's detail sheets never sit in memory. Rows must therefore be
+written in order: summary sheets collect their cells in a ``Sheet`` and write them sorted by
+row when finished (they are small); detail sheets are written row by row from columns prepared
+once, with the columns' formats set on the columns. Merges span one row only: a merge over
+several rows would write into rows already gone to disk.
+
+Where things are: ``cells`` (formats, ``Sheet``, totals, widths, print setup), ``detail`` (the
+long sheets' writer), ``context`` (what every sheet is made from), and one module per sheet —
+``cover`` 封面, ``usage`` 资金使用, ``balances`` 资金结余, ``headcounts`` 救助人次, ``indicators``
+绩效指标, ``reconciliation`` 对账明细, ``findings`` 异常清单, ``rejections`` 数据校验, ``charts`` 图表,
+``rules`` 规则说明 — each with ``fill(sheet, context)`` (a summary sheet) or ``table(...)`` (a
+detail sheet's columns). ``Book`` below puts them together in ``SHEETS`` order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+import xlsxwriter
+
+from pipeline.progress import Advance, ignore
+from pipeline.reconciliation import Reconciliation
+from pipeline.results import Reconciled
+from pipeline.workbook import (
+    balances,
+    charts,
+    cover,
+    findings,
+    headcounts,
+    indicators,
+    reconciliation,
+    rejections,
+    rules,
+    usage,
+)
+from pipeline.workbook.cells import (
+    Formats,
+    Sheet,
+)
+from pipeline.workbook.context import PROGRAM, Context, unit_of
+from pipeline.workbook.detail import (
+    EXCEL_ROWS,
+    Detail,
+    Part,
+    masked,
+    parts,
+    write_detail,
+)
+
+SHEETS = (
+    "封面",
+    "资金使用",
+    "资金结余",
+    "救助人次",
+    "绩效指标",
+    "对账明细",
+    "异常清单",
+    "数据校验",
+    "图表",
+    "规则说明",
+)
+
+
+class Book:
+    """The workbook while it is written, to ``target``, a file or a stream (the caller makes it
+    atomic). ``mask``: every ID and card number masked, on every sheet.
+
+    Worksheets are added in ``SHEETS`` order as their content becomes known, so that 对账明细,
+    which needs only the matched rows, is written while the rules are still being applied in
+    another process (``reconciliation``); the summary sheets before it are added empty then,
+    and filled by ``rest`` with everything else. Constant memory needs each sheet's rows in
+    order, not the sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it.
+    """
+
+    def __init__(
+        self, target: Path | BinaryIO, period: pd.Period, mask: bool, max_rows: int = EXCEL_ROWS
+    ) -> None:
+        self.period, self.mask, self.max_rows = period, mask, max_rows
+        self.end = dt.datetime.combine(period.end_time.date(), dt.time())
+        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        self.book = xlsxwriter.Workbook(
+            str(target) if isinstance(target, Path) else target, options
+        )
+        self.book.set_properties(
+            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.end}
+        )
+        self.formats = Formats(self.book)
+        self.layout: dict[str, list[Part]] = {}
+        self.summaries: dict[str, Sheet] = {}  # added, filled by ``rest``
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        """Closing writes the file (and removes xlsxwriter's own temporary files)."""
+        try:
+            self.book.close()
+        except Exception as error:
+            if failed is None:  # else the block's own error is the one to tell
+                cause = error.args[0] if error.args else None  # FileCreateError wraps OSError
+                if isinstance(cause, OSError):
+                    raise cause from error
+                raise
+
+    def reconciliation(self, detail: Reconciliation, advance: Advance = ignore) -> None:
+        """对账明细 (``advance(n)`` as its rows are written), after the sheets before it."""
+        for name in SHEETS[: SHEETS.index("对账明细")]:
+            self._add_summary(name)
+        self.layout["对账明细"] = parts("对账明细", len(detail.table), self.max_rows)
+        self._detail(reconciliation.table(detail), advance)
+
+    def rest(self, reconciled: Reconciled) -> None:
+        """The sheets after 对账明细, then the summary sheets, now that everything is known."""
+        validated = reconciled.checked.validated
+        counts = {"异常清单": len(reconciled.findings)}
+        counts["数据校验"] = len(validated.rejected) + len(validated.warnings)
+        for name, count in counts.items():
+            self.layout[name] = parts(name, count, self.max_rows)
+        period_text = f"{self.period.year}年{self.period.month}月"
+        unit = unit_of(reconciled)
+        context = Context(reconciled, unit, period_text, self.end, self.layout, self.max_rows)
+        for name in SHEETS[SHEETS.index("对账明细") + 1 :]:
+            if name in DETAILS:
+                self._detail(DETAILS[name](context), ignore)
+            else:
+                self._add_summary(name)
+        for name, sheet in self.summaries.items():  # in SHEETS order: 图表 uses earlier sheets
+            SUMMARIES[name](sheet, context)
+
+    def _add_summary(self, name: str) -> None:
+        self.summaries[name] = Sheet(self.book.add_worksheet(name), self.formats, mask=self.mask)
+
+    def _detail(self, detail: Detail, advance: Advance) -> None:
+        shown = masked(detail) if self.mask else detail
+        write_detail(self.book, self.formats, shown, self.layout[detail.name], advance)
+
+
+def write(
+    target: Path | BinaryIO, reconciled: Reconciled, mask: bool = False, max_rows: int = EXCEL_ROWS
+) -> None:
+    """The whole workbook of ``reconciled`` at once."""
+    with Book(target, reconciled.period, mask, max_rows) as book:
+        book.reconciliation(reconciled.detail)
+        book.rest(reconciled)
+
+
+SUMMARIES: dict[str, Callable[[Sheet, Context], None]] = {
+    "封面": cover.fill,
+    "资金使用": usage.fill,
+    "资金结余": balances.fill,
+    "救助人次": headcounts.fill,
+    "绩效指标": indicators.fill,
+    "图表": charts.fill,
+    "规则说明": rules.fill,
+}
+DETAILS: dict[str, Callable[[Context], Detail]] = {  # 对账明细: Book.reconciliation
+    "异常清单": findings.table,
+    "数据校验": rejections.table,
+}

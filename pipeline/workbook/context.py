@@ -1,0 +1,66 @@
+"""What every sheet is made from: the run, the unit and period as printed, the detail sheets'
+layout, and where the charts' data are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+from dataclasses import dataclass, field
+
+from pipeline.results import Reconciled
+from pipeline.workbook.detail import Part
+from schemas import KIND_BY_NAME
+
+PROGRAM = "aid-fund-reconcile"
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """A table on another sheet: categories in column A of rows first..last, one series per
+    column of ``series``, named by the header row."""
+
+    sheet: str
+    header: int
+    first: int
+    last: int
+    series: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    reconciled: Reconciled
+    unit: str
+    period_text: str
+    period_end: dt.datetime
+    layout: dict[str, list[Part]]  # each detail table's worksheets
+    max_rows: int  # rows per worksheet (Excel's limit; lower in tests)
+    # where the charts' data are, filled in by the sheets that hold them (written before 图表)
+    charts: dict[str, ChartData] = field(default_factory=dict)
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version(PROGRAM)
+    except importlib.metadata.PackageNotFoundError:
+        return "未安装"
+
+
+def unit_of(reconciled: Reconciled) -> str:
+    """The region the worker files mostly belong to, named as the 低保标准 sheet names it."""
+    tables = reconciled.checked.validated.tables
+    standards, files = tables.get("dibao_standards"), tables.get("worker_files")
+    if standards is None or standards.empty or "region_name" not in standards:
+        return ""
+    names = standards.dropna(subset=["region_name"]).drop_duplicates("region_code")
+    by_code = dict(zip(names["region_code"].astype("str"), names["region_name"], strict=True))
+    if files is not None and not files.empty and files["region_code"].notna().any():
+        counts = files["region_code"].astype("str").value_counts()
+        top = sorted(counts[counts == counts.max()].index)[0]
+        if top in by_code:
+            return str(by_code[top])
+    return str(names["region_name"].iloc[0]) if len(names) else ""
+
+
+def kind_label(kind: str) -> str:
+    return KIND_BY_NAME[kind].label if kind in KIND_BY_NAME else kind

@@ -1,0 +1,243 @@
+"""Detail sheets (对账明细, 异常清单, 数据校验): columns prepared once, written row by row in
+constant memory, continued on name(2), name(3) … past Excel's limit of rows per worksheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from xlsxwriter.utility import quote_sheetname
+
+from pipeline import privacy
+from pipeline.money import yuan_text
+from pipeline.progress import Advance
+from pipeline.workbook.cells import (
+    CUT,
+    LINE_HEIGHT,
+    MAX_TEXT,
+    MAX_WIDTH,
+    TOTAL,
+    WRAP_WIDTH,
+    Formats,
+    WorkbookError,
+    blank,
+    check,
+    display_width,
+    page_setup,
+    span,
+)
+
+EXCEL_ROWS = 1_048_576
+
+EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
+
+ADVANCE_EVERY = 10_000  # detail rows between two updates of the progress display
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a detail sheet, its cells prepared once for all its rows."""
+
+    label: str
+    kind: str  # text, money (yuan, float), count, or link (a (sheet, row) target or None)
+    values: pd.Series | list[Any]  # links: a list; else turned into Python a chunk at a time
+    width: int
+    exact_sum: int | None = None  # fen or count, when the column has a 合计
+    lines: np.ndarray | None = None  # a wrapped column: the lines each value takes
+
+    def chunk(self, start: int, stop: int) -> list[Any]:
+        """The cell values of rows ``start``..``stop``: Python objects only for these rows, so
+        that a province's detail sheet never sits in memory as Python strings."""
+        if isinstance(self.values, list):
+            return [None] * (stop - start)  # links are written one by one
+        part = self.values.iloc[start:stop]
+        values = part.tolist()
+        return [None if blank(v) else v for v in values] if part.hasnans else values
+
+
+def text_column(label: str, series: pd.Series, wrap: bool = False) -> Column:
+    """Text cells; ``wrap``: at most WRAP_WIDTH wide, a longer value on several lines."""
+    text = series.astype("string").fillna("")
+    long = text.str.len() > MAX_TEXT
+    if long.any():
+        text = text.where(~long, text.str.slice(0, MAX_TEXT - len(CUT)) + CUT)
+    widths = _widths(text)
+    width = max(display_width(label), int(widths.max(initial=0)))
+    text = text.reset_index(drop=True)
+    if not wrap or width <= WRAP_WIDTH:
+        return Column(label, "text", text, width)
+    lines = -(-np.maximum(widths, 1) // (WRAP_WIDTH + 1))  # the column is WRAP_WIDTH + 2 wide
+    return Column(label, "wrap", text, WRAP_WIDTH, lines=lines)
+
+
+def _widths(text: pd.Series) -> np.ndarray:
+    """Each text's width, CJK counting two: a three-byte UTF-8 character is CJK."""
+    values = pa.array(text.to_numpy(dtype=object), type=pa.string())
+    chars, size = pc.utf8_length(values), pc.binary_length(values)
+    widths = pc.add(chars, pc.divide(pc.subtract(size, chars), 2))
+    return widths.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def number_column(label: str, series: pd.Series, fen: bool, total: bool = False) -> Column:
+    """Integer fen shown as yuan, or a count; blank where missing."""
+    numbers = series.astype("Int64").reset_index(drop=True)
+    shown = numbers.to_numpy(dtype="float64", na_value=np.nan) / (100 if fen else 1)
+    largest = int(numbers.abs().max(skipna=True)) if numbers.notna().any() else 0
+    width = len("-" + (yuan_text(largest, grouped=True) if fen else f"{largest:,}"))
+    exact = int(numbers.sum()) if total else None
+    values = pd.Series(shown) if fen else numbers
+    return Column(
+        label, "money" if fen else "count", values, max(display_width(label), width), exact
+    )
+
+
+@dataclass(frozen=True)
+class Part:
+    """The rows ``start``..``stop`` of a detail table, on the worksheet ``sheet``."""
+
+    sheet: str
+    start: int
+    stop: int
+
+
+def parts(name: str, rows: int, max_rows: int) -> list[Part]:
+    """A table longer than a worksheet continues on name(2), name(3) …; every part keeps room
+    for its header and, on the last, a blank row and the 合计."""
+    capacity = max_rows - 3
+    count = max(1, -(-rows // capacity))
+    return [
+        Part(name if i == 0 else f"{name}({i + 1})", i * capacity, min(rows, (i + 1) * capacity))
+        for i in range(count)
+    ]
+
+
+def place_of(layout: Sequence[Part], position: int) -> tuple[str, int]:
+    """The worksheet and Excel row number of a table row."""
+    for part in layout:
+        if part.start <= position < part.stop:
+            return part.sheet, position - part.start + 2
+    raise WorkbookError(f"第 {position + 1} 行不在任何工作表中")
+
+
+@dataclass(frozen=True)
+class Detail:
+    name: str
+    columns: Sequence[Column]
+    total: bool = False  # a 合计 row of SUMs under the last part
+    freeze_cols: int = 0
+    highlights: Sequence[tuple[str, str]] = ()  # (condition on row 2, Formats attribute)
+    empty: str = "无"
+
+
+def masked(detail: Detail) -> Detail:
+    """``detail`` with the ID and card numbers of its text columns masked (same widths)."""
+    columns = [
+        replace(column, values=privacy.mask_numbers(column.values))
+        if isinstance(column.values, pd.Series) and column.kind in ("text", "wrap")
+        else column
+        for column in detail.columns
+    ]
+    return replace(detail, columns=columns)
+
+
+def write_detail(
+    book: Any, formats: Formats, detail: Detail, layout: Sequence[Part], advance: Advance
+) -> None:
+    """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
+    the last part adds every part."""
+    column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
+    column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
+    widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
+    for part in layout:
+        ws = book.add_worksheet(part.sheet)
+        for col, column in enumerate(detail.columns):
+            check(ws.write_string(0, col, column.label, formats.header), f"{part.sheet} 表头")
+            check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
+        _write_rows(ws, formats, detail.columns, part, advance)
+        last = part.stop - part.start
+        if last == 0 and part.start == 0:
+            check(ws.write_string(1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
+        for condition, fmt in detail.highlights if last else ():
+            rule = {"type": "formula", "criteria": condition, "format": getattr(formats, fmt)}
+            check(ws.conditional_format(1, 0, last, len(widths) - 1, rule), "条件格式")
+        if detail.total and part is layout[-1]:
+            _write_detail_total(ws, formats, detail.columns, layout, last + 2)
+        ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
+        page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, len(widths))
+
+
+def _write_rows(
+    ws: Any, formats: Formats, columns: Sequence[Column], part: Part, advance: Advance
+) -> None:
+    """The one loop per row of the program: xlsxwriter's ``write_row`` of prepared values,
+    a row's height first where a wrapped text needs more than one line, then its links."""
+    links = [col for col, column in enumerate(columns) if column.kind == "link"]
+    tall = _tall_rows(columns, part)
+    write_row, set_row = ws.write_row, ws.set_row
+    kept = 0
+    for start in range(part.start, part.stop, ADVANCE_EVERY):
+        stop = min(start + ADVANCE_EVERY, part.stop)
+        cells = [column.chunk(start, stop) for column in columns]
+        for row, values in enumerate(zip(*cells, strict=True), start=start - part.start + 1):
+            height = tall.get(row)
+            if height is not None:
+                set_row(row, height)
+            if write_row(row, 0, values):
+                raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
+            for col in links:
+                target = columns[col].values[part.start + row - 1]
+                if target is not None:
+                    kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
+        advance(stop - start)
+
+
+def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
+    """Sheet row → height, for the rows of the part whose wrapped texts need several lines."""
+    wrapped = [c.lines[part.start : part.stop] for c in columns if c.lines is not None]
+    if not wrapped:
+        return {}
+    lines = np.maximum.reduce(wrapped)
+    tall = np.flatnonzero(lines > 1)
+    return dict(zip((tall + 1).tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
+
+
+def _write_link(
+    ws: Any, formats: Formats, row: int, col: int, target: tuple[str, int], linked: bool
+) -> int:
+    """A link to a row of another sheet; past Excel's limit of links per sheet, its text."""
+    sheet, target_row = target
+    text = f"{sheet} 第{target_row}行"
+    if not linked:
+        check(ws.write_string(row, col, text), f"{ws.name} 链接")
+        return 0
+    url = f"internal:{quote_sheetname(sheet)}!A{target_row}"
+    check(ws.write_url(row, col, url, formats.link, text), f"{ws.name} 链接")
+    return 1
+
+
+def _write_detail_total(
+    ws: Any, formats: Formats, columns: Sequence[Column], layout: Sequence[Part], row: int
+) -> None:
+    check(ws.write_string(row, 0, TOTAL, formats.total_text), f"{ws.name} 合计")
+    for col, column in enumerate(columns):
+        if column.exact_sum is None:
+            continue
+        ranges = ",".join(
+            span(
+                (1, col),
+                (part.stop - part.start, col),
+                None if part.sheet == ws.name else part.sheet,
+            )
+            for part in layout
+            if part.stop > part.start
+        )
+        fen = column.kind == "money"
+        shown = column.exact_sum / 100 if fen else column.exact_sum
+        fmt = formats.total_money if fen else formats.total_count
+        check(ws.write_formula(row, col, f"=SUM({ranges or '0'})", fmt, shown), f"{ws.name} 合计")
