@@ -35,7 +35,8 @@ import pandas as pd
 import pytest
 
 from pipeline import aggregate, match, rules
-from pipeline.indicators import BASES, COLUMNS, Total, indicators, total
+from pipeline.indicators import indicators
+from pipeline.indicators.common import BASES, COLUMNS, Total, total
 from pipeline.params import parameters
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE

@@ -60,19 +60,9 @@ from pipeline.workbook import (
     rules,
     usage,
 )
-from pipeline.workbook.cells import (
-    Formats,
-    Sheet,
-)
+from pipeline.workbook.cells import Formats, Sheet
 from pipeline.workbook.context import PROGRAM, Context, unit_of
-from pipeline.workbook.detail import (
-    EXCEL_ROWS,
-    Detail,
-    Part,
-    masked,
-    parts,
-    write_detail,
-)
+from pipeline.workbook.detail import EXCEL_ROWS, Detail, Part, masked, parts, write_detail
 
 SHEETS = (
     "封面",

@@ -5,11 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline import aggregate
-from pipeline.workbook.cells import (
-    TOTAL,
-    Sheet,
-    row_header_last,
-)
+from pipeline.workbook.cells import TOTAL, Sheet, row_header_last
 from pipeline.workbook.context import Context
 from schemas.inputs import AID_TYPES
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.workbook.cells import (
-    Sheet,
-    check,
-)
+from pipeline.workbook.cells import Sheet, check
 from pipeline.workbook.context import Context
 
 CHARTS = (

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from pipeline.money import capital_amount
-from pipeline.workbook.cells import (
-    TOTAL,
-    Sheet,
-)
+from pipeline.workbook.cells import TOTAL, Sheet
 from pipeline.workbook.context import PROGRAM, Context, kind_label, version
 
 COVER_WIDTHS = (28, 18, 16, 10, 10, 10, 12, 36)  # eight columns that fit A4 landscape

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.outputs import EXCEPTION_HEADER, places
-from pipeline.workbook.cells import (
-    display_width,
-)
+from pipeline.workbook.cells import display_width
 from pipeline.workbook.context import Context
-from pipeline.workbook.detail import (
-    Column,
-    Detail,
-    number_column,
-    place_of,
-    text_column,
-)
+from pipeline.workbook.detail import Column, Detail, number_column, place_of, text_column
 
 
 def table(context: Context) -> Detail:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.workbook.cells import (
-    TOTAL,
-    Sheet,
-)
+from pipeline.workbook.cells import TOTAL, Sheet
 from pipeline.workbook.context import ChartData, Context
 
 

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from pipeline.workbook.cells import (
-    TOTAL,
-    Sheet,
-    blank,
-)
+from pipeline.workbook.cells import TOTAL, Sheet, blank
 from pipeline.workbook.context import Context
 
 INDICATOR_COLUMNS = (  # (header, column, width): 142 characters fit A4 landscape

@@ -6,11 +6,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.match import PENDING
 from pipeline.reconciliation import Reconciliation
-from pipeline.workbook.detail import (
-    Detail,
-    number_column,
-    text_column,
-)
+from pipeline.workbook.detail import Detail, number_column, text_column
 
 
 def table(detail: Reconciliation) -> Detail:

@@ -5,11 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.workbook.context import Context, kind_label
-from pipeline.workbook.detail import (
-    Detail,
-    number_column,
-    text_column,
-)
+from pipeline.workbook.detail import Detail, number_column, text_column
 
 
 def table(context: Context) -> Detail:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from pipeline.rules.catalogue import CATALOGUE
-from pipeline.workbook.cells import (
-    Sheet,
-)
+from pipeline.workbook.cells import Sheet
 from pipeline.workbook.context import Context
 
 

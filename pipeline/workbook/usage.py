@@ -6,12 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.workbook.cells import (
-    SUBTOTAL,
-    TOTAL,
-    Sheet,
-    row_header_last,
-)
+from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet, row_header_last
 from pipeline.workbook.context import ChartData, Context
 from schemas.inputs import AID_TYPES
 
