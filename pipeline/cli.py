@@ -15,6 +15,7 @@ import click
 
 from pipeline import privacy, progress, report, run, staging
 from pipeline.errors import ReconcileError
+from pipeline.results import Config
 
 INPUT_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 MASK_HELP = "身份证号、银行卡号只显示前 6 位和后 4 位（341503********1234），供外送的副本使用"
@@ -81,7 +82,7 @@ def reconcile_command(
         password = click.prompt("工作簿密码", hide_input=True, confirmation_prompt=True)
     if password is not None and not password.strip():
         raise click.BadParameter("密码不能为空", param_hint="--password")
-    config = run.Config(input_dir, output_dir, period, previous, mask, password)
+    config = Config(input_dir, output_dir, period, previous, mask, password)
     stages = progress.for_terminal()
     reconciled = _guarded(lambda: run.reconcile(config, stages))
     for line in report.reconcile_lines(reconciled, output_dir):
