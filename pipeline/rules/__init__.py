@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipeline.match import Matched
 from pipeline.params import Parameters
 
 SEVERITIES = ("错误", "警告", "提示")
@@ -44,7 +45,7 @@ class Context:
     tables: dict[str, pd.DataFrame]
     params: Parameters
     period_end: pd.Timestamp  # the last day of the month being closed
-    matched: object = None  # pipeline.match.Matched, once matching has run
+    matched: Matched | None = None  # once matching has run: the payment rules need it
     previous_closing: dict[str, int] | None = None  # last year's closing per source, if known
 
     @property

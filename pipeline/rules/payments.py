@@ -10,16 +10,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.match import UNMATCHED_BANK
+from pipeline.match import UNMATCHED_BANK, Matched
 from pipeline.money import yuan
 from pipeline.rules import Context, Lineage, Rule, findings, lineage_of
 
 UNPAID = ("未发放", "失败未重发")
 
 
+def _matched(context: Context) -> Matched:
+    assert context.matched is not None, "the payment rules run after matching"
+    return context.matched
+
+
 def _linked(context: Context) -> pd.DataFrame:
     """Every link of a record and a bank row with both sides' columns (see Matched.linked)."""
-    return context.matched.linked  # type: ignore[attr-defined, no-any-return]
+    return _matched(context).linked
 
 
 BANK_LINEAGE = ("bank_source_file", "bank_source_sheet", "bank_source_row")
@@ -59,7 +64,7 @@ def _with_records(context: Context, bank_rows: pd.DataFrame) -> list[Lineage]:
 
 
 def outstanding(context: Context) -> pd.DataFrame:
-    aid = context.matched.aid  # type: ignore[attr-defined]
+    aid = _matched(context).aid
     unpaid = aid[aid["outcome"].isin(UNPAID)]
     messages = [
         f"救助编号 {row['record_id']}（{row['aid_type']} {yuan(row['amount_fen'])}）"
@@ -70,7 +75,7 @@ def outstanding(context: Context) -> pd.DataFrame:
 
 
 def payment_without_record(context: Context) -> pd.DataFrame:
-    bank = context.matched.bank  # type: ignore[attr-defined]
+    bank = _matched(context).bank
     orphan = bank[(bank["status"] == "成功") & bank["outcome"].isin(UNMATCHED_BANK)]
     messages = [
         f"银行向 {row['holder']}（账号 {row['account']}）成功发放 {yuan(row['amount_fen'])}，"
@@ -151,7 +156,7 @@ def paid_twice(context: Context) -> pd.DataFrame:
 
 
 def _record_paid_twice(context: Context) -> pd.DataFrame:
-    aid = context.matched.aid  # type: ignore[attr-defined]
+    aid = _matched(context).aid
     twice = aid[aid["outcome"] == "重复发放"]
     messages = [
         f"救助编号 {row['record_id']}（{yuan(row['amount_fen'])}）银行成功发放了不止一次"
@@ -187,7 +192,7 @@ def _records_alike(context: Context) -> pd.DataFrame:
 
 
 def failed_never_repaid(context: Context) -> pd.DataFrame:
-    bank = context.matched.bank  # type: ignore[attr-defined]
+    bank = _matched(context).bank
     failed = bank[bank["outcome"] == "失败未重发"]
     messages = [
         f"银行向 {row['holder']} 发放 {yuan(row['amount_fen'])}失败"
