@@ -62,17 +62,17 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline schemas sample_data tests
-	$(VENV)/bin/ruff format --check pipeline schemas sample_data tests
+	$(VENV)/bin/ruff check pipeline schemas tests
+	$(VENV)/bin/ruff format --check pipeline schemas tests
 	$(VENV)/bin/mypy pipeline schemas
 
 sample: $(STAMP)
-	$(PY) -m sample_data.generate sample_data
+	$(PY) -m tests.generator.generate sample_data
 
 # The large folders live outside the repository; a marker beside each says it is complete.
 $(SCALE_DIR)/%.done: | $(STAMP)
 	rm -rf $(SCALE_DIR)/$*
-	$(PY) -m sample_data.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
+	$(PY) -m tests.generator.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
 	@touch $@
 
 scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done

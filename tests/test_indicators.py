@@ -40,10 +40,9 @@ from pipeline.params import parameters
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.run import check
-from sample_data import generate
 from tests.rules_fixtures import context, table
 
-SAMPLE_DIR = Path(generate.__file__).resolve().parent
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DECEMBER = pd.Period("2021-12", freq="M")
 SEED_TABLE = [
     ("投入", "项目立项", "绩效目标合理性", 4),

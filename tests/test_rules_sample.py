@@ -11,7 +11,7 @@ import pandas as pd
 from pipeline.params import parameters
 from pipeline.rules import Context, apply, eligibility, limits, procedure, verification
 from pipeline.run import check
-from sample_data.generate import ANOMALY_RULES, PLANTED_ANOMALIES
+from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 FAMILIES = [*eligibility.RULES, *limits.RULES, *verification.RULES, *procedure.RULES]

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sample_data import layout
-from sample_data.ids import (
+from tests.generator import layout
+from tests.generator.ids import (
     GIVEN_CHARS,
     HOLIDAYS_2021,
     SURNAMES,
@@ -34,7 +34,7 @@ from sample_data.ids import (
     id_check_chars_vec,
     luhn_check_digits_vec,
 )
-from sample_data.messy import (
+from tests.generator.messy import (
     AMOUNT_STYLES,
     DATE_STYLES,
     EXCEL_EPOCH,
@@ -43,7 +43,7 @@ from sample_data.messy import (
     SheetSpec,
     write_workbook,
 )
-from sample_data.reference import (
+from tests.generator.reference import (
     BIRTH_REGIONS,
     CENTRAL,
     EDUCATION,
