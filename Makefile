@@ -64,7 +64,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline schemas tests
 	$(VENV)/bin/ruff format --check pipeline schemas tests
-	$(VENV)/bin/mypy pipeline schemas
+	$(VENV)/bin/mypy pipeline schemas tests/bench.py
 
 sample: $(STAMP)
 	$(PY) -m tests.generator.generate sample_data
@@ -78,7 +78,7 @@ $(SCALE_DIR)/%.done: | $(STAMP)
 scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
 
 bench: $(STAMP) scale
-	$(PY) -m pipeline.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
+	$(PY) -m tests.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice

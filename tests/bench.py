@@ -126,7 +126,7 @@ MEASURES: dict[str, Callable[..., dict[str, object]]] = {
 
 def measure(name: str, *arguments: Path) -> dict[str, Any]:
     """One floor measurement in a fresh interpreter: its figures and its peak memory."""
-    command = [sys.executable, "-m", "pipeline.bench", "--one", name, *map(str, arguments)]
+    command = [sys.executable, "-m", "tests.bench", "--one", name, *map(str, arguments)]
     output, figures = measured(command)
     return {**json.loads(output.strip().splitlines()[-1]), **figures}
 
