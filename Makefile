@@ -1,5 +1,10 @@
 # Two commands do everything on a fresh machine: `make reconcile` and `make test`.
-PYTHON ?= python3.11
+# The newest of python3.13, python3.12 and python3.11 that runs: a name on the PATH counts only if
+# `NAME -c ''` succeeds (a pyenv shim is there for every version pyenv has, runnable or not).
+# Looked for only when .venv is made; `make PYTHON=/path/to/python3.x` chooses another.
+PYTHONS := python3.13 python3.12 python3.11
+PYTHON ?= $(or $(firstword $(foreach p,$(PYTHONS),$(shell $(p) -c '' >/dev/null 2>&1 && echo $(p)))),\
+	$(error none of $(PYTHONS) runs here; install one or name it: make PYTHON=/path/to/python3.x))
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
