@@ -272,7 +272,8 @@ def _draw_records(rng: np.random.Generator, count: int, filed: np.ndarray) -> di
 
 def _workday_in_month(rng: np.random.Generator, month: np.ndarray) -> np.ndarray:
     """A working day between the 3rd and the 20th of the month (weekends and holidays off)."""
-    first = (np.datetime64("2021-01") + (month - 1)).astype("datetime64[D]") + 2
+    month_start = (np.datetime64("2021-01") + (month - 1)).astype("datetime64[D]")
+    first = month_start + np.timedelta64(2, "D")
     offset = rng.integers(0, 18, len(month))
     return np.busday_offset(first + offset, 0, roll="forward", holidays=HOLIDAYS)
 
@@ -305,7 +306,7 @@ def _draw_bank(rng: np.random.Generator, records: dict[str, np.ndarray]) -> dict
     again = np.flatnonzero(repaid)
     return {
         "bank_record": np.concatenate([card_records, card_records[again]]),
-        "bank_day": np.concatenate([day, day[again] + 14]),
+        "bank_day": np.concatenate([day, day[again] + np.timedelta64(14, "D")]),
         "bank_fen": np.concatenate([fen, records["rec_fen"][card_records[again]]]),
         "bank_ok": np.concatenate([~failed, np.ones(len(again), dtype=bool)]),
         "bank_reason": np.concatenate([reason, np.full(len(again), "")]).astype(object),
@@ -665,7 +666,7 @@ def _workers(data: ScaleData, path: Path) -> None:
     rng = _style_rng(data, path.name)
     filed = np.flatnonzero(data.filed)
     closed = data.status[filed] != "在档"
-    status_day = np.where(closed, np.datetime64("2021-12-28"), np.datetime64("NaT"))
+    status_day = np.where(closed, np.datetime64("2021-12-28"), np.datetime64("NaT", "D"))
     household = data.household[filed].copy()
     household[-BAD_PER_KIND:] = 0  # B7: the extra people's files
     status_cells = date_cells(np.where(closed, status_day, YEAR_START), rng)
