@@ -1,6 +1,6 @@
 """The eligibility, limits, verification and procedure rules on sample_data/: they find exactly
-the planted anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of tests/generator/generate.py),
-traced to the planted file, sheet and row, and nothing else."""
+the planted anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of
+tests/generator/generate.py), traced to the planted file, sheet and row, and nothing else."""
 
 from __future__ import annotations
 
