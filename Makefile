@@ -1,5 +1,10 @@
 # Two commands do everything on a fresh machine: `make reconcile` and `make test`.
-PYTHON ?= python3.11
+# The newest of python3.13, python3.12 and python3.11 that runs: a name on the PATH counts only if
+# `NAME -c ''` succeeds (a pyenv shim is there for every version pyenv has, runnable or not).
+# Looked for only when .venv is made; `make PYTHON=/path/to/python3.x` chooses another.
+PYTHONS := python3.13 python3.12 python3.11
+PYTHON ?= $(or $(firstword $(foreach p,$(PYTHONS),$(shell $(p) -c '' >/dev/null 2>&1 && echo $(p)))),\
+	$(error none of $(PYTHONS) runs here; install one or name it: make PYTHON=/path/to/python3.x))
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -62,23 +67,23 @@ fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check pipeline schemas sample_data tests
-	$(VENV)/bin/ruff format --check pipeline schemas sample_data tests
-	$(VENV)/bin/mypy pipeline schemas
+	$(VENV)/bin/ruff check pipeline schemas tests
+	$(VENV)/bin/ruff format --check pipeline schemas tests
+	$(VENV)/bin/mypy pipeline schemas tests/bench.py
 
 sample: $(STAMP)
-	$(PY) -m sample_data.generate sample_data
+	$(PY) -m tests.generator.generate sample_data
 
 # The large folders live outside the repository; a marker beside each says it is complete.
 $(SCALE_DIR)/%.done: | $(STAMP)
 	rm -rf $(SCALE_DIR)/$*
-	$(PY) -m sample_data.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
+	$(PY) -m tests.generator.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
 	@touch $@
 
 scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
 
 bench: $(STAMP) scale
-	$(PY) -m pipeline.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
+	$(PY) -m tests.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from pipeline import aggregate
 from pipeline.params import Parameters, parameters
 from pipeline.run import check
-from sample_data import generate
-from sample_data.reference import CENTRAL, EDUCATION, JINQIU, LIVING, MEDICAL, PROVINCE, UNION
+from tests.generator import generate
+from tests.generator.reference import CENTRAL, EDUCATION, JINQIU, LIVING, MEDICAL, PROVINCE, UNION
 
 EXPECTED = generate.EXPECTED
-SAMPLE_DIR = Path(generate.__file__).resolve().parent
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DECEMBER = pd.Period("2021-12", freq="M")
 
 

@@ -147,8 +147,8 @@ def test_validate_on_sample_data_reports_exactly_the_planted_bad_rows() -> None:
     """`make validate` on sample_data/: every kind with its counts, and as rejected rows exactly
     the generator's PLANTED_BAD_ROWS (file, sheet, row and column; the generator names columns
     by the alias its file uses, the report by the canonical header)."""
-    from sample_data.generate import PLANTED_BAD_ROWS
     from schemas import KINDS
+    from tests.generator.generate import PLANTED_BAD_ROWS
 
     result = invoke("validate", str(SAMPLE))
     assert result.exit_code == 0, result.output

@@ -1,7 +1,7 @@
 """The 绩效指标 (pipeline.indicators): the 裕安区 2021 sample scored by hand, and tiny planted
 tables for each edge of the scoring.
 
-The sample, worked by hand from sample_data/generate.py (EXPECTED and the planted anomalies):
+The sample, worked by hand from tests/generator/generate.py (EXPECTED and the planted anomalies):
 - 工会经费投入: the ledger's 本级安排 to 本级工会经费 is 47,680.00 元 (the report's 4.768万) → 5.
 - 信息化建设: 财政 aid = 中央 100 + 36 + 3 and 省财政 14 + 31 = 184 records; A7 (JZ20210227,
   中央 医疗救助) was entered on the 45th working day (R16) → 0 of its 2 points; 3 by hand.
@@ -41,10 +41,9 @@ from pipeline.params import parameters
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.run import check
-from sample_data import generate
 from tests.rules_fixtures import context, table
 
-SAMPLE_DIR = Path(generate.__file__).resolve().parent
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DECEMBER = pd.Period("2021-12", freq="M")
 SEED_TABLE = [
     ("投入", "项目立项", "绩效目标合理性", 4),

@@ -9,8 +9,8 @@ import xlwt
 
 from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
-from sample_data.ids import id_check_char
 from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
+from tests.generator.ids import id_check_char
 
 
 def read(folder: Path) -> list[load.RawSheet]:

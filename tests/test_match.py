@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pipeline import match as matching
 from pipeline import run
 from pipeline.match import Matched, Window, match
-from sample_data.generate import PLANTED_ANOMALIES
+from tests.generator.generate import PLANTED_ANOMALIES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 AID_FILE, BANK_FILE = "救助明细.xlsx", "代发明细.xlsx"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import parallel, run
-from sample_data.generate import ANOMALY_RULES, PLANTED_ANOMALIES
+from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 

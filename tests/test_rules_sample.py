@@ -1,6 +1,6 @@
 """The eligibility, limits, verification and procedure rules on sample_data/: they find exactly
-the planted anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of sample_data/generate.py),
-traced to the planted file, sheet and row, and nothing else."""
+the planted anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of
+tests/generator/generate.py), traced to the planted file, sheet and row, and nothing else."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 from pipeline.params import parameters
 from pipeline.rules import Context, apply, eligibility, limits, procedure, verification
 from pipeline.run import check
-from sample_data.generate import ANOMALY_RULES, PLANTED_ANOMALIES
+from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 FAMILIES = [*eligibility.RULES, *limits.RULES, *verification.RULES, *procedure.RULES]

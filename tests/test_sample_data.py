@@ -19,9 +19,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sample_data import generate, reference
-from sample_data.ids import HOLIDAYS_2021, WORKED_WEEKENDS_2021, id_check_char, workdays_between
-from sample_data.layout import (
+from tests.generator import generate, reference
+from tests.generator.ids import HOLIDAYS_2021, WORKED_WEEKENDS_2021, id_check_char, workdays_between
+from tests.generator.layout import (
     AID_COLUMN,
     AID_H1,
     AID_H2,
@@ -34,7 +34,7 @@ from sample_data.layout import (
     MEDICAL_CHECKS,
     WORKERS,
 )
-from sample_data.reference import (
+from tests.generator.reference import (
     CENTRAL,
     EDUCATION,
     JINQIU,
@@ -46,7 +46,7 @@ from sample_data.reference import (
     WARMTH,
 )
 
-SAMPLE_DIR = Path(generate.__file__).resolve().parent
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 EXPECTED = generate.EXPECTED
 DATA_SUFFIXES = {".xlsx", ".xls", ".csv", ".txt"}
 SOURCE_NAMES = {CENTRAL: CENTRAL, PROVINCE: PROVINCE, JINQIU: JINQIU, UNION: UNION}

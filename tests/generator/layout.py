@@ -13,8 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from sample_data.ids import old_id15, spaced
-from sample_data.messy import (
+from tests.generator.ids import old_id15, spaced
+from tests.generator.messy import (
     AMOUNT_STYLES,
     DATE_STYLES,
     Cell,
@@ -26,7 +26,7 @@ from sample_data.messy import (
     write_workbook,
     yuan,
 )
-from sample_data.reference import (
+from tests.generator.reference import (
     CENTRAL,
     EDUCATION,
     JINQIU,

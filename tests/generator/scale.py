@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sample_data import layout
-from sample_data.ids import (
+from tests.generator import layout
+from tests.generator.ids import (
     GIVEN_CHARS,
     HOLIDAYS_2021,
     SURNAMES,
@@ -34,7 +34,7 @@ from sample_data.ids import (
     id_check_chars_vec,
     luhn_check_digits_vec,
 )
-from sample_data.messy import (
+from tests.generator.messy import (
     AMOUNT_STYLES,
     DATE_STYLES,
     EXCEL_EPOCH,
@@ -43,7 +43,7 @@ from sample_data.messy import (
     SheetSpec,
     write_workbook,
 )
-from sample_data.reference import (
+from tests.generator.reference import (
     BIRTH_REGIONS,
     CENTRAL,
     EDUCATION,
@@ -272,7 +272,8 @@ def _draw_records(rng: np.random.Generator, count: int, filed: np.ndarray) -> di
 
 def _workday_in_month(rng: np.random.Generator, month: np.ndarray) -> np.ndarray:
     """A working day between the 3rd and the 20th of the month (weekends and holidays off)."""
-    first = (np.datetime64("2021-01") + (month - 1)).astype("datetime64[D]") + 2
+    month_start = (np.datetime64("2021-01") + (month - 1)).astype("datetime64[D]")
+    first = month_start + np.timedelta64(2, "D")
     offset = rng.integers(0, 18, len(month))
     return np.busday_offset(first + offset, 0, roll="forward", holidays=HOLIDAYS)
 
@@ -305,7 +306,7 @@ def _draw_bank(rng: np.random.Generator, records: dict[str, np.ndarray]) -> dict
     again = np.flatnonzero(repaid)
     return {
         "bank_record": np.concatenate([card_records, card_records[again]]),
-        "bank_day": np.concatenate([day, day[again] + 14]),
+        "bank_day": np.concatenate([day, day[again] + np.timedelta64(14, "D")]),
         "bank_fen": np.concatenate([fen, records["rec_fen"][card_records[again]]]),
         "bank_ok": np.concatenate([~failed, np.ones(len(again), dtype=bool)]),
         "bank_reason": np.concatenate([reason, np.full(len(again), "")]).astype(object),
@@ -665,7 +666,7 @@ def _workers(data: ScaleData, path: Path) -> None:
     rng = _style_rng(data, path.name)
     filed = np.flatnonzero(data.filed)
     closed = data.status[filed] != "在档"
-    status_day = np.where(closed, np.datetime64("2021-12-28"), np.datetime64("NaT"))
+    status_day = np.where(closed, np.datetime64("2021-12-28"), np.datetime64("NaT", "D"))
     household = data.household[filed].copy()
     household[-BAD_PER_KIND:] = 0  # B7: the extra people's files
     status_cells = date_cells(np.where(closed, status_day, YEAR_START), rng)

@@ -1,10 +1,11 @@
 """Sample inputs for the aid-fund reconciliation: the 裕安区 2021 reference case, or N records.
 
-    python -m sample_data.generate OUT_DIR [--seed S]              # the reference case
-    python -m sample_data.generate OUT_DIR --records N [--seed S]  # the same at scale
+    python -m tests.generator.generate OUT_DIR [--seed S]              # the reference case
+    python -m tests.generator.generate OUT_DIR --records N [--seed S]  # the same at scale
 
 In: nothing but the arguments. Out: input files in OUT_DIR, byte for byte the same for the same
-arguments. The committed files in sample_data/ are the reference case with the default seed.
+arguments. The committed files in sample_data/ are the reference case with the default seed
+(`make sample` writes them again; `make scale` writes the 10⁵ and 10⁶ folders for `make bench`).
 
 The reference case reproduces the district's 2021 self-evaluation report record by record
 (`EXPECTED`, amounts in fen): 中央 620,000.00 and 省财政 300,000.00 received, 916,950.00 of it
@@ -14,7 +15,7 @@ and 本级工会经费 (14,000.00): 129 people, 107 filed. 送温暖 (24,000.00 
 is outside the three aid types. Worker files at year end: 39 深度困难, 29 相对困难, 17 意外致困 在档;
 50 脱困; 注销 4 退休, 9 解除劳动关系, 3 死亡, 2 四类排除.
 
-Files (the pipeline reads .xlsx/.xls/.csv/.txt and ignores these .py files):
+Files (sample_data/ holds just these, as a clerk's folder would):
     参数设置.xlsx          parameters: 低保标准, 资金来源, 救助标准, 年度目标
     资金收支台账2021.xlsx   fund ledger: income, 结转下年, 账面余额
     困难职工档案.xlsx       worker files (title rows, footers, a 说明 sheet to skip)
@@ -94,12 +95,12 @@ import sys
 import time
 from pathlib import Path
 
-from sample_data.layout import REFERENCE_FILES, Planted, write_reference
-from sample_data.reference import EXPECTED, build_model
-from sample_data.scale import generate_scale
+from tests.generator.layout import REFERENCE_FILES, Planted, write_reference
+from tests.generator.reference import EXPECTED, build_model
+from tests.generator.scale import generate_scale
 
 DEFAULT_SEED = 2021
-PACKAGE_DIR = Path(__file__).resolve().parent
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 # Which rules each planted anomaly is for.
 ANOMALY_RULES = {
@@ -256,7 +257,7 @@ def write_reference_case(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Plante
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m sample_data.generate", description="Write sample input files."
+        prog="python -m tests.generator.generate", description="Write sample input files."
     )
     parser.add_argument("out_dir", type=Path, help="folder to write into")
     parser.add_argument("--records", type=int, help="write N aid records (benchmark data)")
@@ -264,7 +265,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.records is not None and args.records < 4:
         parser.error("--records must be at least 4")
-    if args.records is not None and args.out_dir.resolve().is_relative_to(PACKAGE_DIR):
+    if args.records is not None and args.out_dir.resolve().is_relative_to(SAMPLE_DIR):
         parser.error("write scale data outside sample_data/, e.g. /tmp/aid-fund-scale/1m")
     return args
 

@@ -1,5 +1,9 @@
 """``make bench``: the whole pipeline against the I/O floor, on folders of 10⁵ and 10⁶ records.
 
+    python -m tests.bench [--runs N] FOLDER ...   # from the repository's root, as make bench runs it
+
+It lives under tests/, not in the installed package: it needs psutil, a dev dependency.
+
 In: input folders (``make scale`` generates ``/tmp/aid-fund-scale/100k`` and ``1m``) and the
 number of runs. Out: per folder and run, printed and written to ``outputs/bench.json``:
 - ``floor start``: an interpreter starting and importing fastexcel, pyarrow and xlsxwriter;
@@ -126,7 +130,7 @@ MEASURES: dict[str, Callable[..., dict[str, object]]] = {
 
 def measure(name: str, *arguments: Path) -> dict[str, Any]:
     """One floor measurement in a fresh interpreter: its figures and its peak memory."""
-    command = [sys.executable, "-m", "pipeline.bench", "--one", name, *map(str, arguments)]
+    command = [sys.executable, "-m", "tests.bench", "--one", name, *map(str, arguments)]
     output, figures = measured(command)
     return {**json.loads(output.strip().splitlines()[-1]), **figures}
 

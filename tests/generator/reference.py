@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sample_data.ids import (
+from tests.generator.ids import (
     add_workdays,
     excel_number_of,
     id_check_char,
