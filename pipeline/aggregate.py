@@ -161,7 +161,7 @@ def _year_to_date(aid: pd.DataFrame | None, period: Period) -> pd.DataFrame:
     file = pd.factorize(rows["file_no"])[0]  # -1 where the record names no file
     filed = file >= 0
     # A person without a file is a household of their own: codes after the files' codes.
-    household = np.where(filed, file, file.max(initial=-1) + 1 + person)
+    household = np.where(filed, file, np.max(file, initial=-1) + 1 + person)
     return pd.DataFrame(
         {
             "source": rows["source"].astype("category").array,

@@ -51,7 +51,7 @@ def workdays_after(
 
 
 def _days(column: pd.Series) -> np.ndarray:
-    return column.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    return column.to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT", "D"))
 
 
 def _calendar(

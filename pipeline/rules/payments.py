@@ -175,8 +175,9 @@ def _records_alike(context: Context) -> pd.DataFrame:
     ordered = aid[[*keys, "aid_date", "record_id"]].sort_values(
         [*keys, "aid_date", "record_id"], kind="stable"
     )  # only the sort keys: the records are a province's year
-    same = np.logical_and.reduce(
-        [ordered[k].eq(ordered[k].shift(1)).fillna(False).to_numpy(dtype=bool) for k in keys]
+    same = np.all(
+        [ordered[k].eq(ordered[k].shift(1)).fillna(False).to_numpy(dtype=bool) for k in keys],
+        axis=0,
     )  # the record before is of the same person, aid type and amount (a missing key never is)
     gap = ordered["aid_date"].diff().dt.days.le(days).fillna(False).to_numpy(dtype=bool)
     later = np.flatnonzero(same & gap)

@@ -202,7 +202,7 @@ def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
     wrapped = [c.lines[part.start : part.stop] for c in columns if c.lines is not None]
     if not wrapped:
         return {}
-    lines = np.maximum.reduce(wrapped)
+    lines = np.max(wrapped, axis=0)
     tall = np.flatnonzero(lines > 1)
     return dict(zip((tall + 1).tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
 
