@@ -10,7 +10,7 @@ import xlwt
 from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
 from sample_data.ids import id_check_char
-from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
+from tests.builders import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 
 
 def read(folder: Path) -> list[load.RawSheet]:

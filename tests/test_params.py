@@ -11,8 +11,7 @@ import pytest
 from pipeline.errors import ReconcileError
 from pipeline.params import SCORING_ITEMS, parameters
 from pipeline.run import Config, check, reconcile
-from tests.conftest import AID_HEADER, ID_A, PARAMETER_SHEETS, write_xlsx
-from tests.rules_fixtures import context
+from tests.builders import AID_HEADER, ID_A, PARAMETER_SHEETS, context, write_xlsx
 
 AID_ROW = [
     "JZ1",

@@ -19,7 +19,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pipeline import run
 from pipeline.cli import cli
 from pipeline.privacy import encrypted, mask_numbers, mask_text
-from tests.test_workbook import SAMPLE, shared_strings, sheet_xml
+from tests.builders import SAMPLE
+from tests.xlsx_reading import shared_strings, sheet_xml
 
 PASSWORD = "帮扶2021!"
 WORKBOOK = "帮扶资金对账_2021-12.xlsx"
@@ -79,15 +80,14 @@ def _decrypted(data: bytes, password: str) -> io.BytesIO:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, Path]:
-    plain = tmp_path_factory.mktemp("plain")
-    run.reconcile(run.Config(SAMPLE, plain))
+def outputs(sample_outputs: Path, tmp_path_factory) -> dict[str, Path]:
+    """The sample run's outputs (plain) beside those of a run with ``--mask --password``."""
     masked = tmp_path_factory.mktemp("masked")
     reconciled = run.reconcile(run.Config(SAMPLE, masked, mask=True, password=PASSWORD))
     decrypted = masked / "decrypted.xlsx"
     decrypted.write_bytes(_decrypted((masked / WORKBOOK).read_bytes(), PASSWORD).getvalue())
     numbers = personal_numbers(reconciled)
-    return {"plain": plain, "masked": masked, "decrypted": decrypted, "numbers": numbers}
+    return {"plain": sample_outputs, "masked": masked, "decrypted": decrypted, "numbers": numbers}
 
 
 def personal_numbers(reconciled: run.Reconciled) -> set[str]:
@@ -124,11 +124,13 @@ def test_the_plain_workbook_does_hold_the_numbers_the_masked_one_must_not(output
     assert sum(number in texts for number in numbers) > 100
 
 
-def test_the_masked_workbook_holds_no_full_id_or_card_number(outputs) -> None:
+def test_the_masked_workbook_holds_no_full_id_or_card_number(
+    outputs, sample_reconciled: run.Reconciled
+) -> None:
     path = outputs["decrypted"]
     texts = workbook_texts(path)
     assert [n for n in outputs["numbers"] if n in texts] == []
-    checksums = {f.sha256 for f in run.check(SAMPLE).files}
+    checksums = {f.sha256 for f in sample_reconciled.checked.files}
     long_runs = [
         text
         for text in string_cells(path)
