@@ -12,7 +12,7 @@ import msoffcrypto
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from msoffcrypto.exceptions import InvalidKeyError
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -80,13 +80,27 @@ def _decrypted(data: bytes, password: str) -> io.BytesIO:
 
 
 @pytest.fixture(scope="module")
-def outputs(sample_outputs: Path, tmp_path_factory) -> dict[str, Path]:
-    """The sample run's outputs (plain) beside those of a run with ``--mask --password``."""
-    masked = tmp_path_factory.mktemp("masked")
-    reconciled = run.reconcile(run.Config(SAMPLE, masked, mask=True, password=PASSWORD))
+def masked_run(tmp_path_factory) -> tuple[Result, Path]:
+    """``reconcile --mask --password`` of the sample, the password typed at the prompt: what
+    the command said, and its output folder."""
+    out = tmp_path_factory.mktemp("masked")
+    result = CliRunner().invoke(
+        cli,
+        ["reconcile", str(SAMPLE), "--out", str(out), "--mask", "--password"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def outputs(
+    sample_reconciled: run.Reconciled, sample_outputs: Path, masked_run: tuple[Result, Path]
+) -> dict[str, Path]:
+    """The sample run's outputs (plain) beside the masked run's, its workbook decrypted."""
+    _, masked = masked_run
     decrypted = masked / "decrypted.xlsx"
     decrypted.write_bytes(_decrypted((masked / WORKBOOK).read_bytes(), PASSWORD).getvalue())
-    numbers = personal_numbers(reconciled)
+    numbers = personal_numbers(sample_reconciled)
     return {"plain": sample_outputs, "masked": masked, "decrypted": decrypted, "numbers": numbers}
 
 
@@ -175,15 +189,13 @@ def test_the_encrypted_workbook_does_not_open_without_the_password(outputs) -> N
     assert sorted(p.name for p in outputs["masked"].iterdir() if p.name.startswith(".")) == []
 
 
-def test_password_option_prompts_when_given_without_a_value(tmp_path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        ["reconcile", str(SAMPLE), "--out", str(tmp_path), "--mask", "--password"],
-        input=f"{PASSWORD}\n{PASSWORD}\n",
-    )
+def test_password_option_prompts_when_given_without_a_value(
+    masked_run: tuple[Result, Path],
+) -> None:
+    result, out = masked_run
     assert result.exit_code == 0, result.output
     assert "工作簿密码" in result.output and PASSWORD not in result.output
-    book = openpyxl.load_workbook(_decrypted((tmp_path / WORKBOOK).read_bytes(), PASSWORD))
+    book = openpyxl.load_workbook(_decrypted((out / WORKBOOK).read_bytes(), PASSWORD))
     assert book.sheetnames[0] == "封面"
 
 
