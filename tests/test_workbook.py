@@ -25,7 +25,7 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from pipeline import run, workbook
-from tests.builders import AID_HEADER, ID_A, ID_B, SAMPLE, write_text, write_xlsx
+from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -217,18 +217,7 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
     救助编号 starting with "-" (→ 对账明细), a bank row to that record's card whose holder is
     "@SUM(1)" (R04 holder differs → 异常清单 说明), and a bank row whose 金额 is "=1+1" (rejected
     → 数据校验 值)."""
-    good = [
-        "-JZ1",
-        "DA1",
-        "张三",
-        ID_A,
-        "生活救助",
-        "中央财政",
-        "100",
-        "2021-03-05",
-        None,
-        "银行卡",
-    ]
+    good = ["-JZ1", *AID_ROW[1:]]
     bad = ["JZ2", "DA2", PLANTED, ID_B, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
     header = [*AID_HEADER, "收款卡号"]
     write_xlsx(folder / "aid.xlsx", {"救助": [header, [*good, "6217001234567893"], [*bad, ""]]})
