@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from pipeline import run
 from schemas import KIND_BY_NAME
-from tests.conftest import PARAMETER_SHEETS, write_xlsx
+from tests.builders import PARAMETER_SHEETS, write_xlsx
 
 PEOPLE = (  # name, ID number (valid check characters), card number
     ("张三", "341503199001010013", "6217001234567893"),

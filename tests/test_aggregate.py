@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import aggregate
+from pipeline import aggregate, run
 from pipeline.params import Parameters, parameters
-from pipeline.run import check
+from tests.builders import ID_A, ID_B, ID_C
 from tests.generator import generate
 from tests.generator.reference import CENTRAL, EDUCATION, JINQIU, LIVING, MEDICAL, PROVINCE, UNION
 
 EXPECTED = generate.EXPECTED
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DECEMBER = pd.Period("2021-12", freq="M")
 
 
@@ -28,8 +26,8 @@ DECEMBER = pd.Period("2021-12", freq="M")
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[dict[str, pd.DataFrame], Parameters]:
-    tables = check(SAMPLE_DIR).validated.tables
+def sample(sample_reconciled: run.Reconciled) -> tuple[dict[str, pd.DataFrame], Parameters]:
+    tables = sample_reconciled.checked.validated.tables
     return tables, parameters(tables)
 
 
@@ -176,8 +174,6 @@ def test_money_and_counts_are_integers(figures: aggregate.Figures) -> None:
 
 
 # ---- tiny frames ------------------------------------------------------------------------------
-
-ID_A, ID_B, ID_C = "341503199001010013", "34150319850307002X", "341503197805120032"
 
 
 def params(

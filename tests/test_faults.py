@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -24,8 +25,8 @@ from click.testing import CliRunner
 from pipeline import history, run, staging, workbook
 from pipeline.cli import cli
 from pipeline.errors import ReconcileError
+from tests.builders import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 OUTPUTS = ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv")
 
 
@@ -45,19 +46,23 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict[str, bytes]:
+def reference(sample_outputs: Path) -> dict[str, bytes]:
     """The outputs of a complete run of the sample (December)."""
-    out = tmp_path_factory.mktemp("reference")
-    run.reconcile(run.Config(SAMPLE, out))
-    return contents(out)
+    return contents(sample_outputs)
+
+
+@pytest.fixture(scope="module")
+def november(tmp_path_factory) -> Path:
+    """The outputs of a run of the sample closing November, made once: never changed."""
+    out = tmp_path_factory.mktemp("november")
+    run.reconcile(run.Config(SAMPLE, out, period="2021-11"))
+    return out
 
 
 @pytest.fixture
-def previous(tmp_path: Path) -> Path:
-    """An output folder holding an earlier run's outputs: November's."""
-    out = tmp_path / "out"
-    run.reconcile(run.Config(SAMPLE, out, period="2021-11"))
-    return out
+def previous(november: Path, tmp_path: Path) -> Path:
+    """An output folder holding an earlier run's outputs: a copy of November's."""
+    return shutil.copytree(november, tmp_path / "out")
 
 
 def _raise_on_call(number: int) -> Callable[..., object]:

@@ -5,6 +5,7 @@ the run history."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import shutil
@@ -21,20 +22,13 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipeline import history, run
 from pipeline.cli import cli
-from tests.conftest import AID_HEADER, ID_A, write_text, write_xlsx
+from tests.builders import AID_HEADER, AID_ROW, ID_A, with_check, write_text, write_xlsx
 
-GOOD = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
 BANK = [
     ["户名", "账号", "金额", "交易日期", "状态"],
     ["张三", "6217001234567893", "100.00", "2021-03-10", "成功"],
 ]
 LONG_DIGITS = re.compile(r"[0-9]{15,}")
-
-
-def valid_id(body: str) -> str:
-    """An ID number: 17 digits and their check digit (GB 11643)."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
 def reconcile(folder: Path, *options: str):
@@ -46,7 +40,7 @@ def reconcile(folder: Path, *options: str):
 @pytest.fixture
 def aid(folder: Path) -> Path:
     """The folder with one good aid record and its bank transfer."""
-    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, GOOD]})
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW]})
     write_text(folder / "bank.csv", BANK)
     return folder
 
@@ -64,9 +58,17 @@ def _truncated(folder: Path) -> None:
 
 def _zip_bomb(folder: Path) -> None:
     """600 MiB of zeros deflated to 0.6 MiB, named like a workbook."""
-    with zipfile.ZipFile(folder / "bomb.xlsx", "w", zipfile.ZIP_DEFLATED) as archive:
+    (folder / "bomb.xlsx").write_bytes(_zip_bomb_bytes())
+
+
+@functools.cache
+def _zip_bomb_bytes() -> bytes:
+    """The zip bomb's bytes, deflated once (a few seconds) for the tests that plant it."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (600 * 2**20))
+    return data.getvalue()
 
 
 UNUSABLE: dict[str, tuple[Callable[[Path], object], str]] = {
@@ -147,7 +149,7 @@ def test_an_old_xls_is_read(aid: Path) -> None:
     sheet = book.add_sheet("救助")
     for c, value in enumerate(AID_HEADER):
         sheet.write(0, c, value)
-    for c, value in enumerate([*GOOD[:0], "JZ2", *GOOD[1:]]):
+    for c, value in enumerate([*AID_ROW[:0], "JZ2", *AID_ROW[1:]]):
         sheet.write(1, c, value)
     book.save(str(aid / "old.xls"))
     result, out = reconcile(aid)
@@ -169,7 +171,7 @@ def test_a_sheet_16384_columns_wide_is_read_and_its_stray_cell_rejected(aid: Pat
     book = xlsxwriter.Workbook(aid / "wide.xlsx")
     sheet = book.add_worksheet("救助")
     sheet.write_row(0, 0, AID_HEADER)
-    sheet.write_row(1, 0, ["JZ2", *GOOD[1:]])
+    sheet.write_row(1, 0, ["JZ2", *AID_ROW[1:]])
     sheet.write_string(1, 16383, "XFD 列里的内容")
     book.close()
     result = CliRunner().invoke(cli, ["validate", str(aid)])
@@ -184,7 +186,7 @@ def test_a_cell_of_32767_characters_is_carried_whole(aid: Path) -> None:
     """Excel's longest cell, as a name: read, kept and written back whole (a longer text in an
     output cell would be cut with a note: tests/test_workbook.py)."""
     long_name = "张" * 32_767
-    row = ["JZ2", "DA2", long_name, valid_id("34150319900101002"), *GOOD[4:]]
+    row = ["JZ2", "DA2", long_name, with_check("34150319900101002"), *AID_ROW[4:]]
     write_xlsx(aid / "long.xlsx", {"救助": [AID_HEADER, row]})
     result, out = reconcile(aid)
     assert result.exit_code == 0, result.output
@@ -207,7 +209,7 @@ def test_the_same_file_twice_counts_its_rows_once_and_says_so(aid: Path) -> None
 
 def test_the_same_export_under_two_names_counts_its_rows_once(aid: Path) -> None:
     """The same records saved as .xlsx and as .csv: not the same bytes, the same rows."""
-    write_text(aid / "aid-copy.csv", [AID_HEADER, GOOD])
+    write_text(aid / "aid-copy.csv", [AID_HEADER, AID_ROW])
     result = CliRunner().invoke(cli, ["validate", str(aid)])
     assert (
         "重复导出：与“aid-copy.csv”第 2 行是同一条记录（救助编号“JZ1”），只计一次" in result.output
@@ -224,7 +226,9 @@ def test_masked_validate_and_reconcile_print_no_full_number(aid: Path) -> None:
     name (summary.json lists the files)."""
     (aid / "bank.csv").rename(aid / f"bank_{ID_A}.csv")
     bad_id = ID_A[:-1] + ("1" if ID_A[-1] != "1" else "2")
-    write_xlsx(aid / "more.xlsx", {"救助": [AID_HEADER, ["JZ9", "DA9", "李四", bad_id, *GOOD[4:]]]})
+    write_xlsx(
+        aid / "more.xlsx", {"救助": [AID_HEADER, ["JZ9", "DA9", "李四", bad_id, *AID_ROW[4:]]]}
+    )
     plain = CliRunner().invoke(cli, ["validate", str(aid)])
     assert bad_id in plain.output  # what the mask must hide
     masked = CliRunner().invoke(cli, ["validate", str(aid), "--mask"])
@@ -265,7 +269,7 @@ def test_the_run_history_holds_figures_only(aid: Path) -> None:
 def test_input_text_is_never_a_link_or_a_formula(aid: Path) -> None:
     names = ['=HYPERLINK("http://x","点")', "http://example.com/a", "+1", "@SUM(A1)"]
     rows = [
-        [f"JZ{i + 2}", f"DA{i + 2}", name, valid_id(f"34150319900101{i + 2:03d}"), *GOOD[4:]]
+        [f"JZ{i + 2}", f"DA{i + 2}", name, with_check(f"34150319900101{i + 2:03d}"), *AID_ROW[4:]]
         for i, name in enumerate(names)
     ]
     write_xlsx(aid / "odd.xlsx", {"救助": [AID_HEADER, *rows]})

@@ -29,21 +29,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline import aggregate, match, rules
+from pipeline import aggregate, rules, run
 from pipeline.indicators import indicators
 from pipeline.indicators.common import BASES, COLUMNS, Total, total
 from pipeline.params import parameters
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
-from pipeline.run import check
-from tests.rules_fixtures import context, table
+from tests.builders import ID_ELSEWHERE, context, table
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 DECEMBER = pd.Period("2021-12", freq="M")
 SEED_TABLE = [
     ("投入", "项目立项", "绩效目标合理性", 4),
@@ -73,16 +70,11 @@ SEED_TABLE = [
 
 
 @pytest.fixture(scope="module")
-def sample() -> pd.DataFrame:
-    tables = check(SAMPLE_DIR).validated.tables
-    params = parameters(tables)
-    window = match.Window(params.standards.window_before_days, params.standards.window_after_days)
-    matched = match.match(
-        tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
-    )
-    found = rules.apply(Context(tables, params, DECEMBER.end_time.normalize(), matched), CATALOGUE)
-    figures = aggregate.figures(tables, params, DECEMBER)
-    return indicators(tables, params, figures, found, DECEMBER)
+def sample(sample_reconciled: run.Reconciled) -> pd.DataFrame:
+    """The indicators of the sample run's tables, figures and findings (every rule)."""
+    tables = sample_reconciled.checked.validated.tables
+    found, figures = sample_reconciled.findings, sample_reconciled.figures
+    return indicators(tables, parameters(tables), figures, found, DECEMBER)
 
 
 def by_name(frame: pd.DataFrame) -> dict[str, dict[str, object]]:
@@ -196,7 +188,7 @@ def scored(
     targets: Iterable[Mapping[str, object]] = (),
     period: str = "2021-12",
 ) -> dict[str, dict[str, object]]:
-    """The indicators of a few rows over the defaults of tests.rules_fixtures (one 1,000.00
+    """The indicators of a few rows over the defaults of tests.builders (one 1,000.00
     生活救助 of 中央财政 to 张三, F001, on 2021-03-10 by card), after every rule."""
     built = context(aid=aid, files=files, ledger=ledger, standards=standards, period=period)
     tables = {**built.tables, "annual_targets": table("annual_targets", targets)}
@@ -225,7 +217,7 @@ def test_80_percent_scores_nothing() -> None:
 
 
 def test_non_filed_people_and_repeat_households_are_not_extra_households() -> None:
-    aid = [*households(3), {"file_no": "F000"}, {"file_no": None, "id_no": "110101197805120034"}]
+    aid = [*households(3), {"file_no": "F000"}, {"file_no": None, "id_no": ID_ELSEWHERE}]
     target = {**LIVING_TARGET, "target_persons": 4}
     row = scored(aid, targets=[target])["保障情况"]
     assert (row["value"], row["score"]) == ("75.00%", Decimal("0"))  # 3 of 4: 25 points short

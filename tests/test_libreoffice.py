@@ -19,8 +19,10 @@ are also rendered to PNG in ``outputs/libreoffice/`` (``AID_PAGES_DIR=`` to put 
 for a person to look at. ``test_a_cut_column_is_caught`` proves the check can fail.
 
 Nothing here depends on which sheets or columns the workbook has: formulas, first and last
-columns and their texts are found in the file. Where LibreOffice, poppler-utils or a Chinese font is
-missing, these tests skip, and the terminal summary says so in red (``tests/conftest.py``).
+columns and their texts are found in the file. Each start of LibreOffice costs a second or more,
+so it starts twice: once to recalculate every workbook checked here, once to print every sheet.
+Where LibreOffice, poppler-utils or a Chinese font is missing, these tests skip (their reasons
+start with ``LIBREOFFICE_SKIP``), and the terminal summary says so in red (``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import re
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -41,11 +42,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from pipeline import run
-from tests.conftest import LIBREOFFICE_SKIP
-
+LIBREOFFICE_SKIP = "NOT CHECKED IN LIBREOFFICE:"
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "sample_data"
 PAGES = Path(os.environ.get("AID_PAGES_DIR") or ROOT / "outputs" / "libreoffice")
 PRINTED = ("封面", "资金使用")
 INSTALL = (
@@ -112,8 +110,9 @@ class Office:
         (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, "utf-8")
         return cls(program, profile)
 
-    def convert(self, source: Path, to: str, out_dir: Path) -> Path:
-        """``soffice --convert-to``: load (recalculating), then save as ``to`` into out_dir."""
+    def convert(self, sources: list[Path], to: str, out_dir: Path) -> dict[str, Path]:
+        """``soffice --convert-to``: load each source (recalculating), then save it as ``to``
+        into out_dir; by the sources' stems, which must differ."""
         out_dir.mkdir(parents=True, exist_ok=True)
         command = [
             self.program,
@@ -124,25 +123,19 @@ class Office:
             to,
             "--outdir",
             str(out_dir),
-            str(source),
+            *map(str, sources),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-        target = out_dir / f"{source.stem}.{to}"
-        assert done.returncode == 0 and target.exists(), (done.stdout, done.stderr)
-        return target
+        targets = {source.stem: out_dir / f"{source.stem}.{to}" for source in sources}
+        assert len(targets) == len(sources), sources
+        missing = [target.name for target in targets.values() if not target.exists()]
+        assert done.returncode == 0 and not missing, (missing, done.stdout, done.stderr)
+        return targets
 
 
 @pytest.fixture(scope="module")
 def office(tmp_path_factory) -> Office:
     return Office.make(_soffice(), tmp_path_factory.mktemp("libreoffice-profile"))
-
-
-@pytest.fixture(scope="module")
-def sample_workbook(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("out")
-    run.reconcile(run.Config(SAMPLE, out))
-    (path,) = out.glob("帮扶资金对账_*.xlsx")
-    return path
 
 
 # ---- recalculated against cached ---------------------------------------------------------------
@@ -204,19 +197,9 @@ def formula_mismatches(original: Path, recalculated: Path) -> tuple[int, list[st
     return checked, wrong
 
 
-def test_every_recalculated_formula_equals_its_cached_value(
-    office: Office, sample_workbook: Path, tmp_path: Path
-) -> None:
-    recalculated = office.convert(sample_workbook, "xlsx", tmp_path)
-    checked, wrong = formula_mismatches(sample_workbook, recalculated)
-    assert wrong == []
-    assert checked == formula_count(sample_workbook) > 0
-
-
-def test_a_wrong_cached_value_is_caught(office: Office, tmp_path: Path) -> None:
-    """1.10 + 2.20 cached as 3.31, one fen off: LibreOffice recalculates it to 3.30 and the
-    comparison says so; the totals cached right, on this sheet and another, pass."""
-    path = tmp_path / "wrong.xlsx"
+def wrong_cached_value(path: Path) -> Path:
+    """1.10 + 2.20 cached as 3.31, one fen off, beside totals cached right, on this sheet and
+    another."""
     book = xlsxwriter.Workbook(path)
     first, second = book.add_worksheet("合计"), book.add_worksheet("人次")
     first.write_column(0, 0, [1.10, 2.20])
@@ -225,8 +208,32 @@ def test_a_wrong_cached_value_is_caught(office: Office, tmp_path: Path) -> None:
     second.write_column(0, 0, [100, 54])
     second.write_formula(2, 0, "=SUM(A1:A2)", None, 154)
     book.close()
-    recalculated = office.convert(path, "xlsx", tmp_path / "out")
-    checked, wrong = formula_mismatches(path, recalculated)
+    return path
+
+
+@pytest.fixture(scope="module")
+def recalculated(office: Office, sample_workbook: Path, tmp_path_factory) -> dict[Path, Path]:
+    """The sample workbook and ``wrong_cached_value``'s, each with its copy as LibreOffice
+    recalculated and saved it."""
+    folder = tmp_path_factory.mktemp("recalculated")
+    sources = [sample_workbook, wrong_cached_value(folder / "wrong.xlsx")]
+    copies = office.convert(sources, "xlsx", folder / "out")
+    return {source: copies[source.stem] for source in sources}
+
+
+def test_every_recalculated_formula_equals_its_cached_value(
+    recalculated: dict[Path, Path], sample_workbook: Path
+) -> None:
+    checked, wrong = formula_mismatches(sample_workbook, recalculated[sample_workbook])
+    assert wrong == []
+    assert checked == formula_count(sample_workbook) > 0
+
+
+def test_a_wrong_cached_value_is_caught(recalculated: dict[Path, Path]) -> None:
+    """LibreOffice recalculates the wrong cache to 3.30 and the comparison says so; the totals
+    cached right pass."""
+    (path,) = [source for source in recalculated if source.name == "wrong.xlsx"]
+    checked, wrong = formula_mismatches(path, recalculated[path])
     assert checked == formula_count(path) == 3
     assert wrong == ["合计!A3 =SUM(A1:A2): cached 3.31, LibreOffice 3.3"]
 
@@ -364,15 +371,29 @@ def render(pdf: Path, stem: str) -> list[Path]:
     return sorted(PAGES.glob(f"{stem}-*.png"))
 
 
+def wide_sheet(path: Path) -> Path:
+    """Twenty wide columns printed at full size (no fit to page): they run over three pages
+    sideways."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("宽表")
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.set_column(0, 19, 12)
+    sheet.write_row(0, 0, ["第一列", *(f"列{n}" for n in range(2, 20)), "最后一列"])
+    sheet.write_row(1, 0, ["甲", *(n for n in range(2, 20)), "乙"])
+    book.close()
+    return path
+
+
 @pytest.fixture(scope="module")
-def printed(office: Office, sample_workbook: Path, tmp_path_factory) -> Iterator[dict[str, Path]]:
+def printed(office: Office, sample_workbook: Path, tmp_path_factory) -> dict[str, Path]:
+    """The PDFs of the sample's sheets in ``PRINTED``, each printed alone, and of ``wide_sheet``
+    (under "wide"), by name; each beside the workbook it was printed from."""
     _printing_tools()
     folder = tmp_path_factory.mktemp("printed")
-    pdfs = {}
-    for name in PRINTED:
-        copy = only_sheet(sample_workbook, name, folder / f"{name}.xlsx")
-        pdfs[name] = office.convert(copy, "pdf", folder / "pdf")
-    yield pdfs
+    sources = [only_sheet(sample_workbook, name, folder / f"{name}.xlsx") for name in PRINTED]
+    sources.append(wide_sheet(folder / "wide.xlsx"))
+    return office.convert(sources, "pdf", folder)
 
 
 @pytest.mark.parametrize("name", PRINTED)
@@ -409,21 +430,11 @@ def _all_texts(path: Path, name: str) -> set[str]:
     }
 
 
-def test_a_cut_column_is_caught(office: Office, tmp_path: Path) -> None:
-    """Twenty wide columns printed at full size (no fit to page) run over three pages sideways:
-    the check finds pages without the first column and a row whose ends are on two pages."""
-    _printing_tools()
-    path = tmp_path / "wide.xlsx"
-    book = xlsxwriter.Workbook(path)
-    sheet = book.add_worksheet("宽表")
-    sheet.set_paper(9)
-    sheet.set_landscape()
-    sheet.set_column(0, 19, 12)
-    sheet.write_row(0, 0, ["第一列", *(f"列{n}" for n in range(2, 20)), "最后一列"])
-    sheet.write_row(1, 0, ["甲", *(n for n in range(2, 20)), "乙"])
-    book.close()
-    pdf = office.convert(path, "pdf", tmp_path / "pdf")
-    problems = print_problems(pdf, layout(path, "宽表"))
+def test_a_cut_column_is_caught(printed: dict[str, Path]) -> None:
+    """``wide_sheet`` printed: the check finds pages without the first column and a row whose
+    ends are on two pages."""
+    pdf = printed["wide"]
+    problems = print_problems(pdf, layout(pdf.with_suffix(".xlsx"), "宽表"))
     assert len(page_sizes(pdf)) > 1
     assert "page 2 shows nothing of the first column: columns are cut" in problems
     assert "row 1: '第一列' and '最后一列' are not on one page" in problems

@@ -9,7 +9,7 @@ import xlwt
 
 from pipeline import load
 from pipeline.errors import AmbiguousKind, MissingColumns, UnknownKind, UnreadableFile
-from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
+from tests.builders import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
 from tests.generator.ids import id_check_char
 
 

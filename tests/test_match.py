@@ -1,14 +1,13 @@
 """Stage 3, match: bank rows tied to persons and aid records; outcomes of both.
 
-Frames are built in code with the dtypes of the validated tables. Every bank row carries a
-unique 摘要 (memo) so that the tests can name it; records are named by their 救助编号.
+Frames are built in code with the dtypes of the validated tables (tests/builders.py). Every bank
+row carries a unique 摘要 (memo) so that the tests can name it; records are named by their
+救助编号.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import NamedTuple
 from unittest import mock
 
 import pandas as pd
@@ -19,139 +18,17 @@ from hypothesis import strategies as st
 from pipeline import match as matching
 from pipeline import run
 from pipeline.match import Matched, Window, match
+from tests.builders import (
+    BANK_FILE,
+    Inputs,
+    aid_row,
+    bank_row,
+    file_row,
+    inputs,
+    person,
+    run_match,
+)
 from tests.generator.generate import PLANTED_ANOMALIES
-
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
-AID_FILE, BANK_FILE = "救助明细.xlsx", "代发明细.xlsx"
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-class Person(NamedTuple):
-    name: str
-    id_no: str
-    card: str  # the card the person is paid into
-
-
-def citizen_id(serial: int) -> str:
-    """A valid 18-character 身份证号 (check character by ISO 7064 MOD 11-2)."""
-    body = f"34150319800101{serial:03d}"
-    total = sum(int(digit) * weight for digit, weight in zip(body, ID_WEIGHTS, strict=True))
-    return body + "10X98765432"[total % 11]
-
-
-def person(serial: int, name: str) -> Person:
-    return Person(name, citizen_id(serial), f"6217000000{serial:09d}")
-
-
-def day(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
-
-
-def aid_row(
-    record_id: str,
-    who: Person,
-    yuan: int,
-    aid_date: str,
-    *,
-    aid_type: str = "生活救助",
-    pay: str | None = "银行卡",
-    card: str | None = None,
-) -> dict[str, object]:
-    """A record; ``card`` is its 收款卡号 (left empty unless given)."""
-    return {
-        "record_id": record_id,
-        "name": who.name,
-        "id_no": who.id_no,
-        "aid_type": aid_type,
-        "source": "本级工会经费",
-        "fund_year": 2021,
-        "amount_fen": yuan * 100,
-        "aid_date": day(aid_date),
-        "pay_method": pay,
-        "card_no": card,
-    }
-
-
-def bank_row(
-    memo: str,
-    account: str,
-    yuan: int,
-    paid_on: str,
-    *,
-    holder: str,
-    id_no: str | None = None,
-    failed: str | None = None,
-    batch: str | None = None,
-) -> dict[str, object]:
-    """A bank result; ``failed`` is the failure reason of a failed transfer."""
-    return {
-        "batch": batch,
-        "holder": holder,
-        "account": account,
-        "id_no": id_no,
-        "amount_fen": yuan * 100,
-        "paid_on": day(paid_on),
-        "status": "失败" if failed else "成功",
-        "failure_reason": failed,
-        "memo": memo,
-    }
-
-
-def file_row(who: Person, card: str | None = None) -> dict[str, object]:
-    return {
-        "file_no": f"F{who.id_no[-4:]}",
-        "name": who.name,
-        "id_no": who.id_no,
-        "status": "在档",
-        "card_no": card or who.card,
-    }
-
-
-AID_TYPES = {
-    **dict.fromkeys(["record_id", "file_no", "name", "id_no", "aid_type", "source"], "str"),
-    "fund_year": "Int64",
-    "amount_fen": "Int64",
-    **dict.fromkeys(["applied_on", "announced_on", "aid_date", "entered_on"], "datetime64[us]"),
-    **dict.fromkeys(["pay_method", "signed", "card_no", "student", "school_stage", "note"], "str"),
-}
-BANK_TYPES = {
-    **dict.fromkeys(["batch", "holder", "account", "id_no"], "str"),
-    "amount_fen": "Int64",
-    "paid_on": "datetime64[us]",
-    **dict.fromkeys(["status", "failure_reason", "memo"], "str"),
-}
-FILE_TYPES = dict.fromkeys(["file_no", "name", "id_no", "status", "card_no"], "str")
-
-
-def frame(rows: list[dict[str, object]], types: dict[str, str], file: str) -> pd.DataFrame:
-    """Rows with the validated dtypes and lineage: row i of the list is Excel row i + 2."""
-    table = pd.DataFrame(rows, columns=list(types)).astype(types)
-    table["source_file"] = pd.Series(file, index=table.index, dtype="category")
-    table["source_sheet"] = pd.Series("Sheet1", index=table.index, dtype="category")
-    table["source_row"] = pd.Series(range(2, len(rows) + 2), dtype="int64")
-    return table
-
-
-class Inputs(NamedTuple):
-    aid: pd.DataFrame
-    bank: pd.DataFrame
-    files: pd.DataFrame
-
-
-def inputs(aid: list, bank: list, files: list | None = None) -> Inputs:
-    return Inputs(
-        frame(aid, AID_TYPES, AID_FILE),
-        frame(bank, BANK_TYPES, BANK_FILE),
-        frame(files or [], FILE_TYPES, "困难职工档案.xlsx"),
-    )
-
-
-DEFAULT = Window()
-
-
-def run_match(given: Inputs, window: Window = DEFAULT) -> Matched:
-    return match(given.aid, given.bank, given.files, window)
-
 
 # --- what a result says, by name ----------------------------------------------------------------
 
@@ -512,8 +389,8 @@ def test_rounds_give_what_one_by_one_gives(world: Inputs) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[Matched, dict[str, pd.DataFrame]]:
-    tables = run.check(SAMPLE).validated.tables
+def sample(sample_reconciled: run.Reconciled) -> tuple[Matched, dict[str, pd.DataFrame]]:
+    tables = sample_reconciled.checked.validated.tables
     return match(tables["aid_records"], tables["bank_payments"], tables["worker_files"]), tables
 
 

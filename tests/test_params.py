@@ -11,21 +11,7 @@ import pytest
 from pipeline.errors import ReconcileError
 from pipeline.params import SCORING_ITEMS, parameters
 from pipeline.run import Config, check, reconcile
-from tests.conftest import AID_HEADER, ID_A, PARAMETER_SHEETS, write_xlsx
-from tests.rules_fixtures import context
-
-AID_ROW = [
-    "JZ1",
-    "F001",
-    "张三",
-    ID_A,
-    "生活救助",
-    "中央财政",
-    "100",
-    "2021-03-05",
-    "2021-03-08",
-    "银行卡",
-]
+from tests.builders import AID_HEADER, AID_ROW, PARAMETER_SHEETS, context, write_xlsx
 
 
 def test_default_weights_are_the_seed_table() -> None:

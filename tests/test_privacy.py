@@ -12,14 +12,15 @@ import msoffcrypto
 import openpyxl
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from msoffcrypto.exceptions import InvalidKeyError
 from openpyxl.utils.exceptions import InvalidFileException
 
 from pipeline import run
 from pipeline.cli import cli
 from pipeline.privacy import encrypted, mask_numbers, mask_text
-from tests.test_workbook import SAMPLE, shared_strings, sheet_xml
+from tests.builders import SAMPLE
+from tests.xlsx_reading import shared_strings, sheet_xml
 
 PASSWORD = "帮扶2021!"
 WORKBOOK = "帮扶资金对账_2021-12.xlsx"
@@ -79,15 +80,28 @@ def _decrypted(data: bytes, password: str) -> io.BytesIO:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory) -> dict[str, Path]:
-    plain = tmp_path_factory.mktemp("plain")
-    run.reconcile(run.Config(SAMPLE, plain))
-    masked = tmp_path_factory.mktemp("masked")
-    reconciled = run.reconcile(run.Config(SAMPLE, masked, mask=True, password=PASSWORD))
+def masked_run(tmp_path_factory) -> tuple[Result, Path]:
+    """``reconcile --mask --password`` of the sample, the password typed at the prompt: what
+    the command said, and its output folder."""
+    out = tmp_path_factory.mktemp("masked")
+    result = CliRunner().invoke(
+        cli,
+        ["reconcile", str(SAMPLE), "--out", str(out), "--mask", "--password"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def outputs(
+    sample_reconciled: run.Reconciled, sample_outputs: Path, masked_run: tuple[Result, Path]
+) -> dict[str, Path]:
+    """The sample run's outputs (plain) beside the masked run's, its workbook decrypted."""
+    _, masked = masked_run
     decrypted = masked / "decrypted.xlsx"
     decrypted.write_bytes(_decrypted((masked / WORKBOOK).read_bytes(), PASSWORD).getvalue())
-    numbers = personal_numbers(reconciled)
-    return {"plain": plain, "masked": masked, "decrypted": decrypted, "numbers": numbers}
+    numbers = personal_numbers(sample_reconciled)
+    return {"plain": sample_outputs, "masked": masked, "decrypted": decrypted, "numbers": numbers}
 
 
 def personal_numbers(reconciled: run.Reconciled) -> set[str]:
@@ -124,11 +138,13 @@ def test_the_plain_workbook_does_hold_the_numbers_the_masked_one_must_not(output
     assert sum(number in texts for number in numbers) > 100
 
 
-def test_the_masked_workbook_holds_no_full_id_or_card_number(outputs) -> None:
+def test_the_masked_workbook_holds_no_full_id_or_card_number(
+    outputs, sample_reconciled: run.Reconciled
+) -> None:
     path = outputs["decrypted"]
     texts = workbook_texts(path)
     assert [n for n in outputs["numbers"] if n in texts] == []
-    checksums = {f.sha256 for f in run.check(SAMPLE).files}
+    checksums = {f.sha256 for f in sample_reconciled.checked.files}
     long_runs = [
         text
         for text in string_cells(path)
@@ -173,15 +189,13 @@ def test_the_encrypted_workbook_does_not_open_without_the_password(outputs) -> N
     assert sorted(p.name for p in outputs["masked"].iterdir() if p.name.startswith(".")) == []
 
 
-def test_password_option_prompts_when_given_without_a_value(tmp_path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        ["reconcile", str(SAMPLE), "--out", str(tmp_path), "--mask", "--password"],
-        input=f"{PASSWORD}\n{PASSWORD}\n",
-    )
+def test_password_option_prompts_when_given_without_a_value(
+    masked_run: tuple[Result, Path],
+) -> None:
+    result, out = masked_run
     assert result.exit_code == 0, result.output
     assert "工作簿密码" in result.output and PASSWORD not in result.output
-    book = openpyxl.load_workbook(_decrypted((tmp_path / WORKBOOK).read_bytes(), PASSWORD))
+    book = openpyxl.load_workbook(_decrypted((out / WORKBOOK).read_bytes(), PASSWORD))
     assert book.sheetnames[0] == "封面"
 
 

@@ -1,13 +1,13 @@
 """对账明细 (pipeline.reconciliation): one row per person × 资金来源, then one per transfer
-that pays no record; each input row mapped to its row. Frames planted with the helpers of
-test_match, each person one case."""
+that pays no record; each input row mapped to its row. Frames planted with the matching inputs
+of tests/builders.py, each person one case."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from pipeline import reconciliation
-from tests.test_match import aid_row, bank_row, inputs, person, run_match
+from tests.builders import aid_row, bank_row, inputs, person, run_match
 
 CLEAN, SHORT, CASH, FAILED, TWICE = (person(n, name) for n, name in enumerate("甲乙丙丁戊", 1))
 STRANGER = person(9, "己")

@@ -11,7 +11,7 @@ whose 档案编号 is not in the export (R08); 省财政 (only 全国级) paid t
 from __future__ import annotations
 
 from pipeline.rules.eligibility import RULES
-from tests.rules_fixtures import ID_B, context, row_of, run
+from tests.builders import ID_B, context, row_of, rule_findings
 
 CLOSED = {"status": "注销", "status_changed_on": "2021-09-30", "close_reason": "退休"}
 
@@ -20,7 +20,7 @@ CLOSED = {"status": "注销", "status_changed_on": "2021-09-30", "close_reason":
 
 
 def test_aid_after_the_file_was_closed() -> None:
-    found = run(RULES, "R07", context(aid=[{"aid_date": "2021-10-01"}], files=[CLOSED]))
+    found = rule_findings(RULES, "R07", context(aid=[{"aid_date": "2021-10-01"}], files=[CLOSED]))
     assert found["record_id"].tolist() == ["JZ001"]
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("worker_files", 2))
     message = found["message"][0]
@@ -29,21 +29,23 @@ def test_aid_after_the_file_was_closed() -> None:
 
 
 def test_aid_on_the_closing_day_is_not_a_finding() -> None:
-    assert run(RULES, "R07", context(aid=[{"aid_date": "2021-09-30"}], files=[CLOSED])).empty
+    assert rule_findings(
+        RULES, "R07", context(aid=[{"aid_date": "2021-09-30"}], files=[CLOSED])
+    ).empty
 
 
 def test_a_record_without_file_number_is_judged_by_the_persons_file() -> None:
     ctx = context(
         aid=[{"file_no": None, "aid_date": "2021-12-01"}], files=[{**CLOSED, "status": "脱困"}]
     )
-    found = run(RULES, "R07", ctx)
+    found = rule_findings(RULES, "R07", ctx)
     assert found["record_id"].tolist() == ["JZ001"]
     assert "脱困" in found["message"][0]
 
 
 def test_a_person_with_a_new_open_file_is_judged_by_that_file() -> None:
     files = [CLOSED, {"file_no": "F009", "filed_on": "2021-11-01"}]
-    assert run(
+    assert rule_findings(
         RULES, "R07", context(aid=[{"file_no": None, "aid_date": "2021-12-01"}], files=files)
     ).empty
 
@@ -53,7 +55,7 @@ def test_a_person_with_a_new_open_file_is_judged_by_that_file() -> None:
 
 def test_filed_only_source_paid_someone_without_a_file() -> None:
     aid = [{"file_no": None, "id_no": ID_B, "name": "李四"}, {"file_no": "F404"}]
-    found = run(RULES, "R08", context(aid=aid, files=[{"id_no": "341503199001010021"}]))
+    found = rule_findings(RULES, "R08", context(aid=aid, files=[{"id_no": "341503199001010021"}]))
     assert found["record_id"].tolist() == ["JZ001", "JZ002"]
     assert "没有困难职工档案" in found["message"][0]
     assert "F404 不在困难职工档案中" in found["message"][1]
@@ -63,7 +65,7 @@ def test_filed_only_source_paid_someone_without_a_file() -> None:
 def test_level_limited_source_paid_a_file_of_another_level() -> None:
     aid = [{"source": "省财政专项帮扶资金"}, {"source": "省财政专项帮扶资金", "file_no": "F002"}]
     files = [{"file_level": "省级"}, {"file_no": "F002", "id_no": ID_B, "file_level": "全国级"}]
-    found = run(RULES, "R08", context(aid=aid, files=files))
+    found = rule_findings(RULES, "R08", context(aid=aid, files=files))
     assert found["record_id"].tolist() == ["JZ001"]
     assert "全国级档案的职工" in found["message"][0] and "为省级" in found["message"][0]
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("worker_files", 2))
@@ -71,11 +73,13 @@ def test_level_limited_source_paid_a_file_of_another_level() -> None:
 
 def test_source_with_empty_filed_only_may_pay_anyone() -> None:
     aid = [{"file_no": None, "id_no": ID_B, "source": "本级工会经费", "aid_type": "送温暖"}]
-    assert run(RULES, "R08", context(aid=aid)).empty
+    assert rule_findings(RULES, "R08", context(aid=aid)).empty
 
 
 def test_a_closed_file_still_counts_as_a_file() -> None:
-    assert run(RULES, "R08", context(aid=[{"aid_date": "2021-10-01"}], files=[CLOSED])).empty
+    assert rule_findings(
+        RULES, "R08", context(aid=[{"aid_date": "2021-10-01"}], files=[CLOSED])
+    ).empty
 
 
 # --- R09 -----------------------------------------------------------------------------------
@@ -83,11 +87,11 @@ def test_a_closed_file_still_counts_as_a_file() -> None:
 
 def test_source_paid_an_aid_type_it_does_not_allow() -> None:
     aid = [{"source": "省总金秋助学资金"}, {"source": "省总金秋助学资金", "aid_type": "助学救助"}]
-    found = run(RULES, "R09", context(aid=aid))
+    found = rule_findings(RULES, "R09", context(aid=aid))
     assert found["record_id"].tolist() == ["JZ001"]
     assert "只能用于助学救助，不能用于生活救助" in found["message"][0]
 
 
 def test_source_without_allowed_types_may_pay_any_type() -> None:
     aid = [{"source": "本级工会经费", "aid_type": "送温暖"}, {"aid_type": "医疗救助"}]
-    assert run(RULES, "R09", context(aid=aid)).empty
+    assert rule_findings(RULES, "R09", context(aid=aid)).empty

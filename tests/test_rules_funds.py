@@ -8,7 +8,7 @@ The ledger rows default to 中央财政 2021 上级拨入 1,000.00 on 2021-03-01
 from __future__ import annotations
 
 from pipeline.rules import funds
-from tests.rules_fixtures import context, row_of, run
+from tests.builders import context, row_of, rule_findings
 
 JINQIU = "省总金秋助学资金"  # deadline 当年12-31
 UNION = "本级工会经费"  # no deadline
@@ -30,7 +30,7 @@ def test_money_left_after_its_deadline() -> None:
         ],
         ledger=[{"source": JINQIU}, {}],
     )
-    result = run(funds.RULES, "R20", ctx)
+    result = rule_findings(funds.RULES, "R20", ctx)
     assert result[["source", "amount_fen"]].values.tolist() == [[JINQIU, 40000]]
     assert result["lineage"].tolist() == [(row_of("fund_ledger", 2),)]
     assert "2021-12-31" in result["message"].iloc[0]
@@ -50,7 +50,7 @@ def test_deadline_ahead_at_an_earlier_period_is_no_finding() -> None:
         ledger=[{"source": JINQIU}],
         period="2021-11",
     )
-    assert run(funds.RULES, "R20", ctx).empty
+    assert rule_findings(funds.RULES, "R20", ctx).empty
 
 
 def test_year_end_balance_that_may_carry_over_needs_its_document() -> None:
@@ -60,7 +60,9 @@ def test_year_end_balance_that_may_carry_over_needs_its_document() -> None:
     aid = [{"source": UNION, "aid_type": "送温暖", "amount_fen": 0}][:0] or [
         {"aid_date": "2021-03-10"}
     ]
-    flagged = run(funds.RULES, "R21", context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION]))
+    flagged = rule_findings(
+        funds.RULES, "R21", context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION])
+    )
     assert flagged[["source", "amount_fen"]].values.tolist() == [[UNION, 100000]]
     documented = ledger + [
         {
@@ -71,9 +73,11 @@ def test_year_end_balance_that_may_carry_over_needs_its_document() -> None:
         },
         {},
     ]
-    assert run(funds.RULES, "R21", context(aid=aid, ledger=documented, carry_over=[UNION])).empty
+    assert rule_findings(
+        funds.RULES, "R21", context(aid=aid, ledger=documented, carry_over=[UNION])
+    ).empty
     november = context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION], period="2021-11")
-    assert run(funds.RULES, "R21", november).empty
+    assert rule_findings(funds.RULES, "R21", november).empty
 
 
 def test_opening_balance_against_last_years_closing() -> None:
@@ -85,18 +89,18 @@ def test_opening_balance_against_last_years_closing() -> None:
         {},
     ]
     previous = {CENTRAL: 50000, UNION: 30000}
-    result = run(funds.RULES, "R22", context(ledger=ledger, previous_closing=previous))
+    result = rule_findings(funds.RULES, "R22", context(ledger=ledger, previous_closing=previous))
     assert result[["source", "amount_fen", "compared_fen"]].values.tolist() == [
         [CENTRAL, 40000, 50000]
     ]
     assert row_of("fund_ledger", 2) in result["lineage"].iloc[0]
-    assert run(funds.RULES, "R22", context(ledger=ledger, previous_closing=None)).empty
+    assert rule_findings(funds.RULES, "R22", context(ledger=ledger, previous_closing=None)).empty
 
 
 def test_book_balance_differs_from_the_computed_one_by_a_fen() -> None:
     """Planted: 中央 received 1,000.00 and spent 1,000.00 (closing 0), yet the books say 0.01
     (R23). Near miss: a book balance of exactly 0.00."""
     book = {"category": "账面余额", "booked_on": "2021-12-31"}
-    off = run(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 1}]))
+    off = rule_findings(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 1}]))
     assert off[["amount_fen", "compared_fen"]].values.tolist() == [[1, 0]]
-    assert run(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 0}])).empty
+    assert rule_findings(funds.RULES, "R23", context(ledger=[{}, {**book, "amount_fen": 0}])).empty

@@ -16,7 +16,7 @@ missing; no settlement at all (R13's business, no R12 finding).
 from __future__ import annotations
 
 from pipeline.rules.limits import RULES
-from tests.rules_fixtures import ID_B, ID_C, context, row_of, run
+from tests.builders import ID_B, ID_ELSEWHERE, context, row_of, rule_findings
 
 YEAR_LIMIT = 767400  # fen: 6 × 620.00 + 6 × 659.00
 
@@ -33,7 +33,7 @@ def living(*amounts: int, **extra: object) -> list[dict[str, object]]:
 
 
 def test_household_one_fen_over_its_yearly_limit() -> None:
-    found = run(RULES, "R10", context(aid=living(400000, 367401)))
+    found = rule_findings(RULES, "R10", context(aid=living(400000, 367401)))
     assert found["record_id"].tolist() == ["JZ002"]  # the record with which it went over
     assert found["amount_fen"].tolist() == [767401]
     assert found["compared_fen"].tolist() == [YEAR_LIMIT]
@@ -47,12 +47,12 @@ def test_household_one_fen_over_its_yearly_limit() -> None:
 
 
 def test_household_exactly_at_its_limit_is_not_a_finding() -> None:
-    assert run(RULES, "R10", context(aid=living(400000, 367400))).empty
+    assert rule_findings(RULES, "R10", context(aid=living(400000, 367400))).empty
 
 
 def test_two_people_of_one_file_are_one_household() -> None:
     aid = [*living(400000), {"name": "李四", "id_no": ID_B, "amount_fen": 367401}]
-    found = run(RULES, "R10", context(aid=aid))
+    found = rule_findings(RULES, "R10", context(aid=aid))
     assert found["amount_fen"].tolist() == [767401]
 
 
@@ -61,24 +61,24 @@ def test_limit_months_are_rounded_down_to_the_fen() -> None:
     standards = {"生活救助年度上限月数": 7}  # 6 × 659.01 × 7 / 12 = 2306.535
     over = context(aid=living(230654), dibao=dibao, standards=standards)
     at = context(aid=living(230653), dibao=dibao, standards=standards)
-    assert run(RULES, "R10", over)["compared_fen"].tolist() == [230653]
-    assert run(RULES, "R10", at).empty
+    assert rule_findings(RULES, "R10", over)["compared_fen"].tolist() == [230653]
+    assert rule_findings(RULES, "R10", at).empty
 
 
 def test_region_without_a_standard_gives_no_finding() -> None:
     files = [{"region_code": "110101"}]
-    assert run(RULES, "R10", context(aid=living(9999999), files=files)).empty
+    assert rule_findings(RULES, "R10", context(aid=living(9999999), files=files)).empty
 
 
 def test_non_filed_person_is_judged_by_the_region_of_the_id() -> None:
     person = {"file_no": None, "source": "本级工会经费"}
     there = context(aid=living(400000, 367401, **person), files=[])
-    elsewhere = context(aid=living(400000, 367401, **person, id_no=ID_C), files=[])
-    found = run(RULES, "R10", there)
+    elsewhere = context(aid=living(400000, 367401, **person, id_no=ID_ELSEWHERE), files=[])
+    found = rule_findings(RULES, "R10", there)
     assert found["amount_fen"].tolist() == [767401]
     assert "未建档" in found["message"][0]
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("aid_records", 3))
-    assert run(RULES, "R10", elsewhere).empty
+    assert rule_findings(RULES, "R10", elsewhere).empty
 
 
 def test_each_calendar_year_has_its_own_limit() -> None:
@@ -86,7 +86,7 @@ def test_each_calendar_year_has_its_own_limit() -> None:
         {"amount_fen": 700000, "aid_date": "2021-12-20"},
         {"amount_fen": 700000, "aid_date": "2022-01-05"},
     ]
-    assert run(RULES, "R10", context(aid=aid)).empty
+    assert rule_findings(RULES, "R10", context(aid=aid)).empty
 
 
 # --- R11 -----------------------------------------------------------------------------------
@@ -100,7 +100,9 @@ def study(*rows: tuple[str, int], student: str = "张小明") -> list[dict[str, 
 
 
 def test_student_one_fen_over_ten_months_of_the_standard() -> None:
-    found = run(RULES, "R11", context(aid=study(("2021-03-01", 300000), ("2021-09-01", 359001))))
+    found = rule_findings(
+        RULES, "R11", context(aid=study(("2021-03-01", 300000), ("2021-09-01", 359001)))
+    )
     assert found["record_id"].tolist() == ["JZ002"]
     assert (found["amount_fen"][0], found["compared_fen"][0]) == (659001, 659000)
     assert "张小明" in found["message"][0] and "659.00 元" in found["message"][0]
@@ -112,7 +114,7 @@ def test_student_one_fen_over_ten_months_of_the_standard() -> None:
 
 
 def test_student_exactly_at_the_limit_is_not_a_finding() -> None:
-    assert run(
+    assert rule_findings(
         RULES, "R11", context(aid=study(("2021-03-01", 300000), ("2021-09-01", 359000)))
     ).empty
 
@@ -120,13 +122,13 @@ def test_student_exactly_at_the_limit_is_not_a_finding() -> None:
 def test_standard_in_force_on_the_latest_aid_date() -> None:
     before = context(aid=study(("2021-03-01", 300000), ("2021-06-30", 329000)))
     after = context(aid=study(("2021-03-01", 300000), ("2021-07-01", 329000)))
-    assert run(RULES, "R11", before)["compared_fen"].tolist() == [620000]
-    assert run(RULES, "R11", after).empty
+    assert rule_findings(RULES, "R11", before)["compared_fen"].tolist() == [620000]
+    assert rule_findings(RULES, "R11", after).empty
 
 
 def test_two_students_of_one_parent_have_a_limit_each() -> None:
     aid = study(("2021-09-01", 400000)) + study(("2021-09-01", 400000), student="张小红")
-    assert run(RULES, "R11", context(aid=aid)).empty
+    assert rule_findings(RULES, "R11", context(aid=aid)).empty
 
 
 # --- R12 -----------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def medical(*amounts: int, year: int = 2021) -> list[dict[str, object]]:
 
 def test_medical_aid_one_fen_over_half_the_self_paid_share() -> None:
     checks = [{"self_paid_fen": 1000001}]  # 50 % = 5000.005 → 5000.00
-    found = run(RULES, "R12", context(aid=medical(300000, 200001), medical=checks))
+    found = rule_findings(RULES, "R12", context(aid=medical(300000, 200001), medical=checks))
     assert (found["amount_fen"][0], found["compared_fen"][0]) == (500001, 500000)
     assert found["lineage"][0] == (
         row_of("aid_records", 2),
@@ -153,22 +155,22 @@ def test_medical_aid_one_fen_over_half_the_self_paid_share() -> None:
 
 def test_medical_aid_exactly_at_the_share_is_not_a_finding() -> None:
     checks = [{"self_paid_fen": 1000001}]
-    assert run(RULES, "R12", context(aid=medical(300000, 200000), medical=checks)).empty
+    assert rule_findings(RULES, "R12", context(aid=medical(300000, 200000), medical=checks)).empty
 
 
 def test_medical_aid_above_the_cap() -> None:
     checks = [{"self_paid_fen": 4000000}]  # 50 % = 20,000.00, capped at 15,000.00
-    assert run(RULES, "R12", context(aid=medical(1500000), medical=checks)).empty
-    found = run(RULES, "R12", context(aid=medical(1500001), medical=checks))
+    assert rule_findings(RULES, "R12", context(aid=medical(1500000), medical=checks)).empty
+    found = rule_findings(RULES, "R12", context(aid=medical(1500001), medical=checks))
     assert found["compared_fen"].tolist() == [1500000]
 
 
 def test_last_years_settlement_is_used_when_this_years_is_missing() -> None:
     checks = [{"year": 2020, "self_paid_fen": 200000}, {"year": 2019, "self_paid_fen": 9000000}]
-    found = run(RULES, "R12", context(aid=medical(100001), medical=checks))
+    found = rule_findings(RULES, "R12", context(aid=medical(100001), medical=checks))
     assert found["compared_fen"].tolist() == [100000]
     assert found["lineage"][0][-1] == row_of("medical_checks", 2)
 
 
 def test_without_a_settlement_there_is_no_limit_finding() -> None:
-    assert run(RULES, "R12", context(aid=medical(9999999))).empty
+    assert rule_findings(RULES, "R12", context(aid=medical(9999999))).empty

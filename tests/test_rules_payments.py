@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.rules import payments
-from tests.rules_fixtures import context, row_of
+from tests.builders import context, row_of
 
 CARD = "6217001234567893"
 OTHER_CARD = "6222020200112233"

@@ -13,13 +13,13 @@ parameters; 公示 a day after the aid (R18) against on the aid day and no 公�
 from __future__ import annotations
 
 from pipeline.rules.procedure import RULES
-from tests.rules_fixtures import context, row_of, run
+from tests.builders import context, row_of, rule_findings
 
 CASH = {"pay_method": "现金"}
 
 
 def test_cash_without_signature() -> None:
-    found = run(
+    found = rule_findings(
         RULES, "R15", context(aid=[{**CASH, "signed": "否"}, CASH, {**CASH, "signed": "是"}, {}])
     )
     assert found["record_id"].tolist() == ["JZ001", "JZ002"]
@@ -33,15 +33,15 @@ def test_entered_on_the_31st_working_day() -> None:
         {"aid_date": "2021-09-01", "entered_on": "2021-10-19"},
         {"aid_date": "2021-09-01", "entered_on": None},
     ]
-    found = run(RULES, "R16", context(aid=aid))
+    found = rule_findings(RULES, "R16", context(aid=aid))
     assert found["record_id"].tolist() == ["JZ001"]
     assert "31 个工作日" in found["message"][0] and "30 个工作日的时限" in found["message"][0]
 
 
 def test_entry_limit_is_a_parameter() -> None:
     aid = [{"aid_date": "2021-09-30", "entered_on": "2021-10-08"}]  # one working day: 国庆
-    assert run(RULES, "R16", context(aid=aid, standards={"录入时限工作日": 1})).empty
-    assert len(run(RULES, "R16", context(aid=aid, standards={"录入时限工作日": 0}))) == 1
+    assert rule_findings(RULES, "R16", context(aid=aid, standards={"录入时限工作日": 1})).empty
+    assert len(rule_findings(RULES, "R16", context(aid=aid, standards={"录入时限工作日": 0}))) == 1
 
 
 def test_aid_on_the_31st_working_day_after_application() -> None:
@@ -49,7 +49,7 @@ def test_aid_on_the_31st_working_day_after_application() -> None:
         {"applied_on": "2021-09-01", "aid_date": "2021-10-20", "entered_on": "2021-10-20"},
         {"applied_on": "2021-09-01", "aid_date": "2021-10-19", "entered_on": "2021-10-20"},
     ]
-    found = run(RULES, "R17", context(aid=aid))
+    found = rule_findings(RULES, "R17", context(aid=aid))
     assert found["record_id"].tolist() == ["JZ001"]
     assert "2021-09-01 申请" in found["message"][0]
 
@@ -60,6 +60,6 @@ def test_announced_after_the_aid() -> None:
         {"announced_on": "2021-03-10"},
         {"announced_on": None},
     ]
-    found = run(RULES, "R18", context(aid=aid))
+    found = rule_findings(RULES, "R18", context(aid=aid))
     assert found["record_id"].tolist() == ["JZ001"]
     assert "公示日期 2021-03-11 晚于救助日期" in found["message"][0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.rules.verification import RULES
-from tests.rules_fixtures import context, row_of, run
+from tests.builders import context, row_of, rule_findings
 
 MEDICAL = {"aid_type": "医疗救助"}
 
@@ -21,47 +21,47 @@ MEDICAL = {"aid_type": "医疗救助"}
 
 
 def test_medical_aid_without_a_settlement_of_this_or_last_year() -> None:
-    found = run(RULES, "R13", context(aid=[MEDICAL], medical=[{"year": 2019}]))
+    found = rule_findings(RULES, "R13", context(aid=[MEDICAL], medical=[{"year": 2019}]))
     assert found["record_id"].tolist() == ["JZ001"]
     assert found["lineage"].tolist() == [(row_of("aid_records", 2),)]
     assert "2021 年或 2020 年" in found["message"][0]
 
 
 def test_last_years_settlement_counts() -> None:
-    assert run(RULES, "R13", context(aid=[MEDICAL], medical=[{"year": 2020}])).empty
+    assert rule_findings(RULES, "R13", context(aid=[MEDICAL], medical=[{"year": 2020}])).empty
 
 
 def test_other_aid_needs_no_settlement() -> None:
-    assert run(RULES, "R13", context(aid=[{}])).empty
+    assert rule_findings(RULES, "R13", context(aid=[{}])).empty
 
 
 # --- R14 -----------------------------------------------------------------------------------
 
 
 def test_civil_check_one_day_older_than_twelve_months() -> None:
-    found = run(RULES, "R14", context(civil=[{"checked_on": "2020-03-09"}]))
+    found = rule_findings(RULES, "R14", context(civil=[{"checked_on": "2020-03-09"}]))
     assert found["record_id"].tolist() == ["JZ001"]
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("civil_checks", 2))
     assert "2020-03-09" in found["message"][0] and "12 个月" in found["message"][0]
 
 
 def test_civil_check_exactly_twelve_months_before_is_valid() -> None:
-    assert run(RULES, "R14", context(civil=[{"checked_on": "2020-03-10"}])).empty
+    assert rule_findings(RULES, "R14", context(civil=[{"checked_on": "2020-03-10"}])).empty
 
 
 def test_check_valid_months_is_a_parameter() -> None:
     ctx = context(civil=[{"checked_on": "2020-09-09"}], standards={"核对有效期月数": 6})
-    assert run(RULES, "R14", ctx)["record_id"].tolist() == ["JZ001"]
+    assert rule_findings(RULES, "R14", ctx)["record_id"].tolist() == ["JZ001"]
 
 
 def test_a_check_after_the_aid_does_not_count() -> None:
-    found = run(RULES, "R14", context(civil=[{"checked_on": "2021-03-11"}]))
+    found = rule_findings(RULES, "R14", context(civil=[{"checked_on": "2021-03-11"}]))
     assert found["lineage"].tolist() == [(row_of("aid_records", 2),)]
     assert "没有" in found["message"][0]
 
 
 def test_a_person_without_any_check() -> None:
-    assert run(RULES, "R14", context(civil=[]))["record_id"].tolist() == ["JZ001"]
+    assert rule_findings(RULES, "R14", context(civil=[]))["record_id"].tolist() == ["JZ001"]
 
 
 def test_latest_check_concluded_not_eligible() -> None:
@@ -69,7 +69,7 @@ def test_latest_check_concluded_not_eligible() -> None:
         {"checked_on": "2021-01-10"},
         {"checked_on": "2021-02-01", "conclusion": "不符合", "rejection_reason": "名下有机动车"},
     ]
-    found = run(RULES, "R14", context(civil=civil))
+    found = rule_findings(RULES, "R14", context(civil=civil))
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("civil_checks", 3))
     assert "不符合（名下有机动车）" in found["message"][0]
 
@@ -81,7 +81,7 @@ def test_of_two_checks_on_one_day_not_eligible_wins(refused_first: bool) -> None
     refused = {"checked_on": "2021-02-01", "conclusion": "不符合", "rejection_reason": "多套住房"}
     eligible = {"checked_on": "2021-02-01"}
     civil = [refused, eligible] if refused_first else [eligible, refused]
-    found = run(RULES, "R14", context(civil=civil))
+    found = rule_findings(RULES, "R14", context(civil=civil))
     refused_row = 2 if refused_first else 3
     assert found["lineage"].tolist() == [
         (row_of("aid_records", 2), row_of("civil_checks", refused_row))
@@ -91,4 +91,4 @@ def test_of_two_checks_on_one_day_not_eligible_wins(refused_first: bool) -> None
 
 def test_holiday_visits_are_not_means_tested() -> None:
     aid = [{"aid_type": "送温暖", "source": "本级工会经费"}]
-    assert run(RULES, "R14", context(aid=aid, civil=[])).empty
+    assert rule_findings(RULES, "R14", context(aid=aid, civil=[])).empty

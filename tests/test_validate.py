@@ -12,7 +12,7 @@ import pytest
 
 from pipeline import parallel, run
 from pipeline.errors import MissingInput
-from tests.conftest import AID_HEADER, ID_A, ID_B, ID_C, write_text, write_xlsx
+from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, ID_C, write_text, write_xlsx
 
 TS = pd.Timestamp
 
@@ -444,9 +444,8 @@ def test_without_funding_sources_the_run_cannot_start(tmp_path: Path) -> None:
 
 
 def test_counts_conserve_on_every_sheet(folder: Path) -> None:
-    good = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
-    bad = ["JZ2", "DA1", "张三", ID_A, "生活救助", "中央财政", "abc", "2021-03-05", None, "银行卡"]
-    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, good, bad, good]})
+    bad = ["JZ2", *AID_ROW[1:6], "abc", *AID_ROW[7:]]
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW, bad, AID_ROW]})
     validated = check(folder).validated
     counts = validated.counts
     assert (counts["read"] == counts["kept"] + counts["rejected"]).all()
@@ -457,13 +456,28 @@ def test_counts_conserve_on_every_sheet(folder: Path) -> None:
     assert counts["kept"].sum() == sum(len(t) for t in validated.tables.values())
 
 
+def test_sample_counts_conserve_on_every_file(sample_reconciled: run.Reconciled) -> None:
+    checked = sample_reconciled.checked
+    counts = checked.validated.counts
+    assert (counts["read"] == counts["kept"] + counts["rejected"]).all()
+    per_file = counts.groupby("source_file")[["read", "kept", "rejected"]].sum()
+    rejected = checked.validated.rejected.drop_duplicates(
+        ["source_file", "source_sheet", "source_row"]
+    )
+    assert per_file["rejected"].to_dict() == {
+        file: int((rejected["source_file"] == file).sum()) for file in per_file.index
+    }
+    kept = sum(len(table) for table in checked.validated.tables.values())
+    assert per_file["kept"].sum() == kept
+    assert len(checked.files) == 11 and checked.ignored == sorted(checked.ignored)
+
+
 def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkeypatch) -> None:
     """Sheets checked in two worker processes come back as copies; nothing may depend on
     object identity or on which worker finished first."""
-    jz1 = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
     jz2 = ["JZ2", "DA2", "李四", ID_B, "生活救助", "省财政", "2.345", "2021-06-25", None, "银行卡"]
-    write_xlsx(folder / "h1.xlsx", {"救助": [AID_HEADER, jz1, jz2]})
-    write_xlsx(folder / "h2.xlsx", {"救助": [AID_HEADER, jz1]})
+    write_xlsx(folder / "h1.xlsx", {"救助": [AID_HEADER, AID_ROW, jz2]})
+    write_xlsx(folder / "h2.xlsx", {"救助": [AID_HEADER, AID_ROW]})
     serial = check(folder).validated
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     forked = check(folder).validated
@@ -475,14 +489,11 @@ def test_checking_in_worker_processes_gives_the_same_result(folder: Path, monkey
     assert len(serial.rejected) == 2  # JZ2's amount, and JZ1 exported twice
 
 
-GOOD_ROW = ["JZ1", "DA1", "张三", ID_A, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
-
-
 def test_rejected_rows_are_named_by_their_record_and_person(folder: Path) -> None:
     """Planted: record JZ2 (档案 DA2, 李四) with a three-decimal amount; a bank row of batch
     DF2021-07 to 王五 with a date that does not exist; a bank row without a batch (its file is
     the batch, already named) to 赵六 with a negative amount."""
-    bad = ["JZ2", "DA2", "李四", *GOOD_ROW[3:6], "1.234", *GOOD_ROW[7:]]
+    bad = ["JZ2", "DA2", "李四", *AID_ROW[3:6], "1.234", *AID_ROW[7:]]
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
     bank = [
         ["批次号", "户名", "账号", "金额", "交易日期", "状态"],
@@ -503,7 +514,7 @@ def test_an_id_stored_as_a_number_deep_in_a_sheet_is_rejected_as_such(folder: Pa
     """Planted: 5,000 records with text IDs; at Excel row 5,001 ID_A's digits as a number cell
     (Excel keeps 15 significant digits). Only that row is rejected, saying what Excel did and
     how to fix it; rows 2…5,000 are kept."""
-    rows = [[f"JZ{n}", *GOOD_ROW[1:]] for n in range(5000)]
+    rows = [[f"JZ{n}", *AID_ROW[1:]] for n in range(5000)]
     rows[-1][3] = float(ID_A)
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, *rows]})
     validated = check(folder).validated

@@ -1,7 +1,14 @@
 """The workbook (contract §3.1) end to end from sample_data/: sheets in order, every 合计 a SUM
 whose cached value is the exact figure, input text that looks like a formula stored as text,
-the cells against a golden JSON dump (UPDATE_GOLDEN=1 rewrites it), two runs alike, and the
-大写金额 converter against a table."""
+the cells against golden JSON dumps, two runs alike, and the 大写金额 converter against a table.
+
+The golden dumps are tests/golden/<sheet>.json, one per sheet of the sample workbook: every
+non-empty cell (value or formula, number format, cached value), merged ranges, frozen panes and
+the filter (``tests.xlsx_reading.dump``). A difference fails the case of its sheet. After a
+change to the workbook that is meant, regenerate them with
+``UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_workbook.py`` and review
+``git diff tests/golden``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,6 @@ import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -20,15 +26,10 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from pipeline import money, run, workbook
 from pipeline.workbook import cells
-from tests.conftest import AID_HEADER, ID_A, ID_B, write_text, write_xlsx
+from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
+from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "sample_workbook.json"
-NS = {
-    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
+GOLDEN = Path(__file__).resolve().parent / "golden"
 EXPECTED_SHEETS = [
     "封面",
     "资金使用",
@@ -43,77 +44,7 @@ EXPECTED_SHEETS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> tuple[run.Reconciled, Path]:
-    out = tmp_path_factory.mktemp("out")
-    reconciled = run.reconcile(run.Config(SAMPLE, out))
-    return reconciled, out / "帮扶资金对账_2021-12.xlsx"
-
-
-# ---- reading the file back ---------------------------------------------------------------------
-
-
-def sheet_xml(path: Path) -> dict[str, ElementTree.Element]:
-    """Each sheet's XML root by sheet name, through workbook.xml and its relationships."""
-    with zipfile.ZipFile(path) as archive:
-        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        targets = {rel.get("Id"): rel.get("Target") for rel in rels.findall("rel:Relationship", NS)}
-        result = {}
-        for sheet in book.findall("m:sheets/m:sheet", NS):
-            target = targets[sheet.get(f"{{{NS['r']}}}id")].lstrip("/")
-            target = target if target.startswith("xl/") else "xl/" + target
-            result[sheet.get("name")] = ElementTree.fromstring(archive.read(target))
-        return result
-
-
-def cached_values(path: Path) -> dict[str, dict[str, str]]:
-    """The <v> of every formula cell, as text, per sheet and cell."""
-    result: dict[str, dict[str, str]] = {}
-    for name, root in sheet_xml(path).items():
-        for cell in root.iter(f"{{{NS['m']}}}c"):
-            if cell.find("m:f", NS) is not None:
-                value = cell.find("m:v", NS)
-                result.setdefault(name, {})[cell.get("r")] = "" if value is None else value.text
-    return result
-
-
-def shared_strings(path: Path) -> list[str]:
-    with zipfile.ZipFile(path) as archive:
-        if "xl/sharedStrings.xml" not in archive.namelist():
-            return []
-        root = ElementTree.fromstring(archive.read("xl/sharedStrings.xml"))
-    return ["".join(t.text or "" for t in si.iter(f"{{{NS['m']}}}t")) for si in root]
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-def dump(path: Path) -> dict[str, object]:
-    """Every non-empty cell: value (a formula as its text), number format, cached value."""
-    cached = cached_values(path)
-    book = openpyxl.load_workbook(path, data_only=False)
-    result: dict[str, object] = {"sheets": book.sheetnames}
-    for sheet in book.worksheets:
-        cells = {}
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.value is None:
-                    continue
-                entry = {"value": _plain(cell.value), "format": cell.number_format}
-                if cell.coordinate in cached.get(sheet.title, {}):
-                    entry["cached"] = cached[sheet.title][cell.coordinate]
-                cells[cell.coordinate] = entry
-        result[sheet.title] = {
-            "cells": cells,
-            "merged": sorted(str(r) for r in sheet.merged_cells.ranges),
-            "freeze": sheet.freeze_panes,
-            "filter": sheet.auto_filter.ref,
-        }
-    return result
+# ---- reading numbers back ----------------------------------------------------------------------
 
 
 def _cells_of(formula: str) -> list[str]:
@@ -147,20 +78,19 @@ def _fen(value: object) -> int:
 # ---- the sample workbook ------------------------------------------------------------------------
 
 
-def test_sheets_in_order_and_written_atomically(sample) -> None:
-    _, path = sample
+def test_sheets_in_order_and_written_atomically(sample_workbook: Path) -> None:
+    path = sample_workbook
     assert openpyxl.load_workbook(path).sheetnames == EXPECTED_SHEETS
     assert not [
         p.name for p in path.parent.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".")
     ]
 
 
-def test_every_formula_is_cached_as_its_exact_value(sample) -> None:
+def test_every_formula_is_cached_as_its_exact_value(sample_workbook: Path) -> None:
     """Every formula is a SUM cached as the exact sum of its cells, or a 万元 ROUND(yuan/10000,
     6) cached as the exact yuan ÷ 10,000; no other formula exists."""
-    _, path = sample
-    book = openpyxl.load_workbook(path, data_only=False)
-    cached = cached_values(path)
+    book = openpyxl.load_workbook(sample_workbook, data_only=False)
+    cached = cached_values(sample_workbook)
     sums = wan = 0
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
@@ -182,8 +112,10 @@ def test_every_formula_is_cached_as_its_exact_value(sample) -> None:
     assert sums > 50 and wan > 10
 
 
-def test_totals_equal_the_computed_figures(sample) -> None:
-    reconciled, path = sample
+def test_totals_equal_the_computed_figures(
+    sample_reconciled: run.Reconciled, sample_workbook: Path
+) -> None:
+    reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path, data_only=False)
     cached = cached_values(path)
     totals = reconciled.figures.usage_totals
@@ -206,8 +138,10 @@ def test_totals_equal_the_computed_figures(sample) -> None:
     assert facts["程序版本"].startswith("aid-fund-reconcile ")
 
 
-def test_detail_sheets_have_frozen_headers_filters_and_every_finding(sample) -> None:
-    reconciled, path = sample
+def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
+    sample_reconciled: run.Reconciled, sample_workbook: Path
+) -> None:
+    reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
     for name in ("对账明细", "异常清单", "数据校验", "规则说明"):
         assert book[name].freeze_panes is not None, name
@@ -237,20 +171,36 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(sample) -> 
     assert book["资金使用"].print_title_rows == "$3:$4"
 
 
-def test_the_sample_workbook_matches_the_golden_dump(sample) -> None:
-    _, path = sample
-    cells = dump(path)
+@pytest.fixture(scope="module")
+def sample_cells(sample_workbook: Path) -> dict[str, object]:
+    """The sample workbook dumped (``tests.xlsx_reading.dump``), once for the golden cases."""
+    return dump(sample_workbook)
+
+
+def test_the_golden_files_are_the_sheets() -> None:
+    assert sorted(p.stem for p in GOLDEN.glob("*.json")) == sorted(EXPECTED_SHEETS)
+
+
+@pytest.mark.parametrize("sheet", EXPECTED_SHEETS)
+def test_the_sample_sheet_matches_its_golden_dump(
+    sample_cells: dict[str, object], sheet: str
+) -> None:
+    golden = GOLDEN / f"{sheet}.json"
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_text(json.dumps(cells, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    assert cells == json.loads(GOLDEN.read_text("utf-8"))
+        GOLDEN.mkdir(exist_ok=True)
+        golden.write_text(
+            json.dumps(sample_cells[sheet], ensure_ascii=False, indent=1) + "\n", "utf-8"
+        )
+    assert sample_cells[sheet] == json.loads(golden.read_text("utf-8"))
 
 
-def test_two_runs_write_the_same_cells(sample, tmp_path) -> None:
-    _, first = sample
+def test_two_runs_write_the_same_cells(
+    sample_workbook: Path, sample_cells: dict[str, object], tmp_path: Path
+) -> None:
+    first = sample_workbook
     run.reconcile(run.Config(SAMPLE, tmp_path))
     second = tmp_path / first.name
-    assert dump(first) == dump(second)
+    assert sample_cells == dump(second)
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.read("docProps/core.xml") == b.read("docProps/core.xml")
         assert b"2021-12-31T00:00:00Z" in a.read("docProps/core.xml")
@@ -268,18 +218,7 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
     救助编号 starting with "-" (→ 对账明细), a bank row to that record's card whose holder is
     "@SUM(1)" (R04 holder differs → 异常清单 说明), and a bank row whose 金额 is "=1+1" (rejected
     → 数据校验 值)."""
-    good = [
-        "-JZ1",
-        "DA1",
-        "张三",
-        ID_A,
-        "生活救助",
-        "中央财政",
-        "100",
-        "2021-03-05",
-        None,
-        "银行卡",
-    ]
+    good = ["-JZ1", *AID_ROW[1:]]
     bad = ["JZ2", "DA2", PLANTED, ID_B, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
     header = [*AID_HEADER, "收款卡号"]
     write_xlsx(folder / "aid.xlsx", {"救助": [header, [*good, "6217001234567893"], [*bad, ""]]})
@@ -372,11 +311,13 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
 # ---- long tables and links ----------------------------------------------------------------------
 
 
-def test_findings_link_to_their_row_of_the_reconciliation(sample) -> None:
+def test_findings_link_to_their_row_of_the_reconciliation(
+    sample_reconciled: run.Reconciled, sample_workbook: Path
+) -> None:
     """A finding links to the 对账明细 row of the first of its input rows found there: every
     sample finding is about an aid record (R19's first row is the failed transfer, its second
     the record)."""
-    reconciled, path = sample
+    reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
     findings, detail = book["异常清单"], book["对账明细"]
     header = [c.value for c in findings[1]]
@@ -395,11 +336,13 @@ def test_findings_link_to_their_row_of_the_reconciliation(sample) -> None:
     assert linked["R03"] == "金额不符" and linked["R01"] == linked["R19"] == "发放失败"
 
 
-def test_a_table_longer_than_a_sheet_continues_on_the_next(sample, tmp_path) -> None:
+def test_a_table_longer_than_a_sheet_continues_on_the_next(
+    sample_reconciled: run.Reconciled, tmp_path: Path
+) -> None:
     """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
     placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
     into the right part."""
-    reconciled, _ = sample
+    reconciled = sample_reconciled
     path = tmp_path / "split.xlsx"
     workbook.write(path, reconciled, max_rows=50)
     book = openpyxl.load_workbook(path)
@@ -426,10 +369,12 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(sample, tmp_path) -> 
             assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
 
 
-def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(sample) -> None:
+def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(
+    sample_reconciled: run.Reconciled, sample_workbook: Path
+) -> None:
     """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
     data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
-    reconciled, path = sample
+    reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
     sheet = book["绩效指标"]
     header = [c.value for c in sheet[3]]

@@ -22,7 +22,7 @@ from pipeline.errors import ReconcileError
 from pipeline.params import parameters
 from pipeline.run import check
 from pipeline.workdays import known_years, workdays_after
-from tests.conftest import AID_HEADER, ID_A, write_xlsx
+from tests.builders import AID_HEADER, ID_A, write_xlsx
 
 GOLDEN_WEEK_2027 = {dt.date(2027, 10, d): False for d in range(1, 8)} | {
     dt.date(2027, 10, 9): True  # a Saturday worked

@@ -1,6 +1,8 @@
-"""End to end on sample_data/: the report's own figures, exactly the planted anomalies with
-their rule codes and nothing else flagged as 错误, summary.json totals equal to the rows they
-come from, exceptions.csv one line per finding, and the run history written."""
+"""The run (pipeline.run) end to end on sample_data/: the report's own figures, exactly the
+planted anomalies with their rule codes and nothing else flagged as 错误, summary.json totals
+equal to the rows they come from, exceptions.csv one line per finding, and the run history
+written; the same outputs when the judging runs in a second process, and an error there stops
+the run."""
 
 from __future__ import annotations
 
@@ -13,19 +15,12 @@ from pathlib import Path
 import pytest
 
 from pipeline import parallel, run
+from tests.builders import SAMPLE
 from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
-
-@pytest.fixture(scope="module")
-def reconciled(tmp_path_factory) -> tuple[run.Reconciled, Path]:
-    out = tmp_path_factory.mktemp("out")
-    return run.reconcile(run.Config(SAMPLE, out)), out
-
-
-def test_exactly_the_planted_anomalies_are_found(reconciled) -> None:
-    result, _ = reconciled
+def test_exactly_the_planted_anomalies_are_found(sample_reconciled: run.Reconciled) -> None:
+    findings = sample_reconciled.findings
     planted = {}
     for anomaly in PLANTED_ANOMALIES:
         planted.setdefault(anomaly.code, set()).add(
@@ -38,21 +33,20 @@ def test_exactly_the_planted_anomalies_are_found(reconciled) -> None:
     )
     found = sorted(
         (rule, tuple(sorted(set(lineage) & set().union(*planted.values()))))
-        for rule, lineage in zip(result.findings["rule"], result.findings["lineage"], strict=True)
+        for rule, lineage in zip(findings["rule"], findings["lineage"], strict=True)
     )
     assert found == expected
-    assert result.period == run.pd.Period("2021-12", freq="M")
+    assert sample_reconciled.period == run.pd.Period("2021-12", freq="M")
 
 
-def test_nothing_but_the_planted_anomalies_is_an_error(reconciled) -> None:
-    result, _ = reconciled
-    errors = result.findings[result.findings["severity"] == "错误"]
+def test_nothing_but_the_planted_anomalies_is_an_error(sample_reconciled: run.Reconciled) -> None:
+    findings = sample_reconciled.findings
+    errors = findings[findings["severity"] == "错误"]
     assert sorted(errors["rule"]) == ["R01", "R03", "R07", "R15", "R19"]
 
 
-def test_summary_json_carries_the_reports_figures(reconciled) -> None:
-    _, out = reconciled
-    summary = json.loads((out / "summary.json").read_text("utf-8"))
+def test_summary_json_carries_the_reports_figures(sample_outputs: Path) -> None:
+    summary = json.loads((sample_outputs / "summary.json").read_text("utf-8"))
     government = ("中央财政专项帮扶资金", "省财政专项帮扶资金")
     spent = {}
     for row in summary["fund_usage"]:
@@ -75,9 +69,8 @@ def test_summary_json_carries_the_reports_figures(reconciled) -> None:
     assert len(summary["exceptions"]) == 23
 
 
-def test_summary_totals_equal_the_rows_they_come_from(reconciled) -> None:
-    _, out = reconciled
-    summary = json.loads((out / "summary.json").read_text("utf-8"))
+def test_summary_totals_equal_the_rows_they_come_from(sample_outputs: Path) -> None:
+    summary = json.loads((sample_outputs / "summary.json").read_text("utf-8"))
     totals = [t for t in summary["usage_totals"] if t["scope"] == "source"]
     for row in summary["fund_usage"]:  # the contract's keys are the year to date
         assert (row["amount_fen"], row["person_times"], row["persons"]) == (
@@ -103,23 +96,24 @@ def test_summary_totals_equal_the_rows_they_come_from(reconciled) -> None:
     assert all(r["read"] == r["reconciled"] + r["rejected"] for r in rows.values())
 
 
-def test_exceptions_csv_has_one_line_per_finding_and_history_is_kept(reconciled) -> None:
-    result, out = reconciled
-    lines = list(csv.reader(io.StringIO((out / "exceptions.csv").read_bytes().decode("utf-8-sig"))))
-    assert len(lines) == 1 + len(result.findings)
-    assert [line[0] for line in lines[1:]] == result.findings["rule"].tolist()
-    assert (out / "run_history.sqlite").exists()
+def test_exceptions_csv_has_one_line_per_finding_and_history_is_kept(
+    sample_reconciled: run.Reconciled, sample_outputs: Path
+) -> None:
+    data = (sample_outputs / "exceptions.csv").read_bytes().decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(data)))
+    assert len(lines) == 1 + len(sample_reconciled.findings)
+    assert [line[0] for line in lines[1:]] == sample_reconciled.findings["rule"].tolist()
+    assert (sample_outputs / "run_history.sqlite").exists()
 
 
-def test_two_processes_write_the_same_outputs(reconciled, tmp_path, monkeypatch) -> None:
+def test_two_processes_write_the_same_outputs(sample_outputs: Path, tmp_path, monkeypatch) -> None:
     """Large inputs read in two workers and judge (rules, figures) in a forked process while
     this one writes 对账明细: forced here on the sample, the outputs are byte for byte those of
     the run in one process (the workbook's zip, summary.json, exceptions.csv)."""
-    _, serial = reconciled
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     run.reconcile(run.Config(SAMPLE, tmp_path))
     for name in ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv"):
-        assert (tmp_path / name).read_bytes() == (serial / name).read_bytes(), name
+        assert (tmp_path / name).read_bytes() == (sample_outputs / name).read_bytes(), name
 
 
 def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(

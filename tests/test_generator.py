@@ -1,4 +1,7 @@
-"""The sample data: deterministic, committed as generated, and saying what it claims.
+"""The sample generator (tests/generator/generate.py) and the sample it writes: deterministic,
+committed as generated, its planted anomalies documented, its files holding the figures of the
+published report it reproduces (EXPECTED), its scale mode writing every kind, and its model
+breaking no rule but where an anomaly is planted.
 
 These tests read the generated files directly (openpyxl, csv), not through the pipeline, with a
 small reader of their own: so the figures asserted here are the files' own, not the model's.
@@ -19,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.builders import SAMPLE
 from tests.generator import generate, reference
 from tests.generator.ids import HOLIDAYS_2021, WORKED_WEEKENDS_2021, id_check_char, workdays_between
 from tests.generator.layout import (
@@ -46,7 +50,6 @@ from tests.generator.reference import (
     WARMTH,
 )
 
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 EXPECTED = generate.EXPECTED
 DATA_SUFFIXES = {".xlsx", ".xls", ".csv", ".txt"}
 SOURCE_NAMES = {CENTRAL: CENTRAL, PROVINCE: PROVINCE, JINQIU: JINQIU, UNION: UNION}
@@ -75,7 +78,7 @@ def test_generator_is_deterministic(fresh: Path, tmp_path: Path) -> None:
 
 
 def test_committed_sample_equals_fresh_generation(fresh: Path) -> None:
-    committed = _data_files(SAMPLE_DIR)
+    committed = _data_files(SAMPLE)
     assert sorted(committed) == sorted(generate.REFERENCE_FILES)
     changed = [name for name, content in _data_files(fresh).items() if committed[name] != content]
     assert changed == [], "run `make sample` and commit sample_data/"
@@ -211,7 +214,7 @@ def read_aid_records(folder: Path) -> tuple[dict[str, dict], list[tuple[str, int
 
 @pytest.fixture(scope="module")
 def aid_records() -> tuple[dict[str, dict], list[tuple[str, int]], int]:
-    return read_aid_records(SAMPLE_DIR)
+    return read_aid_records(SAMPLE)
 
 
 def test_aid_figures_add_up(aid_records) -> None:
@@ -261,13 +264,13 @@ def test_aid_limits_hold(aid_records) -> None:
     assert max(student.values()) <= 659_000
     self_paid = {
         to_id(row[1]): to_fen(row[8])
-        for row in read_text(SAMPLE_DIR / MEDICAL_CHECKS, "utf-8-sig", ",")[1:]
+        for row in read_text(SAMPLE / MEDICAL_CHECKS, "utf-8-sig", ",")[1:]
     }
     assert all(2 * fen <= self_paid[person] for person, fen in medical.items())
 
 
 def test_worker_file_counts() -> None:
-    header, rows = table(sheet_rows(SAMPLE_DIR / WORKERS, "困难职工档案"), "档案号")
+    header, rows = table(sheet_rows(SAMPLE / WORKERS, "困难职工档案"), "档案号")
     column = {name: i for i, name in enumerate(header)}
     files = [row for _n, row in rows if row[column["家庭人数"]] != 0]
     assert len(rows) == 154 and len(files) == EXPECTED["files_total"] == 153
@@ -284,7 +287,7 @@ def test_worker_file_counts() -> None:
     ids = [r[column["身份证号"]] for r in files]
     assert sum(len(i) == 15 for i in ids) == 1 and any(i.endswith("x") for i in ids)
     assert all(to_id(i) for i in ids)
-    skipped = sheet_rows(SAMPLE_DIR / WORKERS, "说明")
+    skipped = sheet_rows(SAMPLE / WORKERS, "说明")
     assert all(len([v for v in row if v]) == 1 for row in skipped)
 
 
@@ -308,7 +311,7 @@ def read_bank_rows(folder: Path) -> list[dict]:
 
 def test_bank_rows_pay_what_was_recorded(aid_records) -> None:
     records, _rejected, _repeated = aid_records
-    bank = read_bank_rows(SAMPLE_DIR)
+    bank = read_bank_rows(SAMPLE)
     assert len(bank) == EXPECTED["bank_rows"]
     paid = [b for b in bank if b["ok"] and re.fullmatch(r"\d{16,19}", to_card(b["card"]))]
     assert len(paid) == len(bank) - 3  # A1 and the 户名不符 refusal failed; B6 is unreadable
@@ -323,12 +326,12 @@ def test_bank_rows_pay_what_was_recorded(aid_records) -> None:
 
 
 def _cell(file: str, row: int, column: int) -> object:
-    return sheet_rows(SAMPLE_DIR / file)[row - 1][column]
+    return sheet_rows(SAMPLE / file)[row - 1][column]
 
 
 def test_ledger_balances_are_the_computed_ones(aid_records) -> None:
     records, _rejected, _repeated = aid_records
-    _h, rows = table(sheet_rows(SAMPLE_DIR / LEDGER), "资金来源")
+    _h, rows = table(sheet_rows(SAMPLE / LEDGER), "资金来源")
     income: Counter[str] = Counter()
     declared: dict[tuple[str, str], int] = {}
     for _n, (source, _year, category, amount, _day, _doc, _note) in rows:
@@ -351,7 +354,7 @@ def test_ledger_balances_are_the_computed_ones(aid_records) -> None:
 
 def test_every_recipient_has_a_valid_civil_check(aid_records) -> None:
     records, _rejected, _repeated = aid_records
-    _h, rows = table(sheet_rows(SAMPLE_DIR / CIVIL), "序号")
+    _h, rows = table(sheet_rows(SAMPLE / CIVIL), "序号")
     checks = defaultdict(list)
     for _n, row in rows:
         if row[7] == "符合":
@@ -373,7 +376,7 @@ def test_planted_cells_hold_the_planted_values() -> None:
         "A1": "失败",
     }
     for planted in generate.PLANTED_ANOMALIES + generate.PLANTED_BAD_ROWS:
-        path = SAMPLE_DIR / planted.file
+        path = SAMPLE / planted.file
         if path.suffix == ".xlsx":
             rows = sheet_rows(path, planted.sheet)
         else:

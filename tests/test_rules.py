@@ -1,24 +1,23 @@
-"""The eligibility, limits, verification and procedure rules on sample_data/: they find exactly
-the planted anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of
-tests/generator/generate.py), traced to the planted file, sheet and row, and nothing else."""
+"""The rules applied together (pipeline.rules.apply) to the sample's tables: the eligibility,
+limits, verification and procedure families, which need no matching, find exactly the planted
+anomalies of their codes (A5 R07, A6 R15, A7 R16, A8 R18 of tests/generator/generate.py), traced to
+the planted file, sheet and row, and nothing else. Each rule on its own, on tiny tables:
+tests/test_rules_<family>.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
+from pipeline import run
 from pipeline.params import parameters
 from pipeline.rules import Context, apply, eligibility, limits, procedure, verification
-from pipeline.run import check
 from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 FAMILIES = [*eligibility.RULES, *limits.RULES, *verification.RULES, *procedure.RULES]
 
 
-def test_sample_findings_are_exactly_the_planted_ones() -> None:
-    tables = check(SAMPLE).validated.tables
+def test_sample_findings_are_exactly_the_planted_ones(sample_reconciled: run.Reconciled) -> None:
+    tables = sample_reconciled.checked.validated.tables
     found = apply(Context(tables, parameters(tables), pd.Timestamp("2021-12-31")), FAMILIES)
     codes = {rule.code for rule in FAMILIES}
     expected: dict[str, set[tuple[str, str, int]]] = {}
