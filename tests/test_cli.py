@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from tests.builders import AID_HEADER, AID_ROW, ID_A, SAMPLE, write_text, write_xlsx
+from tests.builders import AID_HEADER, AID_ROW, SAMPLE, write_text, write_xlsx
 
 
 def invoke(*args: str):
@@ -21,18 +21,7 @@ def invoke(*args: str):
 
 
 def test_validate_prints_kinds_counts_and_rejected_rows(folder: Path) -> None:
-    bad = [
-        "JZ2",
-        "DA1",
-        "张三",
-        ID_A,
-        "生活救助",
-        "中央财政",
-        "12.345",
-        "2021-03-05",
-        None,
-        "银行卡",
-    ]
+    bad = ["JZ2", *AID_ROW[1:6], "12.345", *AID_ROW[7:]]
     write_xlsx(
         folder / "aid.xlsx", {"救助": [["帮扶救助记录"], AID_HEADER, AID_ROW, bad, ["合计"]]}
     )
@@ -174,18 +163,7 @@ def test_validate_on_sample_data_reports_exactly_the_planted_bad_rows() -> None:
 
 def test_reconcile_with_no_valid_aid_record_says_so(folder: Path, tmp_path_factory) -> None:
     """Planted: the only aid record has a three-decimal amount, so none is valid."""
-    bad = [
-        "JZ1",
-        "DA1",
-        "张三",
-        ID_A,
-        "生活救助",
-        "中央财政",
-        "1.234",
-        "2021-03-05",
-        None,
-        "银行卡",
-    ]
+    bad = [*AID_ROW[:6], "1.234", *AID_ROW[7:]]
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, bad]})
     out = tmp_path_factory.mktemp("out")
     result = invoke("reconcile", str(folder), "--out", str(out))

@@ -1,7 +1,11 @@
 """Faults while writing: a run that fails or is killed at any moment leaves each previous output
 as it was (or a complete new one), never a truncated workbook nor a stray temporary file that
 outlives the next run; an unwritable or full output folder is a clear error (exit 1); the run
-history survives an interrupted run; the input folder is byte for byte unchanged."""
+history survives an interrupted run; the input folder is byte for byte unchanged.
+
+The runs made to fail in-process (``read_once``) take the sample as the session's run read it
+instead of reading sample_data/ again: the faults are all in the writing. The killed runs and
+the runs that must leave the input folder as it was read it themselves."""
 
 from __future__ import annotations
 
@@ -60,6 +64,13 @@ def november(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def read_once(monkeypatch: pytest.MonkeyPatch, sample_reconciled: run.Reconciled) -> None:
+    """Runs of this test read the sample as the session's run read it, without opening its files
+    again (a second and more a run)."""
+    monkeypatch.setattr(run, "check", lambda *_: sample_reconciled.checked)
+
+
+@pytest.fixture
 def previous(november: Path, tmp_path: Path) -> Path:
     """An output folder holding an earlier run's outputs: a copy of November's."""
     return shutil.copytree(november, tmp_path / "out")
@@ -95,6 +106,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.usefixtures("read_once")
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_fault_before_the_commit_leaves_the_previous_outputs(
     previous: Path, monkeypatch, fault: str
@@ -107,6 +119,7 @@ def test_a_fault_before_the_commit_leaves_the_previous_outputs(
     assert contents(previous) == before  # nothing new, nothing changed, no temporary file
 
 
+@pytest.mark.usefixtures("read_once")
 def test_a_fault_into_an_empty_folder_leaves_it_empty(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(workbook.Book, "rest", _raise_on_call(1)(workbook.Book.rest))
     with pytest.raises(RuntimeError):
@@ -114,6 +127,7 @@ def test_a_fault_into_an_empty_folder_leaves_it_empty(tmp_path: Path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("read_once")
 def test_a_fault_between_two_renames_leaves_each_file_whole(
     previous: Path, reference: dict[str, bytes], monkeypatch
 ) -> None:
@@ -160,6 +174,7 @@ def test_a_killed_run_never_leaves_a_truncated_output(
     assert digest(SAMPLE) == inputs
 
 
+@pytest.mark.usefixtures("read_once")
 def test_an_interrupted_history_write_keeps_the_history(previous: Path, monkeypatch) -> None:
     """The history replaces a period in one transaction: interrupted after its delete, the
     previous periods and the period itself are as they were."""
@@ -204,6 +219,7 @@ UNWRITABLE = {
 }
 
 
+@pytest.mark.usefixtures("read_once")
 @pytest.mark.parametrize("case", UNWRITABLE)
 def test_an_unwritable_output_folder_is_a_clear_error(
     previous: Path, monkeypatch, case: str

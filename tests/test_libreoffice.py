@@ -198,8 +198,8 @@ def formula_mismatches(original: Path, recalculated: Path) -> tuple[int, list[st
 
 
 def wrong_cached_value(path: Path) -> Path:
-    """1.10 + 2.20 cached as 3.31, one fen off, beside totals cached right, on this sheet and
-    another."""
+    """A workbook whose 1.10 + 2.20 is cached as 3.31, one fen off, beside totals cached right
+    on this sheet and another."""
     book = xlsxwriter.Workbook(path)
     first, second = book.add_worksheet("合计"), book.add_worksheet("人次")
     first.write_column(0, 0, [1.10, 2.20])
@@ -372,8 +372,8 @@ def render(pdf: Path, stem: str) -> list[Path]:
 
 
 def wide_sheet(path: Path) -> Path:
-    """Twenty wide columns printed at full size (no fit to page): they run over three pages
-    sideways."""
+    """A workbook of twenty wide columns printed at full size (no fit to page): they run over
+    three pages sideways."""
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet("宽表")
     sheet.set_paper(9)

@@ -17,15 +17,10 @@ from hypothesis import strategies as st
 
 from pipeline import normalize
 from pipeline.money import yuan_text
+from tests.builders import with_check
 
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 FULL_WIDTH = str.maketrans("0123456789.,-", "０１２３４５６７８９．，－")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def with_check(body: str) -> str:
-    """A 17-digit body with its GB 11643 check character, computed independently of the code."""
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
 
 
 def one(fn, cell, **options):
