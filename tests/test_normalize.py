@@ -169,22 +169,6 @@ def test_money_refuses_a_third_decimal_of_a_negative_amount():
     assert_error(normalize.money_fen, "-12.345", ["三位小数"], allow_negative=True)
 
 
-@pytest.mark.parametrize(
-    ("fen", "text"),
-    [
-        (123456, "1234.56"),
-        (-5, "-0.05"),
-        (0, "0.00"),
-        (7, "0.07"),
-        (100, "1.00"),
-        (-123400, "-1234.00"),
-    ],
-)
-def test_yuan_text(fen, text):
-    assert yuan_text(fen) == text
-    assert yuan_text(np.int64(fen)) == text
-
-
 def grouped(whole: int) -> str:
     return f"{whole:,}"
 

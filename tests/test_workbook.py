@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from pipeline import money, run, workbook
+from pipeline import run, workbook
 from pipeline.workbook import cells
 from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
@@ -259,36 +259,6 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
 
 
 # ---- 大写金额 ------------------------------------------------------------------------------------
-
-CAPITALS = [
-    (0, "零元整"),
-    (5, "伍分"),
-    (50, "伍角"),
-    (100, "壹元整"),
-    (105, "壹元零伍分"),
-    (150, "壹元伍角"),
-    (1_000, "壹拾元整"),
-    (1_050, "壹拾元零伍角"),
-    (32_504, "叁佰贰拾伍元零肆分"),
-    (140_950, "壹仟肆佰零玖元伍角"),
-    (168_032, "壹仟陆佰捌拾元零叁角贰分"),
-    (600_714, "陆仟零柒元壹角肆分"),
-    (101_000, "壹仟零壹拾元整"),
-    (10_700_053, "壹拾万柒仟元零伍角叁分"),
-    (91_695_000, "玖拾壹万陆仟玖佰伍拾元整"),
-    (100_050_000, "壹佰万零伍佰元整"),
-    (1_000_000_000, "壹仟万元整"),
-    (10_000_000_100, "壹亿零壹元整"),
-    (10_000_500_000, "壹亿零伍仟元整"),
-    (10_001_000_000, "壹亿零壹万元整"),
-    (12_345_678_901, "壹亿贰仟叁佰肆拾伍万陆仟柒佰捌拾玖元零壹分"),
-    (-105, "负壹元零伍分"),
-]
-
-
-@pytest.mark.parametrize(("fen", "text"), CAPITALS)
-def test_capital_amount(fen: int, text: str) -> None:
-    assert money.capital_amount(fen) == text
 
 
 def test_display_width_counts_cjk_double() -> None:
