@@ -61,7 +61,7 @@ test: $(STAMP) libreoffice
 	$(PY) -m pytest -q
 
 # The long fuzzing (tests/test_fuzz.py): FUZZ_EXAMPLES messy folders, a fresh random seed each
-# time; `make test` runs the same test on 15 fixed ones.
+# time; `make test` runs the same test on 10 fixed ones.
 FUZZ_EXAMPLES ?= 500
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics

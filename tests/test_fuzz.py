@@ -1,5 +1,5 @@
-"""The fuzz invariants (tests/fuzzing.py) over generated messy exports: 15 folders in
-``make test`` (derandomised: the same 15 every run, which between them write every file format
+"""The fuzz invariants (tests/fuzzing.py) over generated messy exports: 10 folders in
+``make test`` (derandomised: the same 10 every run, which between them write every file format
 and every form of amount, date and ID number), 500 or more in ``make fuzz`` (``FUZZ_EXAMPLES``,
 a fresh random seed each time). Each folder is two whole runs, about a second each."""
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.fuzzing import Plan, check_invariants, plans
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 LONG = "FUZZ_EXAMPLES" in os.environ
 
 
