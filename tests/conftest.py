@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import run
+from pipeline import results, run
 from tests.builders import PARAMETER_SHEETS, SAMPLE, write_xlsx
 
 LIBREOFFICE_TESTS = "tests/test_libreoffice.py"
@@ -46,19 +46,19 @@ def folder(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[run.Reconciled, Path]:
+def _sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[results.Reconciled, Path]:
     out = tmp_path_factory.mktemp("sample-outputs")
-    return run.reconcile(run.Config(SAMPLE, out)), out
+    return run.reconcile(results.Config(SAMPLE, out)), out
 
 
 @pytest.fixture(scope="session")
-def sample_reconciled(_sample_run: tuple[run.Reconciled, Path]) -> run.Reconciled:
+def sample_reconciled(_sample_run: tuple[results.Reconciled, Path]) -> results.Reconciled:
     """What the sample run computed: tables, findings, figures, indicators, 对账明细."""
     return _sample_run[0]
 
 
 @pytest.fixture(scope="session")
-def sample_outputs(_sample_run: tuple[run.Reconciled, Path]) -> Path:
+def sample_outputs(_sample_run: tuple[results.Reconciled, Path]) -> Path:
     """The sample run's output folder: the workbook, summary.json, exceptions.csv and the run
     history."""
     return _sample_run[1]

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import strategies as st
 
-from pipeline import run
+from pipeline import results, run
 from schemas import KIND_BY_NAME
 from tests.builders import PARAMETER_SHEETS, write_xlsx
 
@@ -270,9 +270,9 @@ def findings_key(findings: pd.DataFrame) -> list[tuple[object, ...]]:
     return sorted(map(tuple, values.itertuples(index=False, name=None)), key=repr)
 
 
-def check_invariants(plan: Plan, root: Path) -> run.Reconciled:
+def check_invariants(plan: Plan, root: Path) -> results.Reconciled:
     plan.write(root / "in")
-    first = run.reconcile(run.Config(root / "in", root / "out", period="2021-12"))
+    first = run.reconcile(results.Config(root / "in", root / "out", period="2021-12"))
     counts = first.checked.validated.counts
     aid = counts[counts["kind"] == "aid_records"]
     assert int(aid["read"].sum()) == len(plan.records)  # titles, blanks and footers are no rows
@@ -287,7 +287,7 @@ def check_invariants(plan: Plan, root: Path) -> run.Reconciled:
     assert int(detail["records"].sum()) == len(plan.records) - plan.planted
     assert int(detail["system_fen"].sum()) == plan.kept_fen
     plan.write(root / "shuffled", shuffle=True)
-    second = run.reconcile(run.Config(root / "shuffled", root / "out2", period="2021-12"))
+    second = run.reconcile(results.Config(root / "shuffled", root / "out2", period="2021-12"))
     before, after = findings_key(first.findings), findings_key(second.findings)
     only = [f for f in before if f not in after], [f for f in after if f not in before]
     assert before == after, f"findings that depend on the order: {only}"

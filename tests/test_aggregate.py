@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import aggregate, run
+from pipeline import aggregate, results
 from pipeline.params import Parameters, parameters
 from tests.builders import ID_A, ID_B, ID_C
 from tests.generator import generate
@@ -26,7 +26,7 @@ DECEMBER = pd.Period("2021-12", freq="M")
 
 
 @pytest.fixture(scope="module")
-def sample(sample_reconciled: run.Reconciled) -> tuple[dict[str, pd.DataFrame], Parameters]:
+def sample(sample_reconciled: results.Reconciled) -> tuple[dict[str, pd.DataFrame], Parameters]:
     tables = sample_reconciled.checked.validated.tables
     return tables, parameters(tables)
 

@@ -26,7 +26,7 @@ import pytest
 import xlsxwriter.worksheet
 from click.testing import CliRunner
 
-from pipeline import history, run, staging, workbook
+from pipeline import history, results, run, staging, workbook
 from pipeline.cli import cli
 from pipeline.errors import ReconcileError
 from tests.builders import SAMPLE
@@ -59,12 +59,12 @@ def reference(sample_outputs: Path) -> dict[str, bytes]:
 def november(tmp_path_factory) -> Path:
     """The outputs of a run of the sample closing November, made once: never changed."""
     out = tmp_path_factory.mktemp("november")
-    run.reconcile(run.Config(SAMPLE, out, period="2021-11"))
+    run.reconcile(results.Config(SAMPLE, out, period="2021-11"))
     return out
 
 
 @pytest.fixture
-def read_once(monkeypatch: pytest.MonkeyPatch, sample_reconciled: run.Reconciled) -> None:
+def read_once(monkeypatch: pytest.MonkeyPatch, sample_reconciled: results.Reconciled) -> None:
     """Runs of this test read the sample as the session's run read it, without opening its files
     again (a second and more a run)."""
     monkeypatch.setattr(run, "check", lambda *_: sample_reconciled.checked)
@@ -115,7 +115,7 @@ def test_a_fault_before_the_commit_leaves_the_previous_outputs(
     before = contents(previous)
     monkeypatch.setattr(target, name, _raise_on_call(number)(getattr(target, name)))
     with pytest.raises(RuntimeError, match=f"fault at call {number}"):
-        run.reconcile(run.Config(SAMPLE, previous))
+        run.reconcile(results.Config(SAMPLE, previous))
     assert contents(previous) == before  # nothing new, nothing changed, no temporary file
 
 
@@ -123,7 +123,7 @@ def test_a_fault_before_the_commit_leaves_the_previous_outputs(
 def test_a_fault_into_an_empty_folder_leaves_it_empty(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(workbook.Book, "rest", _raise_on_call(1)(workbook.Book.rest))
     with pytest.raises(RuntimeError):
-        run.reconcile(run.Config(SAMPLE, tmp_path))
+        run.reconcile(results.Config(SAMPLE, tmp_path))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -136,7 +136,7 @@ def test_a_fault_between_two_renames_leaves_each_file_whole(
     before = contents(previous)
     monkeypatch.setattr(staging.os, "replace", _raise_on_call(2)(staging.os.replace))
     with pytest.raises(RuntimeError):
-        run.reconcile(run.Config(SAMPLE, previous))
+        run.reconcile(results.Config(SAMPLE, previous))
     after = contents(previous)
     assert not [name for name in after if staging.PARTIAL in name]
     for name, data in after.items():
@@ -168,7 +168,7 @@ def test_a_killed_run_never_leaves_a_truncated_output(
             assert zipfile.ZipFile(previous / name).testzip() is None
     with sqlite3.connect(previous / history.DATABASE) as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
-    run.reconcile(run.Config(SAMPLE, previous))
+    run.reconcile(results.Config(SAMPLE, previous))
     assert not [p for p in previous.iterdir() if staging.PARTIAL in p.name]
     assert {n: contents(previous)[n] for n in OUTPUTS} == {n: reference[n] for n in OUTPUTS}
     assert digest(SAMPLE) == inputs
@@ -206,7 +206,7 @@ def test_an_interrupted_history_write_keeps_the_history(previous: Path, monkeypa
 
     monkeypatch.setattr(history.sqlite3, "connect", Interrupted)
     with pytest.raises(sqlite3.OperationalError):
-        run.reconcile(run.Config(SAMPLE, previous))
+        run.reconcile(results.Config(SAMPLE, previous))
     monkeypatch.undo()
     with sqlite3.connect(database) as db:
         assert db.execute("select * from closing_balances order by 1, 2, 3").fetchall() == before
@@ -250,16 +250,16 @@ def test_a_really_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
     out.chmod(0o555)
     try:
         with pytest.raises(ReconcileError, match="目录只读或没有写权限"):
-            run.reconcile(run.Config(SAMPLE, out))
+            run.reconcile(results.Config(SAMPLE, out))
     finally:
         out.chmod(0o755)
 
 
 def test_runs_never_change_the_input_folder(tmp_path: Path, monkeypatch) -> None:
     inputs = digest(SAMPLE)
-    run.reconcile(run.Config(SAMPLE, tmp_path / "a"))
-    run.reconcile(run.Config(SAMPLE, tmp_path / "b", mask=True, password="x"))
+    run.reconcile(results.Config(SAMPLE, tmp_path / "a"))
+    run.reconcile(results.Config(SAMPLE, tmp_path / "b", mask=True, password="x"))
     monkeypatch.setattr(workbook.Book, "rest", _raise_on_call(1)(workbook.Book.rest))
     with pytest.raises(RuntimeError):
-        run.reconcile(run.Config(SAMPLE, tmp_path / "c"))
+        run.reconcile(results.Config(SAMPLE, tmp_path / "c"))
     assert digest(SAMPLE) == inputs

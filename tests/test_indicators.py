@@ -33,7 +33,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from pipeline import aggregate, rules, run
+from pipeline import aggregate, results, rules
 from pipeline.indicators import indicators
 from pipeline.indicators.common import BASES, COLUMNS, Total, total
 from pipeline.params import parameters
@@ -70,7 +70,7 @@ SEED_TABLE = [
 
 
 @pytest.fixture(scope="module")
-def sample(sample_reconciled: run.Reconciled) -> pd.DataFrame:
+def sample(sample_reconciled: results.Reconciled) -> pd.DataFrame:
     """The indicators of the sample run's tables, figures and findings (every rule)."""
     tables = sample_reconciled.checked.validated.tables
     found, figures = sample_reconciled.findings, sample_reconciled.figures

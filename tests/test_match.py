@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import match as matching
-from pipeline import run
+from pipeline import results
 from pipeline.match import Matched, Window, match
 from tests.builders import (
     BANK_FILE,
@@ -389,7 +389,7 @@ def test_rounds_give_what_one_by_one_gives(world: Inputs) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample(sample_reconciled: run.Reconciled) -> tuple[Matched, dict[str, pd.DataFrame]]:
+def sample(sample_reconciled: results.Reconciled) -> tuple[Matched, dict[str, pd.DataFrame]]:
     tables = sample_reconciled.checked.validated.tables
     return match(tables["aid_records"], tables["bank_payments"], tables["worker_files"]), tables
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from msoffcrypto.exceptions import InvalidKeyError
 from openpyxl.utils.exceptions import InvalidFileException
 
-from pipeline import run
+from pipeline import results
 from pipeline.cli import cli
 from pipeline.privacy import encrypted, mask_numbers, mask_text
 from tests.builders import SAMPLE
@@ -94,7 +94,7 @@ def masked_run(tmp_path_factory) -> tuple[Result, Path]:
 
 @pytest.fixture(scope="module")
 def outputs(
-    sample_reconciled: run.Reconciled, sample_outputs: Path, masked_run: tuple[Result, Path]
+    sample_reconciled: results.Reconciled, sample_outputs: Path, masked_run: tuple[Result, Path]
 ) -> dict[str, Path]:
     """The sample run's outputs (plain) beside the masked run's, its workbook decrypted."""
     _, masked = masked_run
@@ -104,7 +104,7 @@ def outputs(
     return {"plain": sample_outputs, "masked": masked, "decrypted": decrypted, "numbers": numbers}
 
 
-def personal_numbers(reconciled: run.Reconciled) -> set[str]:
+def personal_numbers(reconciled: results.Reconciled) -> set[str]:
     """Every ID and card number of the sample's inputs, as the inputs write them."""
     tables = reconciled.checked.validated.tables
     columns = {"id_no", "card_no", "account"}
@@ -139,7 +139,7 @@ def test_the_plain_workbook_does_hold_the_numbers_the_masked_one_must_not(output
 
 
 def test_the_masked_workbook_holds_no_full_id_or_card_number(
-    outputs, sample_reconciled: run.Reconciled
+    outputs, sample_reconciled: results.Reconciled
 ) -> None:
     path = outputs["decrypted"]
     texts = workbook_texts(path)

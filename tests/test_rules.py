@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import run
+from pipeline import results
 from pipeline.params import parameters
 from pipeline.rules import Context, apply, eligibility, limits, procedure, verification
 from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
@@ -16,7 +16,9 @@ from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 FAMILIES = [*eligibility.RULES, *limits.RULES, *verification.RULES, *procedure.RULES]
 
 
-def test_sample_findings_are_exactly_the_planted_ones(sample_reconciled: run.Reconciled) -> None:
+def test_sample_findings_are_exactly_the_planted_ones(
+    sample_reconciled: results.Reconciled,
+) -> None:
     tables = sample_reconciled.checked.validated.tables
     found = apply(Context(tables, parameters(tables), pd.Timestamp("2021-12-31")), FAMILIES)
     codes = {rule.code for rule in FAMILIES}

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import parallel, run
+from pipeline import parallel, results, run
 from tests.builders import SAMPLE
 from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 
-def test_exactly_the_planted_anomalies_are_found(sample_reconciled: run.Reconciled) -> None:
+def test_exactly_the_planted_anomalies_are_found(sample_reconciled: results.Reconciled) -> None:
     findings = sample_reconciled.findings
     planted = {}
     for anomaly in PLANTED_ANOMALIES:
@@ -39,7 +39,9 @@ def test_exactly_the_planted_anomalies_are_found(sample_reconciled: run.Reconcil
     assert sample_reconciled.period == run.pd.Period("2021-12", freq="M")
 
 
-def test_nothing_but_the_planted_anomalies_is_an_error(sample_reconciled: run.Reconciled) -> None:
+def test_nothing_but_the_planted_anomalies_is_an_error(
+    sample_reconciled: results.Reconciled,
+) -> None:
     findings = sample_reconciled.findings
     errors = findings[findings["severity"] == "错误"]
     assert sorted(errors["rule"]) == ["R01", "R03", "R07", "R15", "R19"]
@@ -97,7 +99,7 @@ def test_summary_totals_equal_the_rows_they_come_from(sample_outputs: Path) -> N
 
 
 def test_exceptions_csv_has_one_line_per_finding_and_history_is_kept(
-    sample_reconciled: run.Reconciled, sample_outputs: Path
+    sample_reconciled: results.Reconciled, sample_outputs: Path
 ) -> None:
     data = (sample_outputs / "exceptions.csv").read_bytes().decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(data)))
@@ -111,7 +113,7 @@ def test_two_processes_write_the_same_outputs(sample_outputs: Path, tmp_path, mo
     this one writes 对账明细: forced here on the sample, the outputs are byte for byte those of
     the run in one process (the workbook's zip, summary.json, exceptions.csv)."""
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
-    run.reconcile(run.Config(SAMPLE, tmp_path))
+    run.reconcile(results.Config(SAMPLE, tmp_path))
     for name in ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv"):
         assert (tmp_path / name).read_bytes() == (sample_outputs / name).read_bytes(), name
 
@@ -125,7 +127,7 @@ def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(run.rules, "apply", broken)
     with pytest.raises(run.ReconcileError, match="规则出错"):
-        run.reconcile(run.Config(SAMPLE, tmp_path))
+        run.reconcile(results.Config(SAMPLE, tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
@@ -133,5 +135,5 @@ def test_a_judging_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatc
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(run.rules, "apply", lambda *_: os._exit(9))
     with pytest.raises(RuntimeError, match="工作进程异常退出（9）"):
-        run.reconcile(run.Config(SAMPLE, tmp_path))
+        run.reconcile(results.Config(SAMPLE, tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import parallel, run
+from pipeline import parallel, results, run
 from pipeline.errors import MissingInput
 from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, ID_C, write_text, write_xlsx
 
 TS = pd.Timestamp
 
 
-def check(folder: Path) -> run.Checked:
+def check(folder: Path) -> results.Checked:
     return run.check(folder)
 
 
@@ -456,7 +456,7 @@ def test_counts_conserve_on_every_sheet(folder: Path) -> None:
     assert counts["kept"].sum() == sum(len(t) for t in validated.tables.values())
 
 
-def test_sample_counts_conserve_on_every_file(sample_reconciled: run.Reconciled) -> None:
+def test_sample_counts_conserve_on_every_file(sample_reconciled: results.Reconciled) -> None:
     checked = sample_reconciled.checked
     counts = checked.validated.counts
     assert (counts["read"] == counts["kept"] + counts["rejected"]).all()

@@ -24,7 +24,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from pipeline import run, workbook
+from pipeline import results, run, workbook
 from pipeline.workbook import cells
 from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
@@ -113,7 +113,7 @@ def test_every_formula_is_cached_as_its_exact_value(sample_workbook: Path) -> No
 
 
 def test_totals_equal_the_computed_figures(
-    sample_reconciled: run.Reconciled, sample_workbook: Path
+    sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
     reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path, data_only=False)
@@ -139,7 +139,7 @@ def test_totals_equal_the_computed_figures(
 
 
 def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
-    sample_reconciled: run.Reconciled, sample_workbook: Path
+    sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
     reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
@@ -198,7 +198,7 @@ def test_two_runs_write_the_same_cells(
     sample_workbook: Path, sample_cells: dict[str, object], tmp_path: Path
 ) -> None:
     first = sample_workbook
-    run.reconcile(run.Config(SAMPLE, tmp_path))
+    run.reconcile(results.Config(SAMPLE, tmp_path))
     second = tmp_path / first.name
     assert sample_cells == dump(second)
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
@@ -231,7 +231,7 @@ def test_input_text_starting_like_a_formula_is_stored_as_text(
         ],
     )
     out = tmp_path_factory.mktemp("out")
-    run.reconcile(run.Config(folder, out))
+    run.reconcile(results.Config(folder, out))
     path = out / "帮扶资金对账_2021-03.xlsx"
     strings = shared_strings(path)
     found: dict[str, set[str]] = {}
@@ -282,7 +282,7 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
 
 
 def test_findings_link_to_their_row_of_the_reconciliation(
-    sample_reconciled: run.Reconciled, sample_workbook: Path
+    sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
     """A finding links to the 对账明细 row of the first of its input rows found there: every
     sample finding is about an aid record (R19's first row is the failed transfer, its second
@@ -307,7 +307,7 @@ def test_findings_link_to_their_row_of_the_reconciliation(
 
 
 def test_a_table_longer_than_a_sheet_continues_on_the_next(
-    sample_reconciled: run.Reconciled, tmp_path: Path
+    sample_reconciled: results.Reconciled, tmp_path: Path
 ) -> None:
     """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
     placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
@@ -340,7 +340,7 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(
 
 
 def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(
-    sample_reconciled: run.Reconciled, sample_workbook: Path
+    sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
     """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
     data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
