@@ -195,7 +195,8 @@ def scored(
     period: str = "2021-12",
 ) -> dict[str, dict[str, object]]:
     """The indicators of a few rows over the defaults of tests.builders (one 1,000.00
-    生活救助 of 中央财政 to 张三, F001, on 2021-03-10 by card), after every rule."""
+    生活救助 of 中央财政 to 张三, F001, on 2021-03-10 by card), after every rule; every row's
+    分值 split into the data's and the scorer's, and no row giving points with 得分 empty."""
     built = context(aid=aid, files=files, ledger=ledger, standards=standards, period=period)
     tables = {**built.tables, "annual_targets": table("annual_targets", targets)}
     params = parameters(tables)
@@ -203,6 +204,9 @@ def scored(
     month = pd.Period(period, freq="M")
     frame = indicators(tables, params, aggregate.figures(tables, params, month), found, month)
     assert sum(frame["weight"]) == total(frame).weight
+    assert (frame["weight"] == frame["scored_weight"] + frame["manual_weight"]).all()
+    for row in frame.to_dict("records"):  # a value that gives points has its score shown
+        assert row["score"] is not None or "得 " not in row["value"], row["indicator"]
     return by_name(frame)
 
 
