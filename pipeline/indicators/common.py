@@ -47,7 +47,7 @@ class Part:
 
     weight: Decimal
     score: Decimal | None = None  # None: the data cannot score this line
-    pending: bool = False  # money whose spending deadline is still ahead
+    pending: bool = False  # money whose spending deadline is still ahead: no score yet
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,12 @@ class Indicator:
     listed: bool = False  # 0 points: shown for information when the data gives a value
 
     def row(self) -> dict[str, object]:
-        """The frame's row. A part whose deadline is ahead is left out of the score, never the
-        parts the data did score beside it (中央 期限未到 does not hide 省财政's 0)."""
+        """The frame's row. A part whose deadline is ahead has no score yet and waits alone:
+        the parts the data did score beside it still count (中央 期限未到 beside 省财政's 0)."""
         weight = sum((part.weight for part in self.parts), ZERO)
-        scored = [] if self.listed and weight == 0 else self._scored()  # 0 points: nothing to add
+        scored = [part for part in self.parts if part.score is not None]
+        if self.listed and weight == 0:
+            scored = []  # 0 points: nothing to add up
         score = sum((part.score or ZERO for part in scored), ZERO) if scored else None
         scored_weight = sum((part.weight for part in scored), ZERO)
         pending = [part for part in self.parts if part.pending]
@@ -82,19 +84,14 @@ class Indicator:
             "inputs": self.inputs,
             "value": self.value,
             "score": score,
-            "basis": self._basis(weight, scored_weight, pending, bool(scored)),
+            "basis": self._basis(weight, scored_weight, bool(pending), bool(scored)),
             "note": self.note,
             "scored_weight": scored_weight,
             "manual_weight": weight - scored_weight,
             "pending_weight": pending_weight,
         }
 
-    def _scored(self) -> list[Part]:
-        return [part for part in self.parts if part.score is not None and not part.pending]
-
-    def _basis(
-        self, weight: Decimal, scored_weight: Decimal, pending: list[Part], scored: bool
-    ) -> str:
+    def _basis(self, weight: Decimal, scored_weight: Decimal, pending: bool, scored: bool) -> str:
         if self.listed and weight == 0:
             return "仅列示"
         if not scored:
