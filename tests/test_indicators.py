@@ -10,17 +10,21 @@ The sample, worked by hand from tests/generator/generate.py (EXPECTED and the pl
 - 资金发放规范性: one 财政 record is cash (JZ20210063, 中央 医疗救助, signed; the two 送温暖
   cash payments are union money) → 0 of 3; 生活救助 paid in January, April, July and October
   to 26 households, one payment per household per quarter → 2 of 2. Score 2.
-- 保障情况: 107 filed households (26 生活 + 47 医疗 + 34 助学, nobody in two types; the 22
-  non-filed students have no file) ÷ targets 20 + 10 + 20 = 50 → 214.00 % → 10.
+- 保障情况: per aid type with a target, 救助人次's 户数 — 26 生活, 47 医疗, 56 助学 (34 filed
+  students' households and the 22 non-filed students, each a household of their own, as the
+  report counts 56 against 20) — 129 ÷ targets 20 + 10 + 20 = 50 → 258.00 % → 10.
 - 工作常态化: 206 records have an application date (the 48 送温暖 have none), none more than 30
   working days before the aid → 2 of its 2 points; 4 by hand.
 - 帮扶标准: no R10, R11 or R12 finding → 9.
 - 执行率 (listed): spent 984,950.00 of 997,766.40 元 available → 98.72 %; 到位率: no planned
   funds → by hand; 人次等级: 生活救助 100 人次 against 优 80 → 优.
-Data-scored subtotal 5 + 0 + 2 + 10 + 2 + 9 = 28 of the 33 points the data scores; 100 in all.
+Data-scored subtotal 5 + 0 + 2 + 10 + 2 + 9 = 28 of the 33 points the data scores; 67 left to
+a person, 3 of them (资金使用合规性's 中央 2 and 省 1) because their deadline is ahead; 100 in all.
 
-Planted (each test says which): completion of 99 % and 80 %, money past its deadline with a
-balance and spent after it, a deadline still ahead, 31 households above the 生活救助 limit,
+Planted (each test says which): completion of 99 % and 80 %, households helped with two types
+and non-filed students (the old count, distinct filed households across types, gave 0 where
+each type is at 100 %), money past its deadline with a balance and spent after it, a deadline
+still ahead beside a deadline passed, 31 households above the 生活救助 limit,
 one late entry, cash, 生活救助 twice in a month or a quarter skipped, a slow application, the
 union's own money, planned funds for 到位率, and weights changed through 救助标准.
 """
@@ -110,7 +114,7 @@ def test_sample_data_scored_values_and_scores(sample: pd.DataFrame) -> None:
             "数据评分",
             Decimal(5),
         ),
-        "保障情况": ("214.00%", Decimal(10), "数据评分", Decimal(10)),
+        "保障情况": ("258.00%", Decimal(10), "数据评分", Decimal(10)),
         "工作常态化": ("206 笔均在 30 个工作日内救助", Decimal(2), "部分数据评分", Decimal(2)),
         "帮扶标准": ("未发现超标准救助", Decimal(9), "数据评分", Decimal(9)),
         "执行率": ("98.72%", None, "仅列示", Decimal(0)),
@@ -130,8 +134,8 @@ def test_sample_data_scored_values_and_scores(sample: pd.DataFrame) -> None:
 def test_sample_inputs_name_the_figures(sample: pd.DataFrame) -> None:
     rows = by_name(sample)
     assert rows["保障情况"]["inputs"] == (
-        "实际帮扶户数 107（生活救助 26、医疗救助 47、助学救助 34 户；未建档 22 人不计户）；"
-        "目标任务数 50（生活救助 20、医疗救助 10、助学救助 20 人）"
+        "实际帮扶户数 129；目标任务数 50；各类型 户数/目标人数：生活救助 26/20（130.00%）、"
+        "医疗救助 47/10（470.00%）、助学救助 56/20（280.00%）"
     )
     assert rows["资金使用合规性"]["inputs"] == (
         "中央财政：中央财政专项帮扶资金 2021 年度结余 1,136.40 元，使用期限 2022-02-28（未到期）；"
@@ -171,7 +175,9 @@ def test_sample_total(sample: pd.DataFrame) -> None:
         scored=Decimal(28),
         scored_weight=Decimal(33),
         manual_weight=Decimal(67),
+        pending_weight=Decimal(3),
     )
+    assert (sample["weight"] == sample["scored_weight"] + sample["manual_weight"]).all()
 
 
 # ---- planted ------------------------------------------------------------------------------------
@@ -189,7 +195,8 @@ def scored(
     period: str = "2021-12",
 ) -> dict[str, dict[str, object]]:
     """The indicators of a few rows over the defaults of tests.builders (one 1,000.00
-    生活救助 of 中央财政 to 张三, F001, on 2021-03-10 by card), after every rule."""
+    生活救助 of 中央财政 to 张三, F001, on 2021-03-10 by card), after every rule; every row's
+    分值 split into the data's and the scorer's, and no row giving points with 得分 empty."""
     built = context(aid=aid, files=files, ledger=ledger, standards=standards, period=period)
     tables = {**built.tables, "annual_targets": table("annual_targets", targets)}
     params = parameters(tables)
@@ -197,6 +204,9 @@ def scored(
     month = pd.Period(period, freq="M")
     frame = indicators(tables, params, aggregate.figures(tables, params, month), found, month)
     assert sum(frame["weight"]) == total(frame).weight
+    assert (frame["weight"] == frame["scored_weight"] + frame["manual_weight"]).all()
+    for row in frame.to_dict("records"):  # a value that gives points has its score shown
+        assert row["score"] is not None or "得 " not in row["value"], row["indicator"]
     return by_name(frame)
 
 
@@ -208,7 +218,9 @@ def households(n: int, **row: object) -> list[dict[str, object]]:
 def test_99_percent_loses_half_a_point() -> None:
     row = scored(households(99, amount_fen=100), targets=[LIVING_TARGET])["保障情况"]
     assert (row["value"], row["score"], row["basis"]) == ("99.00%", Decimal("9.5"), "数据评分")
-    assert row["inputs"].startswith("实际帮扶户数 99（生活救助 99 户")
+    assert row["inputs"] == (
+        "实际帮扶户数 99；目标任务数 100；各类型 户数/目标人数：生活救助 99/100（99.00%）"
+    )
 
 
 def test_80_percent_scores_nothing() -> None:
@@ -216,12 +228,39 @@ def test_80_percent_scores_nothing() -> None:
     assert (row["value"], row["score"]) == ("80.00%", Decimal(0))
 
 
-def test_non_filed_people_and_repeat_households_are_not_extra_households() -> None:
+def test_a_household_counts_once_per_type_and_a_non_filed_person_as_one() -> None:
+    """F000 paid twice in 生活救助 is one household; a person without a file is their own."""
     aid = [*households(3), {"file_no": "F000"}, {"file_no": None, "id_no": ID_ELSEWHERE}]
     target = {**LIVING_TARGET, "target_persons": 4}
     row = scored(aid, targets=[target])["保障情况"]
-    assert (row["value"], row["score"]) == ("75.00%", Decimal("0"))  # 3 of 4: 25 points short
-    assert "未建档 1 人不计户" in row["inputs"]
+    assert (row["value"], row["score"]) == ("100.00%", Decimal(10))  # 4 of 4
+
+
+def test_coverage_is_each_types_households_against_its_target() -> None:
+    """40 households each helped with 生活 and 医疗, 20 non-filed students with 助学; targets
+    40, 40 and 20, so 救助人次 shows every type at 100 %. Counting distinct filed households
+    once against the summed targets gave 40 ÷ 100 = 40 % → 0; the types' households give
+    40 + 40 + 20 = 100 % → full marks."""
+    both = households(40)
+    aid = [
+        *both,
+        *({**row, "aid_type": "医疗救助"} for row in both),
+        *(
+            {"file_no": None, "id_no": f"3415032000010{i:05d}", "aid_type": "助学救助"}
+            for i in range(20)
+        ),
+    ]
+    targets = [
+        LIVING_TARGET | {"target_persons": 40},
+        LIVING_TARGET | {"aid_type": "医疗救助", "target_persons": 40},
+        LIVING_TARGET | {"aid_type": "助学救助", "target_persons": 20},
+    ]
+    row = scored(aid, files=both, targets=targets)["保障情况"]
+    assert (row["value"], row["score"], row["basis"]) == ("100.00%", Decimal(10), "数据评分")
+    assert row["inputs"] == (
+        "实际帮扶户数 100；目标任务数 100；各类型 户数/目标人数：生活救助 40/40（100.00%）、"
+        "医疗救助 40/40（100.00%）、助学救助 20/20（100.00%）"
+    )
 
 
 def test_no_target_leaves_coverage_to_a_person() -> None:
@@ -267,6 +306,25 @@ def test_a_deadline_ahead_is_not_scored() -> None:
     row = scored(ledger=ledger)["资金使用合规性"]
     assert (row["score"], row["basis"], row["scored_weight"]) == (None, "期限未到", Decimal(0))
     assert "2021 年度结余 1,000.00 元，使用期限 2022-02-28（未到期）" in row["inputs"]
+
+
+def test_a_deadline_passed_is_scored_beside_a_deadline_ahead() -> None:
+    """省财政 2020: 500.00 received, nothing paid, due 2021-02-28 → 0 of its 1 point; 中央
+    2021: 1,000.00 left, due 2022-02-28, after December → its 2 points wait. The row shows the
+    0 it says (it once said 省财政得 0 分 beside an empty 得分)."""
+    ledger = [
+        {**CENTRAL_2021, "amount_fen": 200_000},
+        {"source": "省财政专项帮扶资金", "fund_year": 2020, "amount_fen": 50_000},
+    ]
+    row = scored(ledger=ledger)["资金使用合规性"]
+    assert row["value"] == "中央财政期限未到；省财政得 0 分（满分 1）"
+    assert (row["score"], row["basis"]) == (Decimal(0), "部分数据评分")
+    assert (row["scored_weight"], row["manual_weight"], row["pending_weight"]) == (
+        Decimal(1),
+        Decimal(4),
+        Decimal(2),
+    )
+    assert row["note"].startswith("中央财政 2 分使用期限未到，不计入数据评分")
 
 
 def test_money_already_spent_before_its_deadline_scores_its_points() -> None:

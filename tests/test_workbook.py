@@ -339,27 +339,58 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(
             assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
 
 
-def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(
+def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(
     sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
-    """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
-    data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
+    """绩效指标: the frame's rows in order, a 小计 after each 一级指标 and a 合计 of the 小计;
+    数据评分 28 of 33 and 人工评分 of 67 in columns of their own, the hand scores blank cells
+    that the SUMs add (so the totals follow what the scorer fills in), "—" where a part has no
+    points, and the line below saying both."""
     reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
-    sheet = book["绩效指标"]
-    header = [c.value for c in sheet[3]]
+    sheet, cached = book["绩效指标"], cached_values(path)["绩效指标"]
+    groups = [c.value for c in sheet[3]]
+    header = [c.value for c in sheet[4]]
     assert header[:4] == ["一级指标", "二级指标", "三级指标", "分值"]
-    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
+    assert groups[8] == "数据评分" and groups[10] == "人工评分（评价人员填写）"
+    assert header[8:12] == ["分值", "得分", "分值", "得分"]
+    weight, data_weight, data_score, hand_weight, hand_score = "DIJKL"
     table = reconciled.indicators
-    listed = rows[: len(table)]
-    assert [r[2] for r in listed] == table["indicator"].tolist()
-    score = header.index("得分")
-    for row, basis in zip(listed, table["basis"], strict=True):
-        assert (row[score] is None) == (basis in ("手工评分", "期限未到", "仅列示")), row[2]
-    total = rows[len(table)]
-    assert total[0] == "合计"
-    cached = cached_values(path)["绩效指标"]
-    cells = {header[c]: f"{get_column_letter(c + 1)}{4 + len(table)}" for c in range(len(header))}
-    assert Decimal(cached[cells["分值"]]) == 100
-    assert Decimal(cached[cells["得分"]]) == 28
-    assert Decimal(cached[cells["其中数据评分分值"]]) == 33
+    rows = iter(range(5, sheet.max_row + 1))
+    subtotals = []
+    for level1, group in table.groupby("level1", sort=False):
+        first = None
+        for item in group.to_dict("records"):
+            r = next(rows)
+            first = first or r
+            assert sheet[f"C{r}"].value == item["indicator"]
+            assert Decimal(str(sheet[f"{weight}{r}"].value)) == item["weight"]
+            if item["scored_weight"]:
+                assert Decimal(str(sheet[f"{data_score}{r}"].value)) == item["score"]
+            else:
+                assert sheet[f"{data_score}{r}"].value == "—", item["indicator"]
+            if item["manual_weight"]:
+                assert Decimal(str(sheet[f"{hand_weight}{r}"].value)) == item["manual_weight"]
+                assert sheet[f"{hand_score}{r}"].value is None  # the blank to fill
+            else:
+                assert sheet[f"{hand_score}{r}"].value == "—", item["indicator"]
+        r = next(rows)
+        subtotals.append(r)
+        assert sheet[f"A{r}"].value == f"{level1}小计"
+        assert Decimal(cached[f"{weight}{r}"]) == sum(group["weight"])
+        assert Decimal(cached[f"{data_score}{r}"]) == sum(
+            s for s in group["score"] if s is not None
+        )
+        blanks = [
+            f"{hand_score}{x}" for x in range(first, r) if sheet[f"{hand_score}{x}"].value is None
+        ]
+        assert _cells_of(sheet[f"{hand_score}{r}"].value) == blanks
+    r = next(rows)
+    assert sheet[f"A{r}"].value == "合计"
+    assert _cells_of(sheet[f"{hand_score}{r}"].value) == [f"{hand_score}{x}" for x in subtotals]
+    totals = {c: Decimal(cached[f"{c}{r}"]) for c in (weight, data_weight, data_score, hand_weight)}
+    assert totals == {weight: 100, data_weight: 33, data_score: 28, hand_weight: 67}
+    assert sheet[f"A{r + 2}"].value == (
+        "数据评分 28.0 / 33.0 分；人工评分 67.0 分待评价人员填写（其中使用期限未到 3.0 分）；"
+        "满分 100.0 分"
+    )

@@ -9,9 +9,12 @@ Out: a DataFrame, one row per 三级指标 of the 100-point table of the 裕安�
 0 points unless 救助标准 gives them some). Columns ``COLUMNS``: level1, level2, indicator,
 weight (分值, Decimal), criterion (评分标准), formula, inputs (the figures used, with their
 numbers), value, score (Decimal; None where the data does not score the row), basis (数据评分,
-部分数据评分, 手工评分, 期限未到, or 仅列示 for a row of 0 points shown for information), note, and
-scored_weight: the part of the weight the score is out of (Decimal; 0 where nothing is scored).
-``total(frame)`` gives the data-scored subtotal against the full weight.
+部分数据评分 (some parts scored, the rest by hand or not yet due), 手工评分, 期限未到, or 仅列示 for
+a row of 0 points shown for information), note, scored_weight (the part of the weight the score
+is out of; 0 where nothing is scored), manual_weight (the rest of the weight, for a person to
+score: weight − scored_weight) and pending_weight (of manual_weight, the parts whose spending
+deadline is still ahead), all Decimal. ``total(frame)`` adds them up: the data-scored subtotal
+against the points the data scored, the points left to a person, and the full weight.
 
 What is counted: the aid dated in the period's year up to its last day (as 本年累计), the
 findings about those records, and money per fund year as ``Figures.balances`` has it at the
@@ -55,4 +58,5 @@ def indicators(
     data = prepare(tables, params, figures, findings, pd.Period(period, freq="M"))
     rows = [indicator(data).row() for indicator in CATALOGUE]
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({"weight": object, "score": object, "scored_weight": object})
+    points = ("weight", "score", "scored_weight", "manual_weight", "pending_weight")
+    return frame.astype(dict.fromkeys(points, object))

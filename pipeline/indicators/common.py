@@ -28,6 +28,8 @@ COLUMNS = [
     "basis",
     "note",
     "scored_weight",
+    "manual_weight",
+    "pending_weight",
 ]
 BASES = ("数据评分", "部分数据评分", "手工评分", "期限未到", "仅列示")
 INPUT, PROCESS, OUTPUT, EFFECT, EXTRA = "投入", "过程", "产出", "效益", "补充指标"
@@ -45,7 +47,7 @@ class Part:
 
     weight: Decimal
     score: Decimal | None = None  # None: the data cannot score this line
-    pending: bool = False  # money whose spending deadline is still ahead
+    pending: bool = False  # money whose spending deadline is still ahead: no score yet
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,16 @@ class Indicator:
     listed: bool = False  # 0 points: shown for information when the data gives a value
 
     def row(self) -> dict[str, object]:
+        """The frame's row. A part whose deadline is ahead has no score yet and waits alone:
+        the parts the data did score beside it still count (中央 期限未到 beside 省财政's 0)."""
         weight = sum((part.weight for part in self.parts), ZERO)
         scored = [part for part in self.parts if part.score is not None]
-        pending = any(part.pending for part in self.parts)
-        if pending or (self.listed and weight == 0):
-            scored = []  # a deadline ahead or 0 points: nothing to add up yet
+        if self.listed and weight == 0:
+            scored = []  # 0 points: nothing to add up
         score = sum((part.score or ZERO for part in scored), ZERO) if scored else None
         scored_weight = sum((part.weight for part in scored), ZERO)
+        pending = [part for part in self.parts if part.pending]
+        pending_weight = sum((part.weight for part in pending), ZERO)
         return {
             "level1": self.level1,
             "level2": self.level2,
@@ -79,18 +84,18 @@ class Indicator:
             "inputs": self.inputs,
             "value": self.value,
             "score": score,
-            "basis": self._basis(weight, scored_weight, pending, bool(scored)),
+            "basis": self._basis(weight, scored_weight, bool(pending), bool(scored)),
             "note": self.note,
             "scored_weight": scored_weight,
+            "manual_weight": weight - scored_weight,
+            "pending_weight": pending_weight,
         }
 
     def _basis(self, weight: Decimal, scored_weight: Decimal, pending: bool, scored: bool) -> str:
-        if pending:
-            return "期限未到"
         if self.listed and weight == 0:
             return "仅列示"
         if not scored:
-            return "手工评分"
+            return "期限未到" if pending else "手工评分"
         return "数据评分" if scored_weight == weight else "部分数据评分"
 
 
@@ -102,17 +107,17 @@ class Total:
     scored: Decimal  # the data-scored subtotal
     scored_weight: Decimal  # the points the data scored, out of which ``scored`` was given
     manual_weight: Decimal  # the points left to a person (手工评分, 期限未到, the rest of 部分)
+    pending_weight: Decimal  # of ``manual_weight``, the parts whose spending deadline is ahead
 
 
 def total(frame: pd.DataFrame) -> Total:
     """The subtotal the data scored and the full weight of an ``indicators`` frame."""
-    weight = sum(frame["weight"], ZERO)
-    scored_weight = sum(frame["scored_weight"], ZERO)
     return Total(
-        weight=weight,
+        weight=sum(frame["weight"], ZERO),
         scored=sum((s for s in frame["score"] if s is not None), ZERO),
-        scored_weight=scored_weight,
-        manual_weight=weight - scored_weight,
+        scored_weight=sum(frame["scored_weight"], ZERO),
+        manual_weight=sum(frame["manual_weight"], ZERO),
+        pending_weight=sum(frame["pending_weight"], ZERO),
     )
 
 

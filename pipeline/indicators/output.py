@@ -23,38 +23,38 @@ from pipeline.rules.common import among, with_files
 
 
 def _coverage(data: Data) -> Indicator:
-    """保障情况: households helped ÷ the year's target × 100 %, minus points per point short."""
+    """保障情况: households helped ÷ the year's target × 100 %, minus points per point short.
+
+    The 年度目标 give 目标人数 per aid type and no household target, so each type's target is
+    met by the households helped with that type: 救助人次's 户数 (a household counted once per
+    type; a person without a file a household of their own, as the seed counts its 56 助学 with
+    22 non-filed against 20). A household helped with two types fills two types' targets, as
+    it counts in both of their completion rates."""
     w = data.params.scoring
     head = data.figures.headcounts
     targets = head[(head["target_persons"].fillna(0) > 0).to_numpy(dtype=bool)]
-    types = list(targets["aid_type"])
-    target = int(targets["target_persons"].sum())
-    helped = data.year[data.year["aid_type"].isin(types).to_numpy(dtype=bool)]
-    filed = helped[helped["file_no"].notna().to_numpy(dtype=bool)]
-    households = int(filed["file_no"].nunique())
-    per_type = filed.groupby("aid_type")["file_no"].nunique()
-    non_filed = int(helped.loc[helped["file_no"].isna().to_numpy(dtype=bool), "id_no"].nunique())
-    inputs = (
-        f"实际帮扶户数 {count(households)}（"
-        + "、".join(f"{t} {count(per_type.get(t, 0))}" for t in types)
-        + f" 户；未建档 {count(non_filed)} 人不计户）；目标任务数 {count(target)}（"
-        + "、".join(
-            f"{t} {count(n)}" for t, n in zip(types, targets["target_persons"], strict=True)
+    helped, target = int(targets["households"].sum()), int(targets["target_persons"].sum())
+    per_type = "、".join(
+        f"{t} {count(h)}/{count(n)}（{percent(rate_hundredths(int(h), int(n)))}%）"
+        for t, h, n in zip(
+            targets["aid_type"], targets["households"], targets["target_persons"], strict=True
         )
-        + " 人）"
+    )
+    inputs = (
+        f"实际帮扶户数 {count(helped)}；目标任务数 {count(target)}；"
+        f"各类型 户数/目标人数：{per_type or '无'}"
     )
     criterion = (
         f"实际帮扶户数/帮扶目标任务数×100%，大于等于100%的得{num(w.coverage)}分；"
         f"低于100%的，每少1个百分点扣{num(w.coverage_per_point)}分，直至本项不得分"
     )
     formula = (
-        f"实际帮扶户数 ÷ 目标任务数 × 100%；≥100% 得 {num(w.coverage)} 分，"
+        f"各救助类型户数之和 ÷ 各类型目标人数之和 × 100%；≥100% 得 {num(w.coverage)} 分，"
         f"否则 {num(w.coverage)} − (100 − 完成率) × {num(w.coverage_per_point)}，最低 0 分"
     )
     note = (
-        "实际帮扶户数：本年截至期末，获得有目标人数的救助类型（年度目标）救助的不同困难职工档案"
-        "（档案编号，一户多类救助只计一次）；未建档的受助人没有户，不计。目标任务数：本年年度目标"
-        "各救助类型目标人数之和"
+        "年度目标只有各类型的目标人数：按类型以救助人次表的户数对照目标人数（同一类型内一户只计"
+        "一次，未建档者各计一户），各类型相加"
     )
     if target == 0:
         return Indicator(
@@ -68,7 +68,7 @@ def _coverage(data: Data) -> Indicator:
             "年度目标未设目标人数",
             note="在参数表“年度目标”中填写本年各救助类型的目标人数即可评分",
         )
-    rate = percent(rate_hundredths(households, target))
+    rate = percent(rate_hundredths(helped, target))
     short = max(HUNDRED - rate, ZERO) * w.coverage_per_point
     score = max(w.coverage - short, ZERO).quantize(CENT, ROUND_HALF_UP)
     return Indicator(

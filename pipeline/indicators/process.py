@@ -81,7 +81,11 @@ def _fund_compliance(data: Data) -> Indicator:
     provincial = [name for name in fiscal if not name.startswith("中央")]
     central_part, central_text = _spent_in_time(data, central, w.central_spent)
     provincial_part, provincial_text = _spent_in_time(data, provincial, w.provincial_spent)
-    pending = central_part.pending or provincial_part.pending
+    pending = [
+        f"{name} {num(part.weight)} 分"
+        for name, part in (("中央财政", central_part), ("省财政", provincial_part))
+        if part.pending
+    ]
     return Indicator(
         PROCESS,
         "财务管理",
@@ -97,10 +101,11 @@ def _fund_compliance(data: Data) -> Indicator:
         inputs=f"中央财政：{central_text}；省财政：{provincial_text}",
         value=f"中央财政{_verdict(central_part)}；省财政{_verdict(provincial_part)}",
         note=(
-            f"使用期限未到，期限过后的对账期间即可评分；专账管理 {num(w.dedicated_account)} 分须手工评分"
+            f"{'、'.join(pending)}使用期限未到，不计入数据评分，期限过后的对账期间即可评分；"
             if pending
-            else f"专账管理 {num(w.dedicated_account)} 分须手工评分"
-        ),
+            else ""
+        )
+        + f"专账管理 {num(w.dedicated_account)} 分须手工评分",
     )
 
 
