@@ -106,6 +106,32 @@ def test_a_carry_over_document_for_part_of_the_balance() -> None:
     assert "其中 400.00 元 没有结转下年的批复文件" in result["message"].iloc[0]
 
 
+def test_money_past_its_deadline_that_may_carry_over_is_r20_alone() -> None:
+    """Planted: 金秋 2021 (deadline 2021-12-31, 可结转 是) keeps 400.00 at the year end with no
+    结转下年 document: one finding, R20, whose message says no document covers it — not R21
+    for the same 400.00 again."""
+    ctx = context(
+        aid=[
+            {
+                "source": JINQIU,
+                "aid_type": "助学救助",
+                "amount_fen": 60000,
+                "aid_date": "2021-09-01",
+            }
+        ],
+        ledger=[{"source": JINQIU}],
+        carry_over=[JINQIU],
+    )
+    late = rule_findings(funds.RULES, "R20", ctx)
+    assert late[["source", "amount_fen"]].values.tolist() == [[JINQIU, 40000]]
+    assert (
+        late["message"]
+        .iloc[0]
+        .endswith("仍余 400.00 元 未用完，其中 400.00 元 没有结转下年的批复文件")
+    )
+    assert rule_findings(funds.RULES, "R21", ctx).empty
+
+
 def test_opening_balance_against_last_years_closing() -> None:
     """Planted: 中央 brought 400.00 forward (上年结转) but last year closed at 500.00 (R22).
     Near miss: 本级 brought 300.00 forward and closed at 300.00; no history → no check."""

@@ -30,28 +30,9 @@ def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
     return balances.assign(amount_fen=amount)
 
 
-def unspent_after_deadline(context: Context) -> pd.DataFrame:
-    """R20: the money of a source and fund year left at the period end, once its deadline has
-    passed (``aggregate.balances``' unspent_after_deadline_fen)."""
-    balances = _balances(context)
-    late = balances[balances["unspent_after_deadline_fen"] > 0]
-    messages = [
-        f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
-        f"期末仍余 {yuan(row['unspent_after_deadline_fen'])} 未用完"
-        for row in late.to_dict("records")
-    ]
-    return findings(
-        _source_rows(late, late["unspent_after_deadline_fen"]), messages, lineage=_lineage(late)
-    )
-
-
-def balance_without_carry_over(context: Context) -> pd.DataFrame:
-    """R21 (December): a balance that may carry over, more of it than a 结转下年 with a 文号
-    covers. The money at issue is the balance less what is covered (all of it when no 文号 is
-    registered), against the whole balance."""
-    if context.period.month != 12:
-        return no_findings()
-    balances = _balances(context)
+def _without_document(context: Context, balances: pd.DataFrame) -> pd.Series:
+    """Per balance row, the part of a balance that may carry over (可结转 是) which no
+    结转下年 with a 文号 covers (all of it when none is registered); 0 for other sources."""
     may_carry = balances["source"].map(
         lambda source: (
             context.params.sources[source].may_carry_over
@@ -62,7 +43,37 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
     documented = balances["carry_over_document"].notna()
     covered = balances["carry_over_fen"].fillna(0).where(documented, 0)
     uncovered = (balances["closing_fen"] - covered).clip(lower=0)
-    open_ = balances[may_carry.astype(bool) & (uncovered > 0)]
+    return uncovered.where(may_carry.astype(bool), 0)
+
+
+def unspent_after_deadline(context: Context) -> pd.DataFrame:
+    """R20: the money of a source and fund year left at the period end, once its deadline has
+    passed (``aggregate.balances``' unspent_after_deadline_fen). Where that money may carry
+    over but has no document, the message says so: R21 does not list it again."""
+    balances = _balances(context)
+    late = balances[balances["unspent_after_deadline_fen"] > 0]
+    undocumented = _without_document(context, late)
+    messages = [
+        f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
+        f"期末仍余 {yuan(row['unspent_after_deadline_fen'])} 未用完"
+        + (f"，其中 {yuan(fen)} 没有结转下年的批复文件" if fen else "")
+        for row, fen in zip(late.to_dict("records"), undocumented, strict=True)
+    ]
+    return findings(
+        _source_rows(late, late["unspent_after_deadline_fen"]), messages, lineage=_lineage(late)
+    )
+
+
+def balance_without_carry_over(context: Context) -> pd.DataFrame:
+    """R21 (December): a balance that may carry over, more of it than a 结转下年 with a 文号
+    covers. The money at issue is the balance less what is covered (all of it when no 文号 is
+    registered), against the whole balance. A balance already past its deadline is R20's: the
+    same money, one finding."""
+    if context.period.month != 12:
+        return no_findings()
+    balances = _balances(context)
+    uncovered = _without_document(context, balances)
+    open_ = balances[(uncovered > 0) & (balances["unspent_after_deadline_fen"] == 0)]
     messages = [
         f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
         + (
@@ -70,8 +81,8 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
             if pd.notna(row["carry_over_document"]) and row["carry_over_fen"]
             else ""
         )
-        + f"其中 {yuan(amount)} 没有结转下年的批复文件"
-        for row, amount in zip(open_.to_dict("records"), uncovered[open_.index], strict=True)
+        + f"其中 {yuan(fen)} 没有结转下年的批复文件"
+        for row, fen in zip(open_.to_dict("records"), uncovered[open_.index], strict=True)
     ]
     return findings(
         _source_rows(open_, uncovered[open_.index]),
@@ -140,7 +151,7 @@ RULES = [
         "年末结余可结转但未登记结转下年批复",
         "警告",
         balance_without_carry_over,
-        "没有批复文件的结余 = 年末结余 − 有文号的结转下年金额",
+        "没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；已过使用期限的结余归 R20",
         "年末结余",
     ),
     Rule(
