@@ -3,6 +3,11 @@
 In: the Context with ``matched`` (pipeline.match): the aid records and bank rows with their
 outcomes and the links between them. Out: findings with the lineage of the record and of every
 bank row involved.
+
+One cause, one finding: a card-paid record with no transfer at all is R01; one whose transfers
+all failed is R19 alone, once however many attempts failed; a failure re-paid later is neither.
+A different amount is R03, a second payment of a record already paid R06, any other payment
+without a record R02 — the matcher gives each transfer one of these, never two.
 """
 
 from __future__ import annotations
