@@ -36,7 +36,7 @@ separately: a failure and its re-payment both link to the record.
 
 Outcomes of a record: 现金 (no transfer expected), 重复发放 (paid a second time, R06), 金额不符
 (paid another amount, R03), 已到账 (paid its amount: one transfer, a share of a combined one, or
-instalments), 失败未重发 (failed transfers only, R19 and R01), 未发放 (none, R01). Of a bank row:
+instalments), 失败未重发 (failed transfers only, R19), 未发放 (none, R01). Of a bank row:
 已对应 (a success with its records), 无对应记录 (a success of a known person with no record in
 the window, R02), 无法识别收款人 (a success nobody could be found for, R02), 失败已重发 (a failure
 whose records all have a success on that day or later), 失败未重发 (any other failure, R19).

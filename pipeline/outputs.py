@@ -6,7 +6,8 @@ history's transaction; ``workbook_target`` is where the workbook is written (enc
 with ``--password``). ``exceptions.csv`` is UTF-8 with a BOM so that Excel opens it in Chinese, one row per
 finding with the columns of contract §3.2; text that Excel would run as a formula (starting with
 = + - @) is prefixed with an apostrophe, so input text never becomes a formula there either;
-with ``--mask`` every ID and card number in it is masked.
+with ``--mask``, and with ``--password``, every ID and card number in it (and any in
+summary.json's file names) is masked.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 from pipeline import history, privacy
 from pipeline.aggregate import INCOME
 from pipeline.money import yuan_text
-from pipeline.results import Reconciled
+from pipeline.results import Config, Reconciled
 from pipeline.rules import Lineage
 from pipeline.staging import Staging
 from pipeline.summary import FileRows, Summary
@@ -165,14 +166,22 @@ def workbook_target(staging: Staging, name: str, password: str | None) -> Iterat
     staging.write(name, privacy.encrypted(plain.getvalue(), password))
 
 
-def commit(staging: Staging, output_dir: Path, mask: bool, reconciled: Reconciled) -> None:
+def commit(staging: Staging, config: Config, reconciled: Reconciled) -> None:
     """summary.json and exceptions.csv beside the workbook; then all renamed into place inside
     the run history's transaction, so that the history changes with the outputs or not."""
+    mask = masks_beside(config)
     staging.write("summary.json", summary_json(reconciled.summary, mask))
     staging.write("exceptions.csv", exceptions_csv(reconciled.findings, mask))
     balances = reconciled.figures.balances.to_dict("records")
-    with history.recording(output_dir, str(reconciled.period), balances):
+    with history.recording(config.output_dir, str(reconciled.period), balances):
         staging.commit()
+
+
+def masks_beside(config: Config) -> bool:
+    """Whether the files beside the workbook are masked: with ``--mask``, and with
+    ``--password`` too — an encrypted workbook is one meant to leave the office, and the
+    plain-text files sent along with it must not give away what the password protects."""
+    return config.mask or config.password is not None
 
 
 def _blank(value: object) -> bool:

@@ -100,7 +100,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
                 judged.indicators,
             )
             book.rest(result)
-        outputs.commit(staging, config.output_dir, config.mask, result)
+        outputs.commit(staging, config, result)
     return result
 
 

@@ -13,7 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from pipeline.privacy import mask_text
 from tests.builders import AID_HEADER, AID_ROW, SAMPLE, write_text, write_xlsx
+
+AID_CARD = "6217001234567893"  # 张三's card in the small folders
 
 
 def invoke(*args: str):
@@ -126,6 +129,46 @@ def test_reconcile_writes_summary_exceptions_and_history(folder: Path, tmp_path_
         result.output.splitlines()[0]
         == f"对账月份 2021-03：已写出 {out}/帮扶资金对账_2021-03.xlsx、summary.json 和 exceptions.csv"
     )
+
+
+LONG_DIGITS = re.compile(r"[0-9]{15,}")
+
+
+def test_with_a_password_the_files_beside_the_workbook_are_masked(
+    sample_outputs: Path, tmp_path_factory
+) -> None:
+    """``--password`` alone (no ``--mask``): the workbook is encrypted, and exceptions.csv
+    beside it is the plain run's with every ID and card number masked — no run of 15 or more
+    digits left, none of the sample's IDs (R19's 廖丽 341522197710225172) or cards (R05's
+    6228482058587295391) whole."""
+    out = tmp_path_factory.mktemp("password")
+    result = invoke("reconcile", str(SAMPLE), "--out", str(out), "--password", "帮扶2021!")
+    assert result.exit_code == 0, result.output
+    plain = (sample_outputs / "exceptions.csv").read_text("utf-8-sig")
+    masked = (out / "exceptions.csv").read_text("utf-8-sig")
+    assert "341522197710225172" in plain and "6228482058587295391" in plain
+    assert masked == mask_text(plain) != plain
+    assert LONG_DIGITS.search(masked) is None
+    assert "341522********5172" in masked and "622848*********5391" in masked
+
+
+def test_with_a_password_summary_json_masks_a_number_in_a_file_name(folder: Path) -> None:
+    """Planted: a bank file named after the card it paid. With ``--password`` summary.json
+    names it masked; the plain run names it whole."""
+    bank = [
+        ["户名", "账号", "金额", "交易日期", "状态"],
+        ["张三", AID_CARD, "100.00", "2021-03-10", "成功"],
+    ]
+    write_text(folder / f"代发_{AID_CARD}.csv", bank, "gbk")
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW]})
+    files = {}
+    for name, options in (("plain", ()), ("password", ("--password", "帮扶2021!"))):
+        out = folder.parent / f"{folder.name}-{name}"
+        assert invoke("reconcile", str(folder), "--out", str(out), *options).exit_code == 0
+        summary = json.loads((out / "summary.json").read_text("utf-8"))
+        files[name] = sorted(item["file"] for item in summary["inputs"])
+    assert f"代发_{AID_CARD}.csv" in files["plain"]
+    assert files["password"] == [mask_text(name) for name in files["plain"]] != files["plain"]
 
 
 def test_validate_on_sample_data_reports_exactly_the_planted_bad_rows() -> None:

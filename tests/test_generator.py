@@ -455,7 +455,7 @@ def _record_breaches(r, bank_rows: list, checked_on: list[date]) -> list[tuple[s
     if r.cash:
         found += [("R15", r.tag)] if r.signed != "是" else []
     elif not ok:
-        found += [("R01", r.tag)] + [("R19", r.tag)] * bool(bank_rows)
+        found.append(("R19" if bank_rows else "R01", r.tag))  # all failed: R19 alone
     for row in ok:
         found += [("R03", r.tag)] * (row.amount_fen != sum(x.amount_fen for x in row.records))
         found += [("R04", r.tag)] * (to_name(row.name) != to_name(r.person.name))

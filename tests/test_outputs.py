@@ -51,3 +51,24 @@ def test_exceptions_csv_columns_amounts_lineage_and_formula_text() -> None:
         "1134.56",
         "a.xlsx/救助/第5行；bank.csv/第3行",
     ]
+
+
+def test_a_negative_difference_is_written_as_a_signed_number() -> None:
+    """Planted: an R23 finding of −1.00 (computed − declared) against the declared 20,001.00:
+    金额 reads -1.00, a number Excel takes as such (no apostrophe), 比较金额 20001.00."""
+    rows = pd.DataFrame(
+        {
+            "source": ["中央财政专项帮扶资金"],
+            "source_file": ["台账.xlsx"],
+            "source_sheet": ["收支"],
+            "source_row": [9],
+        }
+    )
+    found = findings(
+        rows,
+        ["按收支计算的余额 20000.00 元，比登记的账面余额 20001.00 元少 1.00 元"],
+        amount=pd.Series([-100]),
+        compared=pd.Series([2_000_100]),
+    ).assign(rule="R23", severity="错误")
+    _, row = list(csv.reader(io.StringIO(exceptions_csv(found).decode("utf-8-sig"))))
+    assert (row[8], row[9]) == ("-1.00", "20001.00")

@@ -10,7 +10,16 @@ import pandas as pd
 
 from pipeline import results
 from pipeline.params import parameters
-from pipeline.rules import Context, apply, eligibility, limits, procedure, verification
+from pipeline.rules import (
+    RECORD_AMOUNT,
+    Context,
+    apply,
+    eligibility,
+    limits,
+    procedure,
+    verification,
+)
+from pipeline.rules.catalogue import CATALOGUE
 from tests.generator.generate import ANOMALY_RULES, PLANTED_ANOMALIES
 
 FAMILIES = [*eligibility.RULES, *limits.RULES, *verification.RULES, *procedure.RULES]
@@ -31,3 +40,17 @@ def test_sample_findings_are_exactly_the_planted_ones(
     }
     assert len(found) == len(got) == 4
     assert got == expected
+
+
+def test_a_finding_about_a_record_carries_the_records_amount(
+    sample_reconciled: results.Reconciled,
+) -> None:
+    """The sample's findings of rules that are about a record, not an amount (R04, R05, R07,
+    R15, R16, R18): 金额 is the record's own amount, 比较金额 empty."""
+    by_record = {rule.code for rule in CATALOGUE if rule.amount == RECORD_AMOUNT}
+    found = sample_reconciled.findings
+    found = found[found["rule"].isin(by_record)]
+    aid = sample_reconciled.checked.validated.tables["aid_records"].set_index("record_id")
+    assert sorted(found["rule"]) == ["R04", "R05", "R07", "R15", "R16", "R18"]
+    assert found["amount_fen"].tolist() == aid.loc[found["record_id"], "amount_fen"].tolist()
+    assert found["compared_fen"].isna().all()

@@ -3,7 +3,8 @@
 The 低保 standard of region 341503 is 620.00 until 2021-06-30 and 659.00 from 2021-07-01, so
 the 2021 生活救助 limit of a household is 6 × 620 + 6 × 659 = 7,674.00 (× 12/12).
 
-Planted, per test: a household one fen over 7,674.00 (R10) against exactly 7,674.00; two people
+金额 is the amount above the limit, 比较金额 the limit. Planted, per test: a household one
+fen over 7,674.00 (R10: 0.01 against 7,674.00) against exactly 7,674.00; two people
 of one file adding up; a limit of 7 months of 659.01 (2,306.535 → 2,306.53, rounded down) one
 fen over and exactly at it; a region without a standard (no finding); a non-filed person judged
 by the region of the 身份证号; a student one fen over 10 × 659.00 (R11) against exactly at it;
@@ -35,7 +36,7 @@ def living(*amounts: int, **extra: object) -> list[dict[str, object]]:
 def test_household_one_fen_over_its_yearly_limit() -> None:
     found = rule_findings(RULES, "R10", context(aid=living(400000, 367401)))
     assert found["record_id"].tolist() == ["JZ002"]  # the record with which it went over
-    assert found["amount_fen"].tolist() == [767401]
+    assert found["amount_fen"].tolist() == [1]  # the amount above the limit
     assert found["compared_fen"].tolist() == [YEAR_LIMIT]
     assert found["lineage"][0] == (
         row_of("aid_records", 2),
@@ -44,6 +45,7 @@ def test_household_one_fen_over_its_yearly_limit() -> None:
     )
     message = found["message"][0]
     assert "7674.01 元" in message and "7674.00 元" in message and "F001" in message
+    assert "超出 0.01 元" in message
 
 
 def test_household_exactly_at_its_limit_is_not_a_finding() -> None:
@@ -53,7 +55,7 @@ def test_household_exactly_at_its_limit_is_not_a_finding() -> None:
 def test_two_people_of_one_file_are_one_household() -> None:
     aid = [*living(400000), {"name": "李四", "id_no": ID_B, "amount_fen": 367401}]
     found = rule_findings(RULES, "R10", context(aid=aid))
-    assert found["amount_fen"].tolist() == [767401]
+    assert found["amount_fen"].tolist() == [1]
 
 
 def test_limit_months_are_rounded_down_to_the_fen() -> None:
@@ -75,7 +77,7 @@ def test_non_filed_person_is_judged_by_the_region_of_the_id() -> None:
     there = context(aid=living(400000, 367401, **person), files=[])
     elsewhere = context(aid=living(400000, 367401, **person, id_no=ID_ELSEWHERE), files=[])
     found = rule_findings(RULES, "R10", there)
-    assert found["amount_fen"].tolist() == [767401]
+    assert found["amount_fen"].tolist() == [1]
     assert "未建档" in found["message"][0]
     assert found["lineage"][0] == (row_of("aid_records", 2), row_of("aid_records", 3))
     assert rule_findings(RULES, "R10", elsewhere).empty
@@ -104,7 +106,7 @@ def test_student_one_fen_over_ten_months_of_the_standard() -> None:
         RULES, "R11", context(aid=study(("2021-03-01", 300000), ("2021-09-01", 359001)))
     )
     assert found["record_id"].tolist() == ["JZ002"]
-    assert (found["amount_fen"][0], found["compared_fen"][0]) == (659001, 659000)
+    assert (found["amount_fen"][0], found["compared_fen"][0]) == (1, 659000)
     assert "张小明" in found["message"][0] and "659.00 元" in found["message"][0]
     assert found["lineage"][0] == (
         row_of("aid_records", 2),
@@ -144,7 +146,7 @@ def medical(*amounts: int, year: int = 2021) -> list[dict[str, object]]:
 def test_medical_aid_one_fen_over_half_the_self_paid_share() -> None:
     checks = [{"self_paid_fen": 1000001}]  # 50 % = 5000.005 → 5000.00
     found = rule_findings(RULES, "R12", context(aid=medical(300000, 200001), medical=checks))
-    assert (found["amount_fen"][0], found["compared_fen"][0]) == (500001, 500000)
+    assert (found["amount_fen"][0], found["compared_fen"][0]) == (1, 500000)
     assert found["lineage"][0] == (
         row_of("aid_records", 2),
         row_of("aid_records", 3),
@@ -163,6 +165,9 @@ def test_medical_aid_above_the_cap() -> None:
     assert rule_findings(RULES, "R12", context(aid=medical(1500000), medical=checks)).empty
     found = rule_findings(RULES, "R12", context(aid=medical(1500001), medical=checks))
     assert found["compared_fen"].tolist() == [1500000]
+    over = rule_findings(RULES, "R12", context(aid=medical(1000000, 800000), medical=checks))
+    assert over[["amount_fen", "compared_fen"]].values.tolist() == [[300000, 1500000]]
+    assert "合计 18000.00 元" in over["message"][0] and "超出 3000.00 元" in over["message"][0]
 
 
 def test_last_years_settlement_is_used_when_this_years_is_missing() -> None:

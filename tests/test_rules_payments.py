@@ -38,6 +38,8 @@ def test_aid_with_no_bank_payment_is_outstanding_but_cash_is_not() -> None:
     assert codes(result) == ["R01"]
     (finding,) = result["R01"].to_dict("records")
     assert finding["record_id"] == "JZ001"
+    assert (finding["amount_fen"], finding["compared_fen"]) == (100000, None)
+    assert finding["message"].endswith("没有找到银行发放，1000.00 元未发放")
     assert finding["lineage"] == (row_of("aid_records", 2),)
 
 
@@ -51,11 +53,13 @@ def test_a_payment_with_no_record_behind_it() -> None:
 
 
 def test_a_different_amount_is_r03_not_r01_and_r02() -> None:
-    """Planted: the bank paid 1,100.00 for the 1,000.00 record."""
+    """Planted: the bank paid 1,100.00 for the 1,000.00 record: 金额 +100.00 (实发 − 记录),
+    比较金额 the 1,000.00 recorded."""
     result = found(bank=[{"amount_fen": 110000}])
     assert codes(result) == ["R03"]
     (finding,) = result["R03"].to_dict("records")
-    assert (finding["amount_fen"], finding["compared_fen"]) == (100000, 110000)
+    assert (finding["amount_fen"], finding["compared_fen"]) == (10000, 100000)
+    assert finding["message"].endswith("银行实发 1100.00 元，多发 100.00 元")
     assert finding["lineage"] == (row_of("aid_records", 2), row_of("bank_payments", 2))
 
 
@@ -96,7 +100,8 @@ def test_one_record_paid_twice_by_the_bank() -> None:
     result = found(bank=[{}, {"paid_on": "2021-03-20"}])
     assert codes(result) == ["R06"]
     (finding,) = result["R06"].to_dict("records")
-    assert finding["compared_fen"] == 200000
+    assert (finding["amount_fen"], finding["compared_fen"]) == (100000, 100000)
+    assert "共实发 2000.00 元，多发 1000.00 元" in finding["message"]
     assert finding["lineage"] == (
         row_of("aid_records", 2),
         row_of("bank_payments", 2),
@@ -105,20 +110,22 @@ def test_one_record_paid_twice_by_the_bank() -> None:
 
 
 def test_two_records_alike_within_the_duplicate_days() -> None:
-    """Planted: JZ002 is JZ001 again 15 days later (R06, with both records in the lineage).
-    Near miss: JZ003 the same again 16 days after JZ002."""
+    """Planted: JZ002 is JZ001 again 15 days later (R06 for JZ002's 1,000.00 against JZ001's,
+    with both records in the lineage). Near miss: JZ003 the same again 16 days after JZ002."""
     aid = [{}, {"aid_date": "2021-03-25"}, {"aid_date": "2021-04-10"}]
     bank = [{}, {"paid_on": "2021-03-26"}, {"paid_on": "2021-04-11"}]
     result = found(aid=aid, bank=bank)
     assert codes(result) == ["R06"]
     (finding,) = result["R06"].to_dict("records")
     assert finding["record_id"] == "JZ002"
+    assert (finding["amount_fen"], finding["compared_fen"]) == (100000, 100000)
     assert finding["lineage"] == (row_of("aid_records", 2), row_of("aid_records", 3))
 
 
 def test_a_failure_never_repaid_and_a_failure_repaid() -> None:
-    """Planted: JZ001's transfer failed (户名不符) and was never re-paid (R19 and R01).
-    Near miss: JZ002's failed transfer was re-paid a week later."""
+    """Planted: JZ001's transfer failed (户名不符) and was never re-paid: R19 only, for the
+    1,000.00 unpaid — one cause, not also R01. Near miss: JZ002's failed transfer was re-paid
+    a week later (neither R01 nor R19)."""
     aid = [{}, {"amount_fen": 80000, "aid_date": "2021-06-01"}]
     bank = [
         {"status": "失败", "failure_reason": "户名不符"},
@@ -131,14 +138,43 @@ def test_a_failure_never_repaid_and_a_failure_repaid() -> None:
         {"amount_fen": 80000, "paid_on": "2021-06-09"},
     ]
     result = found(aid=aid, bank=bank)
-    assert codes(result) == ["R01", "R19"]
-    assert result["R01"]["lineage"].tolist() == [
-        (row_of("aid_records", 2), row_of("bank_payments", 2))
+    assert codes(result) == ["R19"]
+    (finding,) = result["R19"].to_dict("records")
+    assert (finding["record_id"], finding["amount_fen"]) == ("JZ001", 100000)
+    assert finding["lineage"] == (row_of("aid_records", 2), row_of("bank_payments", 2))
+    assert finding["message"] == (
+        "救助编号 JZ001（生活救助 1000.00 元）银行发放失败（户名不符），此后未再成功发放，"
+        "1000.00 元未发放"
+    )
+
+
+def test_a_record_that_failed_twice_is_one_r19() -> None:
+    """Planted: JZ001's transfers of 03-12 (账户冻结) and 04-12 (已销户) both failed, none
+    succeeded: one R19 for the 1,000.00 (not two, not R01), tracing both transfers."""
+    bank = [
+        {"status": "失败", "failure_reason": "账户冻结"},
+        {"status": "失败", "failure_reason": "已销户", "paid_on": "2021-04-12"},
     ]
-    assert result["R19"]["lineage"].tolist() == [
-        (row_of("bank_payments", 2), row_of("aid_records", 2))
-    ]
-    assert "户名不符" in result["R19"]["message"].iloc[0]
+    result = found(bank=bank)
+    assert codes(result) == ["R19"]
+    (finding,) = result["R19"].to_dict("records")
+    assert finding["amount_fen"] == 100000
+    assert "银行发放 2 次均失败（账户冻结、已销户）" in finding["message"]
+    assert finding["lineage"] == (
+        row_of("aid_records", 2),
+        row_of("bank_payments", 2),
+        row_of("bank_payments", 3),
+    )
+
+
+def test_a_failed_transfer_with_no_record_is_r19_for_the_transfer() -> None:
+    """Planted: besides JZ001's own transfer, a failed 300.00 to 张三 on 08-01 that pays no
+    record: R19 for the transfer's 300.00, traced to the bank row alone."""
+    result = found(bank=[{}, {"status": "失败", "amount_fen": 30000, "paid_on": "2021-08-01"}])
+    assert codes(result) == ["R19"]
+    (finding,) = result["R19"].to_dict("records")
+    assert (finding["amount_fen"], finding["name"]) == (30000, "张三")
+    assert finding["lineage"] == (row_of("bank_payments", 3),)
 
 
 def test_a_failure_never_repaid_names_the_record_it_was_for() -> None:
@@ -180,9 +216,10 @@ def test_a_combined_transfer_one_fen_off_is_one_r03() -> None:
     (finding,) = result["R03"].to_dict("records")
     assert (finding["record_id"], finding["amount_fen"], finding["compared_fen"]) == (
         "JZ002、JZ003",
+        -1,
         150000,
-        149999,
     )
+    assert finding["message"].endswith("银行实发 1499.99 元，少发 0.01 元")
     assert finding["lineage"] == (
         row_of("aid_records", 3),
         row_of("aid_records", 4),
@@ -203,13 +240,14 @@ def test_one_transfer_paying_records_of_different_days_is_clean() -> None:
 
 def test_a_batch_with_one_record_outside_the_window() -> None:
     """Near miss: the 送温暖 is dated 10-01, 80 days before the transfer (the window reaches 60
-    days back): it is unpaid (R01) and the 1,100.00 pays the 300.00 record (R03)."""
+    days back): it is unpaid (R01) and the 1,100.00 pays the 300.00 record (R03 for the 800.00
+    paid more)."""
     aid = [{**BATCH[0], "aid_date": "2021-10-01"}, BATCH[1]]
     result = found(aid=aid, bank=[{"amount_fen": 110000, "paid_on": "2021-12-20"}])
     assert codes(result) == ["R01", "R03"]
     assert result["R01"]["record_id"].tolist() == ["JZ001"]
     assert result["R03"][["record_id", "amount_fen", "compared_fen"]].values.tolist() == [
-        ["JZ002", 30000, 110000]
+        ["JZ002", 80000, 30000]
     ]
 
 
@@ -224,14 +262,14 @@ def test_instalments_adding_up_to_the_record_are_clean() -> None:
 
 
 def test_instalments_one_fen_short_are_one_r03() -> None:
-    """Near miss: the second instalment is 1,999.99: one R03 (4,000.00 against 3,999.99 in
-    two transfers), no R02 for the second instalment."""
+    """Near miss: the second instalment is 1,999.99: one R03 (−0.01: 3,999.99 paid in two
+    transfers against 4,000.00 recorded), no R02 for the second instalment."""
     bank = [{"amount_fen": 200000, "paid_on": "2021-09-03"}]
     bank.append({"amount_fen": 199999, "paid_on": "2021-10-08"})
     result = found(aid=[STUDY], bank=bank)
     assert codes(result) == ["R03"]
     (finding,) = result["R03"].to_dict("records")
-    assert (finding["amount_fen"], finding["compared_fen"]) == (400000, 399999)
+    assert (finding["amount_fen"], finding["compared_fen"]) == (-1, 400000)
     assert "分 2 笔" in finding["message"]
     assert finding["lineage"] == (
         row_of("aid_records", 2),
@@ -254,10 +292,10 @@ def test_a_combined_transfer_equal_to_a_record_whose_own_transfer_failed() -> No
     """Planted: JZ001 生活救助 1,500.00 (12-01): its transfer of 12-02 failed (账户冻结) and was
     never re-paid; JZ002 + JZ003 (12-15) are paid together by 1,500.00 on 12-16, which equals
     JZ001 too. The fewest unexplained: the 1,500.00 pays JZ002 and JZ003, and JZ001 is the
-    one unpaid (R01) with its failure (R19) — not JZ002 and JZ003 unpaid."""
+    one unpaid, its failure never re-paid (R19) — not JZ002 and JZ003 unpaid."""
     bank = [{"amount_fen": 150000, "paid_on": "2021-12-02", "status": "失败"}]
     bank[0]["failure_reason"] = "账户冻结"
     bank.append({"amount_fen": 150000, "paid_on": "2021-12-16"})
     result = found(aid=[LIVING_DEC, WARMTH, OTHER], bank=bank)
-    assert codes(result) == ["R01", "R19"]
-    assert result["R01"]["record_id"].tolist() == ["JZ001"]
+    assert codes(result) == ["R19"]
+    assert result["R19"][["record_id", "amount_fen"]].values.tolist() == [["JZ001", 150000]]

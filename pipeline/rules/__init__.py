@@ -6,9 +6,17 @@ Out: one DataFrame of findings, one row each (``FINDING_COLUMNS``): rule code, s
 amount and the amount it was compared with, and ``lineage`` — the (file, sheet, row) of every
 input row involved.
 
-Rules are data: ``CATALOGUE`` lists ``Rule(code, title, severity, find)``; each family of rules
-lives in its own module (payments, eligibility, limits, verification, procedure, funds). Rules
-never do I/O and never change their inputs.
+Rules are data: ``CATALOGUE`` lists ``Rule(code, title, severity, find, amount, compared)``;
+each family of rules lives in its own module (payments, eligibility, limits, verification,
+procedure, funds). Rules never do I/O and never change their inputs.
+
+One cause, one finding: a record whose transfers all failed is R19 only, not also R01.
+金额 (``amount_fen``) has one meaning per rule, the money at issue, and 比较金额
+(``compared_fen``) what it was compared with; ``Rule.amount`` and ``Rule.compared`` say which
+(规则说明 shows them). Where the rule is about a record rather than an amount (R04, R07, R13 …),
+金额 is the record's amount and 比较金额 is empty. A difference is signed as its rule says
+(R03 实发 − 记录, R22 本年上年结转 − 上年期末结余, R23 计算余额 − 账面余额): positive means
+more than the amount compared with.
 """
 
 from __future__ import annotations
@@ -36,6 +44,10 @@ FINDING_COLUMNS = (
     "lineage",
 )
 Lineage = tuple[tuple[str, str, int], ...]
+# The money of a finding about one record where the rule is not about an amount: the record's
+# own amount, the money the finding concerns (its 比较金额 is then empty).
+RECORD_AMOUNT = "涉及的救助金额（该条救助记录的金额）"
+NOTHING_COMPARED = "不填（没有比较的金额）"
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,8 @@ class Rule:
     title: str  # the finding in one line, for 规则说明
     severity: str
     find: Callable[[Context], pd.DataFrame]  # rows of FINDING_COLUMNS without rule/severity
+    amount: str  # what 金额 (amount_fen) of its findings is, for 规则说明 and the README
+    compared: str = NOTHING_COMPARED  # what 比较金额 (compared_fen) is, if anything
 
 
 def lineage_of(frame: pd.DataFrame) -> list[Lineage]:

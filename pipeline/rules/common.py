@@ -166,6 +166,12 @@ def day(value: Any) -> str:
     return f"{value.year}-{value.month:02d}-{value.day:02d}"  # strftime is slow per finding
 
 
+def more_or_less(difference: int, verb: str = "") -> str:
+    """A signed difference in words: 多 (positive) or 少 (negative), ``verb`` and the yuan —
+    多发 100.00 元, 少 1.00 元. The sign conventions of the findings' 金额 read this way."""
+    return f"{'多' if difference > 0 else '少'}{verb} {yuan(abs(difference))}"
+
+
 def record_text(row: Row) -> str:
     """救助编号 JZ2021… 张三 2021-10-15 医疗救助 800.00 元 — the record as a clerk finds it."""
     return (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.rules import Context, Rule, findings, lineage_of
+from pipeline.rules import RECORD_AMOUNT, Context, Rule, findings, lineage_of
 from pipeline.rules.common import (
     CLOSED,
     FILE,
@@ -109,7 +109,13 @@ def disallowed_aid_type(context: Context) -> pd.DataFrame:
 
 
 RULES: list[Rule] = [
-    Rule("R07", "档案脱困或注销后仍发放救助", "错误", closed_file_aid),
-    Rule("R08", "限建档对象的资金发给了无档案或档案级别不符的人", "错误", unfiled_recipient),
-    Rule("R09", "资金来源用于其不允许的救助类型", "错误", disallowed_aid_type),
+    Rule("R07", "档案脱困或注销后仍发放救助", "错误", closed_file_aid, RECORD_AMOUNT),
+    Rule(
+        "R08",
+        "限建档对象的资金发给了无档案或档案级别不符的人",
+        "错误",
+        unfiled_recipient,
+        RECORD_AMOUNT,
+    ),
+    Rule("R09", "资金来源用于其不允许的救助类型", "错误", disallowed_aid_type, RECORD_AMOUNT),
 ]

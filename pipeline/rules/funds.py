@@ -11,7 +11,8 @@ import pandas as pd
 
 from pipeline import aggregate
 from pipeline.money import yuan
-from pipeline.rules import Context, Lineage, Rule, findings
+from pipeline.rules import Context, Lineage, Rule, findings, no_findings
+from pipeline.rules.common import more_or_less
 
 
 def _balances(context: Context) -> pd.DataFrame:
@@ -24,26 +25,14 @@ def _lineage(balances: pd.DataFrame) -> list[Lineage]:
     return [tuple(rows) for rows in balances["ledger_lineage"]]
 
 
-def _source_rows(balances: pd.DataFrame) -> pd.DataFrame:
-    """Balance rows shaped for ``findings``: the source, no person, no record."""
-    return balances.assign(amount_fen=balances["closing_fen"])
+def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
+    """Balance rows shaped for ``findings``: the source, no person, no record, ``amount``."""
+    return balances.assign(amount_fen=amount)
 
 
-def unspent_after_deadline(context: Context) -> pd.DataFrame:
-    balances = _balances(context)
-    late = balances[balances["unspent_after_deadline_fen"] > 0]
-    messages = [
-        f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
-        f"期末仍余 {yuan(row['closing_fen'])}"
-        for row in late.to_dict("records")
-    ]
-    return findings(_source_rows(late), messages, lineage=_lineage(late))
-
-
-def balance_without_carry_over(context: Context) -> pd.DataFrame:
-    if context.period.month != 12:
-        return findings(pd.DataFrame(columns=["source_file", "source_sheet", "source_row"]), [])
-    balances = _balances(context)
+def _without_document(context: Context, balances: pd.DataFrame) -> pd.Series:
+    """Per balance row, the part of a balance that may carry over (可结转 是) which no
+    结转下年 with a 文号 covers (all of it when none is registered); 0 for other sources."""
     may_carry = balances["source"].map(
         lambda source: (
             context.params.sources[source].may_carry_over
@@ -51,26 +40,62 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
             else False
         )
     )
-    covered = balances["carry_over_document"].notna() & (
-        balances["carry_over_fen"].fillna(0) >= balances["closing_fen"]
+    documented = balances["carry_over_document"].notna()
+    covered = balances["carry_over_fen"].fillna(0).where(documented, 0)
+    uncovered = (balances["closing_fen"] - covered).clip(lower=0)
+    return uncovered.where(may_carry.astype(bool), 0)
+
+
+def unspent_after_deadline(context: Context) -> pd.DataFrame:
+    """R20: the money of a source and fund year left at the period end, once its deadline has
+    passed (``aggregate.balances``' unspent_after_deadline_fen). Where that money may carry
+    over but has no document, the message says so: R21 does not list it again."""
+    balances = _balances(context)
+    late = balances[balances["unspent_after_deadline_fen"] > 0]
+    undocumented = _without_document(context, late)
+    messages = [
+        f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
+        f"期末仍余 {yuan(row['unspent_after_deadline_fen'])} 未用完"
+        + (f"，其中 {yuan(fen)} 没有结转下年的批复文件" if fen else "")
+        for row, fen in zip(late.to_dict("records"), undocumented, strict=True)
+    ]
+    return findings(
+        _source_rows(late, late["unspent_after_deadline_fen"]), messages, lineage=_lineage(late)
     )
-    open_ = balances[may_carry.astype(bool) & (balances["closing_fen"] > 0) & ~covered]
+
+
+def balance_without_carry_over(context: Context) -> pd.DataFrame:
+    """R21 (December): a balance that may carry over, more of it than a 结转下年 with a 文号
+    covers. The money at issue is the balance less what is covered (all of it when no 文号 is
+    registered), against the whole balance. A balance already past its deadline is R20's: the
+    same money, one finding."""
+    if context.period.month != 12:
+        return no_findings()
+    balances = _balances(context)
+    uncovered = _without_document(context, balances)
+    open_ = balances[(uncovered > 0) & (balances["unspent_after_deadline_fen"] == 0)]
     messages = [
         f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
-        f"结转下年的批复文件未登记"
         + (
-            f"（已登记结转 {yuan(row['carry_over_fen'])}）"
-            if pd.notna(row["carry_over_fen"]) and row["carry_over_fen"]
+            f"已登记结转下年 {yuan(row['carry_over_fen'])}（{row['carry_over_document']}），"
+            if pd.notna(row["carry_over_document"]) and row["carry_over_fen"]
             else ""
         )
-        for row in open_.to_dict("records")
+        + f"其中 {yuan(fen)} 没有结转下年的批复文件"
+        for row, fen in zip(open_.to_dict("records"), uncovered[open_.index], strict=True)
     ]
-    return findings(_source_rows(open_), messages, lineage=_lineage(open_))
+    return findings(
+        _source_rows(open_, uncovered[open_.index]),
+        messages,
+        compared=open_["closing_fen"],
+        lineage=_lineage(open_),
+    )
 
 
 def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
+    """R22: per source, this year's 上年结转 − last year's closing, against last year's closing."""
     if context.previous_closing is None:
-        return findings(pd.DataFrame(columns=["source_file", "source_sheet", "source_row"]), [])
+        return no_findings()
     balances = _balances(context)
     this_year = balances[balances["fund_year"] == context.period.year]
     opening = this_year.groupby("source")["opening_fen"].sum()
@@ -79,40 +104,70 @@ def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
     rows = pd.DataFrame(
         {
             "source": sources,
-            "amount_fen": [int(opening.get(s, 0)) for s in sources],
+            "opening_fen": [int(opening.get(s, 0)) for s in sources],
             "compared_fen": [int(context.previous_closing.get(s, 0)) for s in sources],
             "ledger_lineage": [tuple(lineage.get(s, ())) for s in sources],
         }
     )
-    differ = rows[rows["amount_fen"] != rows["compared_fen"]]
+    rows["amount_fen"] = rows["opening_fen"] - rows["compared_fen"]
+    differ = rows[rows["amount_fen"] != 0]
     messages = [
-        f"{row['source']} 本年上年结转 {yuan(row['amount_fen'])}，"
-        f"与上年期末结余 {yuan(row['compared_fen'])}不符"
+        f"{row['source']} 本年上年结转 {yuan(row['opening_fen'])}，比上年期末结余 "
+        f"{yuan(row['compared_fen'])}{more_or_less(row['amount_fen'])}"
         for row in differ.to_dict("records")
     ]
     return findings(differ, messages, compared=differ["compared_fen"], lineage=_lineage(differ))
 
 
 def book_balance_differs(context: Context) -> pd.DataFrame:
+    """R23: the balance computed from the flows − the declared 账面余额, against the declared."""
     balances = _balances(context)
     differ = balances[balances["book_difference_fen"].fillna(0) != 0]
+    computed_less_declared = -differ["book_difference_fen"]
     messages = [
-        f"{row['source']} {row['fund_year']} 年度账面余额 {yuan(row['book_balance_fen'])}，"
-        f"按收支计算应为 {yuan(row['closing_fen'])}，相差 "
-        f"{yuan(row['book_difference_fen'])}"
+        f"{row['source']} {row['fund_year']} 年度按收支计算的余额 {yuan(row['closing_fen'])}，"
+        f"比登记的账面余额 {yuan(row['book_balance_fen'])}"
+        f"{more_or_less(-row['book_difference_fen'])}"
         for row in differ.to_dict("records")
     ]
     return findings(
-        _source_rows(differ).assign(amount_fen=differ["book_balance_fen"]),
+        _source_rows(differ, computed_less_declared),
         messages,
-        compared=differ["closing_fen"],
+        compared=differ["book_balance_fen"],
         lineage=_lineage(differ),
     )
 
 
 RULES = [
-    Rule("R20", "资金未在使用期限内用完", "错误", unspent_after_deadline),
-    Rule("R21", "年末结余可结转但未登记结转下年批复", "警告", balance_without_carry_over),
-    Rule("R22", "本年上年结转与上年期末结余不符", "错误", opening_differs_from_last_closing),
-    Rule("R23", "计算余额与登记的账面余额不符", "错误", book_balance_differs),
+    Rule(
+        "R20",
+        "资金未在使用期限内用完",
+        "错误",
+        unspent_after_deadline,
+        "使用期限已过仍未用完的余额（期末结余）",
+    ),
+    Rule(
+        "R21",
+        "年末结余可结转但未登记结转下年批复",
+        "警告",
+        balance_without_carry_over,
+        "没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；已过使用期限的结余归 R20",
+        "年末结余",
+    ),
+    Rule(
+        "R22",
+        "本年上年结转与上年期末结余不符",
+        "错误",
+        opening_differs_from_last_closing,
+        "差额 = 本年上年结转 − 上年期末结余（正数为多转，负数为少转）",
+        "上年期末结余",
+    ),
+    Rule(
+        "R23",
+        "计算余额与登记的账面余额不符",
+        "错误",
+        book_balance_differs,
+        "差额 = 按收支计算的余额 − 登记的账面余额（正数为计算的多，负数为计算的少）",
+        "登记的账面余额",
+    ),
 ]

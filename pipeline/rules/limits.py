@@ -3,8 +3,8 @@
 In: a ``Context`` — the aid records, the worker files (a household and its region), the 低保
 standards, the medical-insurance checks and the standards (months, ratio, cap). Out: per rule
 one findings frame (``pipeline.rules.findings``), one row per group over its limit: the record
-with which the running total first went over (its 救助编号 and person), the group's total as
-``amount_fen``, the limit as ``compared_fen``, and the lineage of every record summed plus the
+with which the running total first went over (its 救助编号 and person), the amount above the
+limit (the group's total − the limit) as ``amount_fen``, the limit as ``compared_fen``, and the lineage of every record summed plus the
 worker file or medical check the limit came from.
 
 - R10: 生活救助 per household (its file; a non-filed person is a household of one) and
@@ -79,12 +79,13 @@ def over_limit(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def group_findings(
     anchors: pd.DataFrame, message: Callable[[Row], str], also: list[Lineage]
 ) -> pd.DataFrame:
-    """Findings of ``over_limit`` groups: the total against the limit, every record summed and
-    then ``also`` (per group, the rows the limit came from)."""
+    """Findings of ``over_limit`` groups: the amount above the limit (total − limit) against
+    the limit, every record summed and then ``also`` (per group, the rows the limit came
+    from)."""
     return findings(
         anchors,
         [message(row) for row in as_dicts(anchors)],
-        amount=anchors[TOTAL],
+        amount=anchors[TOTAL] - anchors[LIMIT],
         compared=anchors[LIMIT],
         lineage=joined_lineage(list(anchors[MEMBERS]), also),
     )
@@ -111,6 +112,14 @@ def households(records: pd.DataFrame, context: Context) -> pd.DataFrame:
 
 def _standard_regions(params: Parameters) -> set[str]:
     return set(params.dibao["region_code"])
+
+
+def _excess(row: Row) -> str:
+    """The end of every limit message: how much above, and from which record on."""
+    return (
+        f"，超出 {yuan(row[TOTAL] - row[LIMIT])}；"
+        f"自救助编号 {row['record_id']}（{day(row['aid_date'])}）起超出"
+    )
 
 
 def _household_text(row: Row) -> str:
@@ -145,8 +154,8 @@ def living_over_limit(context: Context) -> pd.DataFrame:
         return (
             f"{_household_text(row)}{row[YEAR]} 年生活救助 {row[COUNT]} 笔合计 "
             f"{yuan(row[TOTAL])}，超过全年上限 {yuan(row[LIMIT])}（地区 {row['_region']} "
-            f"{row[YEAR]} 年各月低保标准之和 {yuan(yearly[row['_region'], row[YEAR]])} × {months}/12）；"
-            f"自救助编号 {row['record_id']}（{day(row['aid_date'])}）起超出"
+            f"{row[YEAR]} 年各月低保标准之和 {yuan(yearly[row['_region'], row[YEAR]])} × {months}/12）"
+            f"{_excess(row)}"
         )
 
     return group_findings(anchors, message, rows_lineage(anchors, FILE))
@@ -177,8 +186,8 @@ def study_over_limit(context: Context) -> pd.DataFrame:
             f"受助学生 {student}（{row['name']}，身份证号 {row['id_no']}）{row[YEAR]} 年助学救助 "
             f"{row[COUNT]} 笔合计 {yuan(row[TOTAL])}，超过全年上限 {yuan(row[LIMIT])}"
             f"（{params.standards.study_months} 个月 × 地区 {row['_region']} "
-            f"在最近一次发放日 {day(row['_latest'])} 的低保标准 {yuan(row['_monthly'])}）；"
-            f"自救助编号 {row['record_id']}（{day(row['aid_date'])}）起超出"
+            f"在最近一次发放日 {day(row['_latest'])} 的低保标准 {yuan(row['_monthly'])}）"
+            f"{_excess(row)}"
         )
 
     return group_findings(anchors, message, rows_lineage(anchors, FILE))
@@ -204,8 +213,8 @@ def medical_over_limit(context: Context) -> pd.DataFrame:
             f"{row['name']}（身份证号 {row['id_no']}）{row[YEAR]} 年医疗救助 {row[COUNT]} 笔合计 "
             f"{yuan(row[TOTAL])}，超过上限 {yuan(row[LIMIT])}（{row['_check_year']} 年医保核对"
             f"个人自付 {yuan(row['_self_paid'])} × {standards.medical_ratio} = "
-            f"{yuan(row['_share'])}，封顶 {yuan(standards.medical_cap_fen)}）；"
-            f"自救助编号 {row['record_id']}（{day(row['aid_date'])}）起超出"
+            f"{yuan(row['_share'])}，封顶 {yuan(standards.medical_cap_fen)}）"
+            f"{_excess(row)}"
         )
 
     checks = context.table("medical_checks")
@@ -227,8 +236,30 @@ def _check_lineage(anchors: pd.DataFrame, checks: pd.DataFrame) -> list[Lineage]
     ]
 
 
+OVER = "超过上限的金额 = 全年合计 − 上限"
 RULES: list[Rule] = [
-    Rule("R10", "生活救助超过家庭年度上限", "错误", living_over_limit),
-    Rule("R11", "助学救助超过学生年度上限", "错误", study_over_limit),
-    Rule("R12", "医疗救助超过个人自付比例或封顶", "错误", medical_over_limit),
+    Rule(
+        "R10",
+        "生活救助超过家庭年度上限",
+        "错误",
+        living_over_limit,
+        OVER,
+        "家庭全年上限（当年各月低保标准之和 × 上限月数 / 12）",
+    ),
+    Rule(
+        "R11",
+        "助学救助超过学生年度上限",
+        "错误",
+        study_over_limit,
+        OVER,
+        "学生全年上限（上限月数 × 低保标准）",
+    ),
+    Rule(
+        "R12",
+        "医疗救助超过个人自付比例或封顶",
+        "错误",
+        medical_over_limit,
+        OVER,
+        "全年上限（医保核对个人自付 × 比例，不超过封顶）",
+    ),
 ]

@@ -3,6 +3,11 @@
 In: the Context with ``matched`` (pipeline.match): the aid records and bank rows with their
 outcomes and the links between them. Out: findings with the lineage of the record and of every
 bank row involved.
+
+One cause, one finding: a card-paid record with no transfer at all is R01; one whose transfers
+all failed is R19 alone, once however many attempts failed; a failure re-paid later is neither.
+A different amount is R03, a second payment of a record already paid R06, any other payment
+without a record R02 — the matcher gives each transfer one of these, never two.
 """
 
 from __future__ import annotations
@@ -12,9 +17,8 @@ import pandas as pd
 
 from pipeline.match import UNMATCHED_BANK, Matched
 from pipeline.money import yuan
-from pipeline.rules import Context, Lineage, Rule, findings, lineage_of
-
-UNPAID = ("未发放", "失败未重发")
+from pipeline.rules import RECORD_AMOUNT, Context, Lineage, Rule, findings, lineage_of
+from pipeline.rules.common import more_or_less
 
 
 def _matched(context: Context) -> Matched:
@@ -64,11 +68,13 @@ def _with_records(context: Context, bank_rows: pd.DataFrame) -> list[Lineage]:
 
 
 def outstanding(context: Context) -> pd.DataFrame:
+    """R01: card-paid records no transfer was even tried for. A record whose transfers all
+    failed is R19's: one cause, one finding."""
     aid = _matched(context).aid
-    unpaid = aid[aid["outcome"].isin(UNPAID)]
+    unpaid = aid[aid["outcome"] == "未发放"]
     messages = [
         f"救助编号 {row['record_id']}（{row['aid_type']} {yuan(row['amount_fen'])}）"
-        + ("银行发放失败且未重发" if row["outcome"] == "失败未重发" else "没有找到成功的银行发放")
+        f"没有找到银行发放，{yuan(row['amount_fen'])}未发放"
         for row in unpaid.to_dict("records")
     ]
     return findings(unpaid, messages, lineage=_with_bank_rows(context, unpaid))
@@ -104,7 +110,7 @@ def amount_differs(context: Context) -> pd.DataFrame:
     messages = [
         f"救助编号 {row['record_id']} 记录 {yuan(row['amount_fen'])}，银行"
         + (f"分 {int(count[group])} 笔" if count[group] > 1 else "")
-        + f"实发 {yuan(paid[group])}"
+        + f"实发 {yuan(paid[group])}，{more_or_less(paid[group] - row['amount_fen'], '发')}"
         for group, row in zip(shown.index, shown.to_dict("records"), strict=True)
     ]
     sides: dict[int, tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]] = {}
@@ -112,7 +118,13 @@ def amount_differs(context: Context) -> pd.DataFrame:
         sides.setdefault(int(group), ([], []))[0].append(record)
         sides[int(group)][1].append(bank)
     lineage = [tuple(dict.fromkeys(sides[g][0] + sides[g][1])) for g in shown.index]
-    return findings(shown, messages, compared=paid.reindex(shown.index), lineage=lineage)
+    return findings(
+        shown,
+        messages,
+        amount=paid.reindex(shown.index) - shown["amount_fen"],
+        compared=shown["amount_fen"],
+        lineage=lineage,
+    )
 
 
 def holder_differs(context: Context) -> pd.DataFrame:
@@ -159,11 +171,16 @@ def _record_paid_twice(context: Context) -> pd.DataFrame:
     aid = _matched(context).aid
     twice = aid[aid["outcome"] == "重复发放"]
     messages = [
-        f"救助编号 {row['record_id']}（{yuan(row['amount_fen'])}）银行成功发放了不止一次"
+        f"救助编号 {row['record_id']}（{yuan(row['amount_fen'])}）银行成功发放了不止一次，"
+        f"共实发 {yuan(row['paid_fen'])}，多发 {yuan(row['paid_fen'] - row['amount_fen'])}"
         for row in twice.to_dict("records")
     ]
     return findings(
-        twice, messages, compared=twice["paid_fen"], lineage=_with_bank_rows(context, twice)
+        twice,
+        messages,
+        amount=twice["paid_fen"] - twice["amount_fen"],
+        compared=twice["amount_fen"],
+        lineage=_with_bank_rows(context, twice),
     )
 
 
@@ -189,21 +206,55 @@ def _records_alike(context: Context) -> pd.DataFrame:
         f"{yuan(row['amount_fen'])}，相隔不到 {days} 天"
         for row, earlier in zip(second.to_dict("records"), first["record_id"], strict=True)
     ]
-    return findings(second, messages, lineage=lineage)
+    return findings(second, messages, compared=first["amount_fen"], lineage=lineage)
 
 
 def failed_never_repaid(context: Context) -> pd.DataFrame:
-    bank = _matched(context).bank
-    failed = bank[bank["outcome"] == "失败未重发"]
+    """R19: money whose transfers failed and were never re-paid: one finding per record whose
+    every transfer failed (however many attempts), then one per failed transfer not told with
+    such a record (a failure paying no record, or a record paid otherwise)."""
+    return pd.concat([_records_failed(context), _transfers_failed(context)], ignore_index=True)
+
+
+def _failure_reason(reason: object) -> str:
+    return reason if isinstance(reason, str) else "原因未写"
+
+
+def _records_failed(context: Context) -> pd.DataFrame:
+    aid = _matched(context).aid
+    failed = aid[aid["outcome"] == "失败未重发"]
+    linked = _linked(context)
+    tries = linked[linked["aid_index"].isin(failed.index)]
+    reasons = tries.groupby("aid_index")["bank_failure_reason"].agg(
+        lambda reasons: "、".join(dict.fromkeys(_failure_reason(r) for r in reasons))
+    )
+    count = tries.groupby("aid_index").size()
+    messages = [
+        f"救助编号 {row['record_id']}（{row['aid_type']} {yuan(row['amount_fen'])}）银行发放"
+        + (f" {count[index]} 次均" if count[index] > 1 else "")
+        + f"失败（{reasons[index]}），此后未再成功发放，{yuan(row['amount_fen'])}未发放"
+        for index, row in zip(failed.index, failed.to_dict("records"), strict=True)
+    ]
+    return findings(failed, messages, lineage=_with_bank_rows(context, failed))
+
+
+def _transfers_failed(context: Context) -> pd.DataFrame:
+    matched = _matched(context)
+    failed = matched.bank[matched.bank["outcome"] == "失败未重发"]
+    linked = _linked(context)
+    told = linked.loc[
+        linked["aid_index"].isin(matched.aid.index[matched.aid["outcome"] == "失败未重发"]),
+        "bank_index",
+    ]
+    failed = failed[~failed.index.isin(told)]
     messages = [
         f"银行向 {row['holder']} 发放 {yuan(row['amount_fen'])}失败"
-        f"（{row['failure_reason'] if isinstance(row['failure_reason'], str) else '原因未写'}），此后未再成功发放"
+        f"（{_failure_reason(row['failure_reason'])}），此后未再成功发放"
         for row in failed.to_dict("records")
     ]
     # The record the failed transfer was for (the first, for an N:1 transfer) names the
     # person, source and aid type; an unmatched failure has only the bank's own details.
-    linked = _linked(context).drop_duplicates("bank_index").set_index("bank_index")
-    record = linked.reindex(failed.index)
+    record = linked.drop_duplicates("bank_index").set_index("bank_index").reindex(failed.index)
     shown = failed.assign(
         name=record["name"].fillna(failed["holder"]),
         id_no=record["id_no"].fillna(failed["person"]),
@@ -215,11 +266,45 @@ def failed_never_repaid(context: Context) -> pd.DataFrame:
 
 
 RULES = [
-    Rule("R01", "救助已记录，但没有成功的银行发放", "错误", outstanding),
-    Rule("R02", "银行成功发放，但没有对应的救助记录", "错误", payment_without_record),
-    Rule("R03", "银行实发金额与救助金额不符", "错误", amount_differs),
-    Rule("R04", "银行账户户名与受助人姓名不符", "警告", holder_differs),
-    Rule("R05", "发放到档案登记以外的银行卡", "警告", other_card),
-    Rule("R06", "同一救助重复发放", "错误", paid_twice),
-    Rule("R19", "银行发放失败且此后未重发", "错误", failed_never_repaid),
+    Rule(
+        "R01",
+        "救助已记录，但没有成功的银行发放",
+        "错误",
+        outstanding,
+        "未发放的金额（该条救助记录的金额）；转账均失败的记录归 R19",
+    ),
+    Rule(
+        "R02",
+        "银行成功发放，但没有对应的救助记录",
+        "错误",
+        payment_without_record,
+        "银行成功发放的金额",
+    ),
+    Rule(
+        "R03",
+        "银行实发金额与救助金额不符",
+        "错误",
+        amount_differs,
+        "差额 = 银行实发 − 救助记录金额（正数为多发，负数为少发）",
+        "救助记录金额（一笔转账合并发放几条记录时为其合计）",
+    ),
+    Rule("R04", "银行账户户名与受助人姓名不符", "警告", holder_differs, RECORD_AMOUNT),
+    Rule("R05", "发放到档案登记以外的银行卡", "警告", other_card, RECORD_AMOUNT),
+    Rule(
+        "R06",
+        "同一救助重复发放",
+        "错误",
+        paid_twice,
+        "重复的金额：一条记录被银行发放不止一次时为多发的金额（实发合计 − 救助金额）；"
+        "两条相同的记录时为后一条的金额",
+        "被重复的救助金额：该条记录的金额，或前一条相同记录的金额",
+    ),
+    Rule(
+        "R19",
+        "银行发放失败且此后未重发",
+        "错误",
+        failed_never_repaid,
+        "未发放的金额：转账全部失败的救助记录的金额（失败几次都只列一条）；"
+        "不属于这类记录的失败转账为其转账金额",
+    ),
 ]

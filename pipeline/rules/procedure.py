@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.rules import Context, Rule, findings
+from pipeline.rules import RECORD_AMOUNT, Context, Rule, findings
 from pipeline.rules.common import as_dicts, day, record_text
 from pipeline.workdays import workdays_after
 
@@ -74,8 +74,10 @@ def paid_before_announced(context: Context) -> pd.DataFrame:
 
 
 RULES: list[Rule] = [
-    Rule("R15", "现金发放没有实名签收", "错误", unsigned_cash),
-    Rule("R16", "超过时限才录入全国工会帮扶系统", "警告", late_entry),
-    Rule("R17", "从申请到救助超过办理时限", "警告", slow_handling),
-    Rule("R18", "公示日期晚于救助日期（先发放后公示）", "警告", paid_before_announced),
+    Rule("R15", "现金发放没有实名签收", "错误", unsigned_cash, RECORD_AMOUNT),
+    Rule("R16", "超过时限才录入全国工会帮扶系统", "警告", late_entry, RECORD_AMOUNT),
+    Rule("R17", "从申请到救助超过办理时限", "警告", slow_handling, RECORD_AMOUNT),
+    Rule(
+        "R18", "公示日期晚于救助日期（先发放后公示）", "警告", paid_before_announced, RECORD_AMOUNT
+    ),
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.rules import Context, Rule, findings, lineage_of
+from pipeline.rules import RECORD_AMOUNT, Context, Rule, findings, lineage_of
 from pipeline.rules.common import (
     Row,
     as_dicts,
@@ -105,6 +105,6 @@ def _civil_message(row: Row, months: int) -> str:
 
 
 RULES: list[Rule] = [
-    Rule("R13", "医疗救助没有医保结算核对", "错误", medical_unchecked),
-    Rule("R14", "救助没有有效的民政核对或核对结论为不符合", "错误", civil_unchecked),
+    Rule("R13", "医疗救助没有医保结算核对", "错误", medical_unchecked, RECORD_AMOUNT),
+    Rule("R14", "救助没有有效的民政核对或核对结论为不符合", "错误", civil_unchecked, RECORD_AMOUNT),
 ]

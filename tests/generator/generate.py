@@ -30,9 +30,9 @@ Files (sample_data/ holds just these, as a clerk's folder would):
 
 Planted anomalies: valid rows that later rules must find (code, rules, file / sheet / row /
 column: what). Rows are Excel row numbers; for CSV/TXT, line numbers.
-    A1 R19 R01  救助明细_6-12月.xlsx / 救助记录 / 136 / 记录编号:
+    A1 R19      救助明细_6-12月.xlsx / 救助记录 / 136 / 记录编号:
         四季度生活救助，银行代发失败（账户冻结）且未重发
-    A1 R19 R01  代发明细_2021Q4.xlsx / 第一批 / 27 / 处理结果:
+    A1 R19      代发明细_2021Q4.xlsx / 第一批 / 27 / 处理结果:
         代发失败（账户冻结），此后各批次未再发放
     A2 R03      救助明细_1-6月.xlsx / 救助明细 / 69 / 救助金额:
         银行实发金额比救助金额多 100.00
@@ -104,7 +104,7 @@ SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_data"
 
 # Which rules each planted anomaly is for.
 ANOMALY_RULES = {
-    "A1": "R19 R01",
+    "A1": "R19",
     "A2": "R03",
     "A3": "R04",
     "A4": "R05",
