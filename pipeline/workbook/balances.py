@@ -37,6 +37,10 @@ CORE: Spec = (
     ("异常", "flags", "flags"),
 )
 IN_WAN = ("opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen")
+NOTE = (  # lines no wider than the table: a wider text would make the printed page smaller
+    "注：执行率 = 本年支出 ÷（上年结转 + 本年收入）；期末结余 = 上年结转 + 本年收入 − 本年支出 − 调出。",
+    "异常：该资金来源、年度的资金类发现（R20–R23；红色为错误，黄色为警告），详见异常清单。",
+)
 PAIR_SPEC: Spec = (("资金来源", "source", "text"), ("资金年度", "fund_year", "year"))
 DETAILS: tuple[tuple[str, Spec], ...] = (
     (
@@ -81,15 +85,10 @@ def fill(sheet: Sheet, context: Context) -> None:
     if first != CORE_FIRST:  # row_of tells 异常清单 these rows
         raise WorkbookError(f"{SHEET} 核心表应从第 {CORE_FIRST + 1} 行开始，实为第 {first + 1} 行")
     _mark(sheet, balances, first)
-    sheet.text(
-        row,
-        0,
-        "注：执行率 = 本年支出 ÷（上年结转 + 本年收入）；期末结余 = 上年结转 + 本年收入 − 本年支出 − 调出；"
-        "异常列出该资金来源、年度的资金类发现（R20–R23，红色为错误、黄色为警告），详见异常清单。",
-        f.note,
-        fit=False,
-    )
-    row = _in_wan(sheet, first, total, row + 2)
+    for line in NOTE:
+        sheet.text(row, 0, line, f.note, fit=False)
+        row += 1
+    row = _in_wan(sheet, first, total, row + 1)
     breaks = [row + 1]  # the detail on a page of its own
     for title, spec in DETAILS:
         sheet.text(row + 1, 0, title, f.heading, fit=False)

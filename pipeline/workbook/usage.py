@@ -114,7 +114,9 @@ def _execution(sheet: Sheet, table: pd.DataFrame, fiscal: list[str], row: int) -
     """到位 and 执行率 per source: 可用资金 = 上年结转 + 到位 (a SUM), 执行率 = 支出 / 可用资金;
     then the 财政 subtotal and 合计. Returns the next free row."""
     f = sheet.formats
-    sheet.text(row, 0, "资金到位与执行情况（元；执行率 = 本年累计支出 ÷ 可用资金）", f.heading, fit=False)
+    sheet.text(
+        row, 0, "资金到位与执行情况（元；执行率 = 本年累计支出 ÷ 可用资金）", f.heading, fit=False
+    )
     first = sheet.header(row + 1, [(None, label) for label in EXECUTION])
     at: dict[str, int] = {}
     for offset, item in enumerate(table.to_dict("records")):
