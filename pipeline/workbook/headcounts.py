@@ -67,9 +67,10 @@ def fill(sheet: Sheet, context: Context) -> None:
     everything = figures.usage_totals[figures.usage_totals["scope"] == "all"].iloc[0]
     _all_types(sheet, row, first, table, int(everything["year_persons"]))
     covered = _with_targets(sheet, row + 1, first, table)
-    for offset, line in enumerate(_note(covered), start=2):
+    notes = _note(covered)
+    for offset, line in enumerate(notes, start=2):
         sheet.text(row + offset, 0, line, f.note, fit=False)
-    row = _worker_files(sheet, figures.worker_files, row + offset + 2)
+    row = _worker_files(sheet, figures.worker_files, row + len(notes) + 3)
     if len(table):  # 目标人数 (B) beside 实际人数 (C) per 救助类型
         context.charts["completion"] = ChartData(sheet.name, header_last, first, last, (1, 2))
     sheet.signatures(row + 1, width)
