@@ -211,165 +211,6 @@ def test_two_runs_write_the_same_cells(
         assert b"2021-12-31T00:00:00Z" in a.read("docProps/core.xml")
 
 
-# ---- input text that looks like a formula --------------------------------------------------------
-
-PLANTED = '=HYPERLINK("http://example.com","点我")'
-
-
-def test_input_text_starting_like_a_formula_is_stored_as_text(
-    folder: Path, tmp_path_factory
-) -> None:
-    """Planted: a record whose 姓名 is a HYPERLINK formula (→ 对账明细 姓名, 异常清单 姓名), a
-    救助编号 starting with "-" (→ 对账明细), a bank row to that record's card whose holder is
-    "@SUM(1)" (R04 holder differs → 异常清单 说明), and a bank row whose 金额 is "=1+1" (rejected
-    → 数据校验 值)."""
-    good = ["-JZ1", *AID_ROW[1:]]
-    bad = ["JZ2", "DA2", PLANTED, ID_B, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
-    header = [*AID_HEADER, "收款卡号"]
-    write_xlsx(folder / "aid.xlsx", {"救助": [header, [*good, "6217001234567893"], [*bad, ""]]})
-    write_text(
-        folder / "bank.csv",
-        [
-            ["户名", "账号", "身份证号", "金额", "交易日期", "状态"],
-            ["@SUM(1)", "6217001234567893", ID_A, "100.00", "2021-03-10", "成功"],
-            ["李四", "6217001234567893", ID_A, "=1+1", "2021-03-11", "成功"],
-        ],
-    )
-    out = tmp_path_factory.mktemp("out")
-    run.reconcile(results.Config(folder, out))
-    path = out / "帮扶资金对账_2021-03.xlsx"
-    strings = shared_strings(path)
-    found: dict[str, set[str]] = {}
-    texts = []
-    for name, root in sheet_xml(path).items():
-        for cell in root.iter(f"{{{NS['m']}}}c"):
-            kind = cell.get("t")
-            if kind == "s":
-                text = strings[int(cell.find("m:v", NS).text)]
-            elif kind == "inlineStr":
-                text = "".join(t.text or "" for t in cell.iter(f"{{{NS['m']}}}t"))
-            else:
-                continue
-            texts.append(text)
-            if text.startswith(("=", "+", "-", "@")) or "HYPERLINK" in text:
-                assert cell.find("m:f", NS) is None, (name, cell.get("r"))
-                found.setdefault(text, set()).add(name)
-    assert found[PLANTED] == {"对账明细", "异常清单"}
-    assert "对账明细" in found["-JZ1"]
-    assert found["=1+1"] == {"数据校验"}
-    assert any("@SUM(1)" in text for text in texts)
-    for root in sheet_xml(path).values():  # no formula anywhere mentions the planted text
-        for formula in root.iter(f"{{{NS['m']}}}f"):
-            assert "HYPERLINK" not in (formula.text or "") and "@" not in (formula.text or "")
-
-
-# ---- 大写金额 ------------------------------------------------------------------------------------
-
-
-def test_display_width_counts_cjk_double() -> None:
-    assert cells.display_width("ab") == 2
-    assert cells.display_width("合计") == 4
-    assert cells.display_width("ＡＢ") == 4
-
-
-def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
-    book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
-    sheet = cells.Sheet(book.add_worksheet("s"), cells.Formats(book))
-    sheet.text(0, 0, "=" + "行" * 40_000)
-    sheet.finish(None, 1)
-    book.close()
-    value = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]["A1"].value
-    assert len(value) == cells.MAX_TEXT and value.endswith(cells.CUT)
-    assert value.startswith("=行")
-
-
-# ---- long tables and links ----------------------------------------------------------------------
-
-
-def test_findings_link_to_their_row_of_the_reconciliation(
-    sample_reconciled: results.Reconciled, sample_workbook: Path
-) -> None:
-    """A finding links to the 对账明细 row of the first of its input rows found there: every
-    sample finding is about an aid record (R19's first row is the failed transfer, its second
-    the record)."""
-    reconciled, path = sample_reconciled, sample_workbook
-    book = openpyxl.load_workbook(path)
-    findings, detail = book["异常清单"], book["对账明细"]
-    header = [c.value for c in findings[1]]
-    link_col, id_col, rule_col = (header.index(h) for h in ("对账明细", "身份证号", "规则"))
-    linked = {}
-    for row in findings.iter_rows(min_row=2):
-        cell = row[link_col]
-        if cell.hyperlink is None:
-            continue
-        sheet, target = cell.hyperlink.location.split("!")
-        assert sheet.strip("'") == "对账明细" and cell.value == f"对账明细 第{target[1:]}行"
-        target_row = detail[int(target[1:])]
-        assert target_row[1].value == row[id_col].value
-        linked[row[rule_col].value] = target_row[8].value  # the status of the linked row
-    assert set(linked) == set(reconciled.findings["rule"])
-    assert linked["R03"] == "金额不符" and linked["R01"] == linked["R19"] == "发放失败"
-
-
-def test_a_table_longer_than_a_sheet_continues_on_the_next(
-    sample_reconciled: results.Reconciled, tmp_path: Path
-) -> None:
-    """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
-    placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
-    into the right part."""
-    reconciled = sample_reconciled
-    path = tmp_path / "split.xlsx"
-    workbook.write(path, reconciled, max_rows=50)
-    book = openpyxl.load_workbook(path)
-    names = ["对账明细", "对账明细(2)", "对账明细(3)", "对账明细(4)"]
-    assert book.sheetnames[5:9] == names and book.sheetnames[9] == "异常清单"
-    rows = [[c.value for c in r] for name in names for r in book[name].iter_rows(min_row=2)]
-    data = [r for r in rows if r[0] not in (None, "合计")]
-    expected = reconciled.detail.table
-    assert [r[1] for r in data] == expected["id_no"].tolist()
-    assert all(book[name]["A1"].value == "姓名" for name in names)
-    last = book["对账明细(4)"]
-    total = next(r for r in last.iter_rows() if r[0].value == "合计")
-    formula = total[4].value
-    assert formula == ("=SUM(对账明细!E2:E48,'对账明细(2)'!E2:E48,'对账明细(3)'!E2:E48,E2:E29)")
-    cached = cached_values(path)["对账明细(4)"][total[4].coordinate]
-    assert _fen(cached) == int(expected["system_fen"].sum())
-    cover = [[c.value for c in r] for r in book["封面"].iter_rows()]
-    listed = [r for r in cover if r[0] == "对账明细"]
-    assert [r[1] for r in listed] == names and [r[2] for r in listed] == [47, 47, 47, 28]
-    assert listed[0][3] == "每表上限 50 行，分 4 表；本表第 1–47 行"
-    for row in book["异常清单"].iter_rows(min_row=2):
-        if row[-1].hyperlink is not None:
-            sheet, target = row[-1].hyperlink.location.split("!")
-            assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
-
-
-def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(
-    sample_reconciled: results.Reconciled, sample_workbook: Path
-) -> None:
-    """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
-    data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
-    reconciled, path = sample_reconciled, sample_workbook
-    book = openpyxl.load_workbook(path)
-    sheet = book["绩效指标"]
-    header = [c.value for c in sheet[3]]
-    assert header[:4] == ["一级指标", "二级指标", "三级指标", "分值"]
-    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
-    table = reconciled.indicators
-    listed = rows[: len(table)]
-    assert [r[2] for r in listed] == table["indicator"].tolist()
-    score = header.index("得分")
-    for row, basis in zip(listed, table["basis"], strict=True):
-        assert (row[score] is None) == (basis in ("手工评分", "期限未到", "仅列示")), row[2]
-    total = rows[len(table)]
-    assert total[0] == "合计"
-    cached = cached_values(path)["绩效指标"]
-    cells = {header[c]: f"{get_column_letter(c + 1)}{4 + len(table)}" for c in range(len(header))}
-    assert Decimal(cached[cells["分值"]]) == 100
-    assert Decimal(cached[cells["得分"]]) == 28
-    assert Decimal(cached[cells["其中数据评分分值"]]) == 33
-
-
 # ---- 资金使用, 资金结余, 救助人次 -------------------------------------------------------------------
 
 
@@ -590,3 +431,162 @@ def test_headcount_sheet_grades_every_type_the_parameters_grade(
     targeted = _row_at(sheet, "有目标类型")
     assert sheet[f"E{targeted}"].value == "=SUM(E4,E6)"
     assert sheet[f"G{targeted}"].value == 111.43  # 156 / 140
+
+
+# ---- input text that looks like a formula --------------------------------------------------------
+
+PLANTED = '=HYPERLINK("http://example.com","点我")'
+
+
+def test_input_text_starting_like_a_formula_is_stored_as_text(
+    folder: Path, tmp_path_factory
+) -> None:
+    """Planted: a record whose 姓名 is a HYPERLINK formula (→ 对账明细 姓名, 异常清单 姓名), a
+    救助编号 starting with "-" (→ 对账明细), a bank row to that record's card whose holder is
+    "@SUM(1)" (R04 holder differs → 异常清单 说明), and a bank row whose 金额 is "=1+1" (rejected
+    → 数据校验 值)."""
+    good = ["-JZ1", *AID_ROW[1:]]
+    bad = ["JZ2", "DA2", PLANTED, ID_B, "生活救助", "中央财政", "100", "2021-03-05", None, "银行卡"]
+    header = [*AID_HEADER, "收款卡号"]
+    write_xlsx(folder / "aid.xlsx", {"救助": [header, [*good, "6217001234567893"], [*bad, ""]]})
+    write_text(
+        folder / "bank.csv",
+        [
+            ["户名", "账号", "身份证号", "金额", "交易日期", "状态"],
+            ["@SUM(1)", "6217001234567893", ID_A, "100.00", "2021-03-10", "成功"],
+            ["李四", "6217001234567893", ID_A, "=1+1", "2021-03-11", "成功"],
+        ],
+    )
+    out = tmp_path_factory.mktemp("out")
+    run.reconcile(results.Config(folder, out))
+    path = out / "帮扶资金对账_2021-03.xlsx"
+    strings = shared_strings(path)
+    found: dict[str, set[str]] = {}
+    texts = []
+    for name, root in sheet_xml(path).items():
+        for cell in root.iter(f"{{{NS['m']}}}c"):
+            kind = cell.get("t")
+            if kind == "s":
+                text = strings[int(cell.find("m:v", NS).text)]
+            elif kind == "inlineStr":
+                text = "".join(t.text or "" for t in cell.iter(f"{{{NS['m']}}}t"))
+            else:
+                continue
+            texts.append(text)
+            if text.startswith(("=", "+", "-", "@")) or "HYPERLINK" in text:
+                assert cell.find("m:f", NS) is None, (name, cell.get("r"))
+                found.setdefault(text, set()).add(name)
+    assert found[PLANTED] == {"对账明细", "异常清单"}
+    assert "对账明细" in found["-JZ1"]
+    assert found["=1+1"] == {"数据校验"}
+    assert any("@SUM(1)" in text for text in texts)
+    for root in sheet_xml(path).values():  # no formula anywhere mentions the planted text
+        for formula in root.iter(f"{{{NS['m']}}}f"):
+            assert "HYPERLINK" not in (formula.text or "") and "@" not in (formula.text or "")
+
+
+# ---- 大写金额 ------------------------------------------------------------------------------------
+
+
+def test_display_width_counts_cjk_double() -> None:
+    assert cells.display_width("ab") == 2
+    assert cells.display_width("合计") == 4
+    assert cells.display_width("ＡＢ") == 4
+
+
+def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
+    book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    sheet = cells.Sheet(book.add_worksheet("s"), cells.Formats(book))
+    sheet.text(0, 0, "=" + "行" * 40_000)
+    sheet.finish(None, 1)
+    book.close()
+    value = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]["A1"].value
+    assert len(value) == cells.MAX_TEXT and value.endswith(cells.CUT)
+    assert value.startswith("=行")
+
+
+# ---- long tables and links ----------------------------------------------------------------------
+
+
+def test_findings_link_to_their_row_of_the_reconciliation(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """A finding links to the 对账明细 row of the first of its input rows found there: every
+    sample finding is about an aid record (R19's first row is the failed transfer, its second
+    the record)."""
+    reconciled, path = sample_reconciled, sample_workbook
+    book = openpyxl.load_workbook(path)
+    findings, detail = book["异常清单"], book["对账明细"]
+    header = [c.value for c in findings[1]]
+    link_col, id_col, rule_col = (header.index(h) for h in ("对账明细", "身份证号", "规则"))
+    linked = {}
+    for row in findings.iter_rows(min_row=2):
+        cell = row[link_col]
+        if cell.hyperlink is None:
+            continue
+        sheet, target = cell.hyperlink.location.split("!")
+        assert sheet.strip("'") == "对账明细" and cell.value == f"对账明细 第{target[1:]}行"
+        target_row = detail[int(target[1:])]
+        assert target_row[1].value == row[id_col].value
+        linked[row[rule_col].value] = target_row[8].value  # the status of the linked row
+    assert set(linked) == set(reconciled.findings["rule"])
+    assert linked["R03"] == "金额不符" and linked["R01"] == linked["R19"] == "发放失败"
+
+
+def test_a_table_longer_than_a_sheet_continues_on_the_next(
+    sample_reconciled: results.Reconciled, tmp_path: Path
+) -> None:
+    """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
+    placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
+    into the right part."""
+    reconciled = sample_reconciled
+    path = tmp_path / "split.xlsx"
+    workbook.write(path, reconciled, max_rows=50)
+    book = openpyxl.load_workbook(path)
+    names = ["对账明细", "对账明细(2)", "对账明细(3)", "对账明细(4)"]
+    assert book.sheetnames[5:9] == names and book.sheetnames[9] == "异常清单"
+    rows = [[c.value for c in r] for name in names for r in book[name].iter_rows(min_row=2)]
+    data = [r for r in rows if r[0] not in (None, "合计")]
+    expected = reconciled.detail.table
+    assert [r[1] for r in data] == expected["id_no"].tolist()
+    assert all(book[name]["A1"].value == "姓名" for name in names)
+    last = book["对账明细(4)"]
+    total = next(r for r in last.iter_rows() if r[0].value == "合计")
+    formula = total[4].value
+    assert formula == ("=SUM(对账明细!E2:E48,'对账明细(2)'!E2:E48,'对账明细(3)'!E2:E48,E2:E29)")
+    cached = cached_values(path)["对账明细(4)"][total[4].coordinate]
+    assert _fen(cached) == int(expected["system_fen"].sum())
+    cover = [[c.value for c in r] for r in book["封面"].iter_rows()]
+    listed = [r for r in cover if r[0] == "对账明细"]
+    assert [r[1] for r in listed] == names and [r[2] for r in listed] == [47, 47, 47, 28]
+    assert listed[0][3] == "每表上限 50 行，分 4 表；本表第 1–47 行"
+    for row in book["异常清单"].iter_rows(min_row=2):
+        if row[-1].hyperlink is not None:
+            sheet, target = row[-1].hyperlink.location.split("!")
+            assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
+
+
+def test_indicator_sheet_lists_every_indicator_and_totals_the_scores(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """绩效指标: one row per indicator in the frame's order; 分值 adds to 100, 得分 to the
+    data-scored subtotal (28 of 33 on the sample), as SUMs; manual rows have no score."""
+    reconciled, path = sample_reconciled, sample_workbook
+    book = openpyxl.load_workbook(path)
+    sheet = book["绩效指标"]
+    header = [c.value for c in sheet[3]]
+    assert header[:4] == ["一级指标", "二级指标", "三级指标", "分值"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4)]
+    table = reconciled.indicators
+    listed = rows[: len(table)]
+    assert [r[2] for r in listed] == table["indicator"].tolist()
+    score = header.index("得分")
+    for row, basis in zip(listed, table["basis"], strict=True):
+        assert (row[score] is None) == (basis in ("手工评分", "期限未到", "仅列示")), row[2]
+    total = rows[len(table)]
+    assert total[0] == "合计"
+    cached = cached_values(path)["绩效指标"]
+    cells = {header[c]: f"{get_column_letter(c + 1)}{4 + len(table)}" for c in range(len(header))}
+    assert Decimal(cached[cells["分值"]]) == 100
+    assert Decimal(cached[cells["得分"]]) == 28
+    assert Decimal(cached[cells["其中数据评分分值"]]) == 33
