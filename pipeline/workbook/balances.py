@@ -3,8 +3,9 @@
 In: the ``Context`` (``Figures.balances``; the findings of R20–R23). Out, on the first page a
 core table that prints readably — 上年结转, 本年收入, 本年支出, 调出, 期末结余, 执行率 and 异常 (the
 fund rules that hit the row, highlighted) — and the same figures in 万元; on the next page the
-detail: income per category, spending per aid type, and 使用期限, 结转下年 and 账面余额. Every
-合计 a live SUM. ``row_of`` tells 异常清单 where each row of the core table is.
+detail: income per category, spending per aid type, 使用期限 and 结转下年, and 账面余额 (no
+table wider than eight columns, so that the pages print at 8 pt or more on a province's
+amounts). Every 合计 a live SUM. ``row_of`` tells 异常清单 where each row of the core table is.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ DETAILS: tuple[tuple[str, Spec], ...] = (
         ),
     ),
     (
-        "使用期限、结转与账面余额（元）",
+        "使用期限与结转（元）",
         (
             *PAIR_SPEC,
             ("期末结余", "closing_fen", "money"),
@@ -68,7 +69,14 @@ DETAILS: tuple[tuple[str, Spec], ...] = (
             ("期限状态", "deadline_state", "text"),
             ("逾期未用", "unspent_after_deadline_fen", "money"),
             ("结转下年", "carry_over_fen", "money"),
-            ("结转批复文号", "carry_over_document", "text"),
+            ("结转批复文号", "carry_over_document", "wrap"),
+        ),
+    ),
+    (
+        "账面余额核对（元；账面差额 = 账面余额 − 期末结余）",
+        (
+            *PAIR_SPEC,
+            ("期末结余", "closing_fen", "money"),
             ("账面余额", "book_balance_fen", "money"),
             ("账面差额", "book_difference_fen", "money"),
         ),
@@ -176,6 +184,8 @@ def _table(sheet: Sheet, row: int, spec: Spec, balances: pd.DataFrame) -> tuple[
                 sheet.date(row, col, value)
             elif kind == "percent":
                 sheet.decimal(row, col, value, f.percent)
+            elif kind == "wrap":  # a long text wraps rather than widening the page
+                sheet.text(row, col, value, f.wrap, fit=False)
             else:
                 sheet.text(row, col, value, f.text)
         row += 1

@@ -4,6 +4,7 @@ order, widths, totals, print setup. Every ``write_*`` return code is checked her
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -402,5 +403,29 @@ def highlighted(formats: Formats, severity: str) -> Any:
             "bold": colour.bold,
             "font_color": colour.font_color,
             "bg_color": colour.bg_color,
+        }
+    )
+
+
+def label(sheet: Sheet, row: int, col: int, text: str, total: bool = False) -> None:
+    """A label that wraps within its column instead of widening it, so that a long name in a
+    lower table (a group's 小计, a line of a bridge) does not shrink the printed page; bold and
+    centred as a total's label when ``total``."""
+    fmt = _total_wrap(sheet.formats) if total else sheet.formats.wrap
+    sheet.text(row, col, text, fmt, fit=False)
+
+
+@functools.lru_cache(maxsize=16)  # one format per workbook, not one per cell
+def _total_wrap(formats: Formats) -> Any:
+    text = formats.total_text
+    return formats.book.add_format(
+        {
+            "font_name": text.font_name,
+            "font_size": text.font_size,
+            "valign": "vcenter",
+            "border": 1,
+            "bold": True,
+            "align": "center",
+            "text_wrap": True,
         }
     )

@@ -4,7 +4,8 @@ In: the ``Context`` (``Figures.fund_usage``, ``usage_totals``, ``fiscal_usage``,
 and 对账明细's table). Out, top to bottom: 本月 and 本年累计 per source and aid type with a 小计
 per source, the 财政 sources' subtotal (中央+省财政专项帮扶资金, the seeds' 91.695 万元) and 合计;
 到位 and 执行率 per source; the 本年累计 资金来源 × 救助类型 table in 元 (the data of a chart on
-图表) and in 万元; the bridge from recorded spending to what the bank paid.
+图表) and in 万元; the bridge from recorded spending to what the bank paid. The first two
+tables print on page 1, the source × aid type tables on page 2, the bridge on page 3.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import aggregate
-from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet, own_pages, row_header_last
+from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet, label, own_pages, row_header_last
 from pipeline.workbook.context import ChartData, Context
 from schemas.inputs import AID_TYPES
 
@@ -25,7 +26,7 @@ WINDOWS = (("month", "本月"), ("year", "本年累计"))
 def fill(sheet: Sheet, context: Context) -> None:
     f, figures = sheet.formats, context.reconciled.figures
     columns: list[tuple[str | None, str]] = [(None, "资金来源"), (None, "救助类型")]
-    columns += [(label, measure) for _, label in WINDOWS for _, measure in USAGE_MEASURES]
+    columns += [(window, measure) for _, window in WINDOWS for _, measure in USAGE_MEASURES]
     columns.append((WINDOWS[-1][1], "金额（万元）"))
     width = len(columns)
     row = sheet.title_block(f"{context.period_text}帮扶资金使用情况表", width, context)
@@ -64,12 +65,13 @@ def fill(sheet: Sheet, context: Context) -> None:
     )
     row = _execution(sheet, figures.execution, fiscal, row + 3)
     year_fen = int(everything["year_amount_fen"])
-    breaks: list[int] = []
-    row = _usage_by_type(sheet, context, figures.fund_usage, fiscal, year_fen, row + 1, breaks)
-    row = _bridge(sheet, aggregate.payment_bridge(context.reconciled.detail.table), row + 1)
+    cross = row + 1  # each part from here on a page of its own: no table split across pages
+    row = _usage_by_type(sheet, context, figures.fund_usage, fiscal, year_fen, cross)
+    bridge = row + 1
+    row = _bridge(sheet, aggregate.payment_bridge(context.reconciled.detail.table), bridge)
     sheet.signatures(row + 1, width)
     header = (header_first, row_header_last(header_first, columns))
-    own_pages(sheet, width, header, breaks, freeze_cols=2)
+    own_pages(sheet, width, header, [cross, bridge], freeze_cols=2)
 
 
 def _fiscal(sources: tuple[str, ...], spent: pd.Series) -> list[str]:
@@ -81,7 +83,7 @@ def _fiscal(sources: tuple[str, ...], spent: pd.Series) -> list[str]:
 
 
 def _total_label(sheet: Sheet, row: int, first: str, second: str | None) -> None:
-    sheet.text(row, 0, first, sheet.formats.total_text)
+    label(sheet, row, 0, first, total=True)
     sheet.text(row, 1, second, sheet.formats.total_text)
 
 
@@ -117,7 +119,7 @@ def _execution(sheet: Sheet, table: pd.DataFrame, fiscal: list[str], row: int) -
     sheet.text(
         row, 0, "资金到位与执行情况（元；执行率 = 本年累计支出 ÷ 可用资金）", f.heading, fit=False
     )
-    first = sheet.header(row + 1, [(None, label) for label in EXECUTION])
+    first = sheet.header(row + 1, [(None, text) for text in EXECUTION])
     at: dict[str, int] = {}
     for offset, item in enumerate(table.to_dict("records")):
         row = first + offset
@@ -130,9 +132,9 @@ def _execution(sheet: Sheet, table: pd.DataFrame, fiscal: list[str], row: int) -
         sheet.decimal(row, 5, item["execution_pct"], f.percent)
     row = first + len(table)
     groups = [(aggregate.group_label(fiscal) + SUBTOTAL, fiscal)] if fiscal else []
-    for label, sources in [*groups, (TOTAL, list(at))]:
+    for name, sources in [*groups, (TOTAL, list(at))]:
         rows = table[table["source"].isin(sources)]
-        sheet.text(row, 0, label, f.total_text)
+        label(sheet, row, 0, name, total=True)
         for col, column in enumerate(("opening_fen", "income_fen", "available_fen"), start=1):
             sheet.total(row, col, [(at[s], col) for s in sources], int(rows[column].sum()))
         sheet.total(row, 4, [(at[s], 4) for s in sources], int(rows["spent_fen"].sum()))
@@ -149,17 +151,16 @@ def _usage_by_type(
     fiscal: list[str],
     year_fen: int,
     row: int,
-    breaks: list[int],
 ) -> int:
     """本年累计 spending as a table of 资金来源 × 救助类型 in 元 (the data of a chart on 图表),
-    then the same in 万元, each cell ROUND(yuan/10000, 6) of the first, on a new page (its row
-    added to ``breaks``). Returns the next free row."""
+    then the same in 万元, each cell ROUND(yuan/10000, 6) of the first. Returns the next free
+    row."""
     f = sheet.formats
     table = usage.pivot_table(
         index="source", columns="aid_type", values="year_amount_fen", aggfunc="sum", sort=False
     )
     types = [t for t in AID_TYPES if t in table.columns]
-    labels = [(None, label) for label in ("资金来源", *types, TOTAL)]
+    labels = [(None, text) for text in ("资金来源", *types, TOTAL)]
     sheet.text(row, 0, "本年累计支出：资金来源 × 救助类型（元）", f.heading, fit=False)
     header = row + 1
     sheet.header(header, labels)
@@ -175,16 +176,15 @@ def _usage_by_type(
     last = first + len(table) - 1
     row = last + 1
     groups = [(aggregate.group_label(fiscal) + SUBTOTAL, fiscal)] if fiscal else []
-    for label, sources in [*groups, (TOTAL, list(at))]:
-        sheet.text(row, 0, label, f.total_text)
+    for name, sources in [*groups, (TOTAL, list(at))]:
+        label(sheet, row, 0, name, total=True)
         for col in range(1, len(types) + 2):
-            expected = year_fen if label == TOTAL and col == len(types) + 1 else None
+            expected = year_fen if name == TOTAL and col == len(types) + 1 else None
             sheet.total(row, col, [(at[s], col) for s in sources], expected)
         row += 1
     if len(table) and types:
         series = range(1, len(types) + 1)
         context.charts["spending"] = ChartData(sheet.name, header, first, last, tuple(series))
-    breaks.append(row + 1)  # the 万元 table and the bridge on a page of their own
     sheet.text(row + 1, 0, "本年累计支出：资金来源 × 救助类型（万元）", f.heading, fit=False)
     sheet.header(row + 2, labels)
     for offset, source_row in enumerate(range(first, row)):
@@ -204,11 +204,11 @@ def _bridge(sheet: Sheet, lines: pd.DataFrame, row: int) -> int:
     previous total (checked against the bank's figure). Returns the next free row."""
     f = sheet.formats
     sheet.text(row, 0, "系统记录支出与银行实付勾稽（元）", f.heading, fit=False)
-    row = sheet.header(row + 1, [(None, label) for label in BRIDGE])
+    row = sheet.header(row + 1, [(None, text) for text in BRIDGE])
     since: list[int] = []
     for item in lines.to_dict("records"):
         total = bool(item["total"])
-        sheet.text(row, 0, item["item"], f.total_text if total else f.text)
+        label(sheet, row, 0, item["item"], total=total)
         if total:
             sheet.total(row, 1, [(r, 1) for r in since], item["amount_fen"])
             since = []
