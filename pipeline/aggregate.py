@@ -12,14 +12,18 @@ to the period's last day. 人次 = records (disbursements), 人数 = distinct �
 distinct 档案编号, a person without a file counting as a household of their own. A total of
 people is distinct over its whole group, never the sum of its rows (one person can be in many).
 
-Functions: ``fund_usage`` and ``usage_totals`` (资金使用), ``balances`` (资金结余),
-``headcounts``, ``headcounts_by_source`` and ``worker_file_counts`` (救助人次); ``figures``
-computes them all, preparing the year's aid once.
+Functions: ``fund_usage`` and ``usage_totals`` (资金使用), ``fiscal_sources`` and ``group_label``
+(the sources its 财政 subtotal groups), ``execution`` (到位 and 执行率 per source), ``balances``
+(资金结余), ``headcounts``, ``headcounts_by_source`` and ``worker_file_counts`` (救助人次);
+``figures`` computes them all, preparing the year's aid once. ``payment_bridge`` takes 对账明细
+(``pipeline.reconciliation``) from recorded spending to what the bank paid; ``percent`` is the
+one rate of the sheets (完成率, 执行率).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -105,19 +109,28 @@ class Figures:
     headcounts: pd.DataFrame
     headcounts_by_source: pd.DataFrame
     worker_files: pd.DataFrame
+    fiscal_sources: tuple[str, ...]  # ``fiscal_sources``
+    fiscal_usage: pd.DataFrame  # usage_totals' measures over them, one row
+    execution: pd.DataFrame  # see ``execution``
 
 
 def figures(tables: dict[str, pd.DataFrame], params: Parameters, period: Period) -> Figures:
     """Every table of this module from the validated tables, the year's aid prepared once."""
     aid = tables.get("aid_records")
     rows = _year_to_date(aid, period)
+    totals = _usage_totals(rows, params)
+    fiscal = fiscal_sources(params)
+    balance = balances(aid, tables.get("fund_ledger"), params, period)
     return Figures(
         fund_usage=_fund_usage(rows, params),
-        usage_totals=_usage_totals(rows, params),
-        balances=balances(aid, tables.get("fund_ledger"), params, period),
+        usage_totals=totals,
+        balances=balance,
         headcounts=_headcounts(rows, params, _month(period).year),
         headcounts_by_source=_headcounts_by_source(rows, params),
         worker_files=worker_file_counts(tables.get("worker_files"), period),
+        fiscal_sources=tuple(fiscal),
+        fiscal_usage=_usage(rows[rows["source"].isin(fiscal)], []),
+        execution=execution(totals, balance, params, _month(period).year),
     )
 
 
@@ -293,6 +306,115 @@ def _usage_totals(rows: pd.DataFrame, params: Parameters) -> pd.DataFrame:
     return totals[["scope", "source", "aid_type", *USAGE_COLUMNS]]
 
 
+FISCAL = "财政"  # 性质 of government money: the seeds' 中央+省财政专项帮扶资金
+
+
+def fiscal_sources(params: Parameters) -> list[str]:
+    """The sources whose 性质 is 财政, in the parameters' order: the seeds report their
+    spending together (裕安区 2021: 中央+省财政专项帮扶资金 91.695 万元)."""
+    return [name for name, rule in params.sources.items() if rule.nature == FISCAL]
+
+
+def group_label(sources: Sequence[str]) -> str:
+    """A name for sources reported together, as the seeds write it: 中央财政专项帮扶资金 and
+    省财政专项帮扶资金 → 中央+省财政专项帮扶资金 (the beginnings joined by + before the common
+    ending); names with no common ending are joined by + whole."""
+    ending = os.path.commonprefix([name[::-1] for name in sources])[::-1]
+    heads = [name[: len(name) - len(ending)] for name in sources]
+    if not ending or not all(heads):
+        return "+".join(sources)
+    return "+".join(heads) + ending
+
+
+def execution(
+    totals: pd.DataFrame, balance: pd.DataFrame, params: Parameters, year: int
+) -> pd.DataFrame:
+    """Per source, the year's money against its spending, as the seeds report 执行率.
+
+    In: ``usage_totals``, ``balances`` and the period's year. Columns: source, opening_fen
+    (上年结转 of the year's fund year), income_fen (到位: the fund year's income, as 资金结余
+    counts it), available_fen (their sum), spent_fen (本年累计 spending, as 资金使用 counts it)
+    and execution_pct (spent / available, ``percent``; NA when nothing was available). Every
+    source with spending or with a balance row of the year, in the parameters' order.
+    """
+    spent = totals[totals["scope"] == "source"].set_index("source")["year_amount_fen"]
+    this_year = balance[(balance["fund_year"] == year).fillna(False).to_numpy(dtype=bool)]
+    money = this_year.groupby("source")[["opening_fen", "income_fen"]].sum()
+    sources = money.index.union(spent.index)
+    table = money.reindex(sources, fill_value=0).astype("int64")
+    table["available_fen"] = table["opening_fen"] + table["income_fen"]
+    table["spent_fen"] = spent.reindex(sources, fill_value=0).astype("int64")
+    table["execution_pct"] = pd.Series(
+        [percent(s, a) for s, a in zip(table["spent_fen"], table["available_fen"], strict=True)],
+        index=table.index,
+        dtype=object,
+    )
+    return _in_order(table.rename_axis("source").reset_index(), params)
+
+
+def percent(part: Any, whole: Any) -> Any:
+    """part / whole × 100 to 2 decimals, rounded half up in integers: a Decimal, exact; NA
+    without a whole (none, or 0)."""
+    if pd.isna(whole) or whole == 0:
+        return pd.NA
+    hundredths, remainder = divmod(int(part) * 10_000, int(whole))
+    return Decimal(hundredths + (2 * remainder >= int(whole))).scaleb(-2)
+
+
+# ---- 支出与银行实付的勾稽 -------------------------------------------------------------------------
+
+UNPAID_STATUSES = ("未发放", "发放失败")
+
+
+def payment_bridge(detail: pd.DataFrame) -> pd.DataFrame:
+    """From recorded spending to what the bank paid, each line the sum of 对账明细 rows.
+
+    In: the table of ``pipeline.reconciliation`` (system_fen, cash_fen, paid_fen,
+    difference_fen = paid − (system − cash), status, records). Out: columns item, amount_fen
+    (a deduction negative), rows (对账明细 rows behind it), statuses (their 状态, joined with
+    、) and total (a line that adds the lines since the previous total, itself included in the
+    next). The record rows' differences are split three ways — rows 未发放 or 发放失败 (recorded,
+    not paid), other rows paid less, other rows paid more — so the lines add up exactly:
+    system − cash + differences = bank paid for records; + transfers paying no record = the
+    bank's successful payments; + cash = everything paid.
+    """
+    record = detail["records"] > 0
+    difference = detail["difference_fen"]
+    unpaid = record & detail["status"].isin(UNPAID_STATUSES)
+    less = record & ~unpaid & (difference < 0)
+    more = record & ~unpaid & (difference > 0)
+    cash = record & (detail["cash_fen"] > 0)
+    every = pd.Series(True, index=detail.index)
+    # (item, amounts, rows, a total, its rows named by their 状态)
+    lines = [
+        ("系统记录的救助金额", detail["system_fen"], record, False, False),
+        ("减：现金发放（不经银行）", -detail["cash_fen"], cash, False, False),
+        ("减：已记录但银行未支付", difference, unpaid, False, True),
+        ("减：银行少付", difference, less, False, True),
+        ("加：银行多付", difference, more, False, True),
+        ("银行实付（有对应救助记录）", detail["paid_fen"], record, True, False),
+        ("加：银行支付但无对应救助记录", detail["paid_fen"], ~record, False, True),
+        ("银行成功支付合计", detail["paid_fen"], every, True, False),
+        ("加：现金发放", detail["cash_fen"], cash, False, False),
+        ("实际发放合计（银行+现金）", detail["paid_fen"] + detail["cash_fen"], every, True, False),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "item": item,
+                "amount_fen": int(amounts[rows].sum()),
+                "rows": int(rows.sum()),
+                "statuses": "、".join(pd.unique(detail.loc[rows, "status"].astype("str")))
+                if named
+                else "",
+                "total": total,
+            }
+            for item, amounts, rows, total, named in lines
+        ],
+        columns=["item", "amount_fen", "rows", "statuses", "total"],
+    ).astype({"amount_fen": "int64", "rows": "int64", "total": "bool"})
+
+
 # ---- 资金结余 -----------------------------------------------------------------------------------
 
 
@@ -452,7 +574,7 @@ def _headcounts(rows: pd.DataFrame, params: Parameters, year: int) -> pd.DataFra
     table = counts.reindex(types, fill_value=0).join(targets.reindex(types).astype("Int64"))
     # One row per aid type: plain Python keeps the Decimal exact and the grading readable.
     table["completion_pct"] = pd.Series(
-        [_completion(row["persons"], row["target_persons"]) for _, row in table.iterrows()],
+        [percent(row["persons"], row["target_persons"]) for _, row in table.iterrows()],
         index=table.index,
         dtype=object,
     )
@@ -473,14 +595,6 @@ def _targets(params: Parameters, year: int) -> pd.DataFrame:
         return pd.DataFrame(columns=columns).set_index("aid_type")
     mine = targets[targets["year"] == year].drop_duplicates("aid_type", keep="last")
     return mine[columns].set_index("aid_type")
-
-
-def _completion(actual: int, target: Any) -> Any:
-    """actual / target × 100 to 2 decimals, rounded half up in integers; NA without a target."""
-    if pd.isna(target) or target == 0:
-        return pd.NA
-    hundredths, remainder = divmod(int(actual) * 10_000, int(target))
-    return Decimal(hundredths + (2 * remainder >= target)).scaleb(-2)
 
 
 def _grade(times: int, thresholds: pd.Series) -> str | None:

@@ -418,6 +418,122 @@ def test_absent_tables_give_empty_figures() -> None:
     assert aggregate.worker_file_counts(None, DECEMBER)["files"].sum() == 0
 
 
+def test_sample_fiscal_subtotal_and_execution(figures: aggregate.Figures) -> None:
+    """The seed's 中央+省财政专项帮扶资金 91.695 万元 is the two 财政 sources' spending; 到位 is
+    the fund year's income as 资金结余 counts it (中央 620,000.00 + 86.40 interest), 执行率
+    spending ÷ (上年结转 + 到位), rounded half up."""
+    assert figures.fiscal_sources == (CENTRAL, PROVINCE)
+    assert aggregate.group_label(figures.fiscal_sources) == "中央+省财政专项帮扶资金"
+    assert figures.fiscal_usage.iloc[0]["year_amount_fen"] == 91_695_000
+    execution = figures.execution.set_index("source")
+    assert execution.loc[CENTRAL, "income_fen"] == 62_008_640
+    assert execution.loc[CENTRAL, "spent_fen"] == 61_895_000
+    assert execution.loc[CENTRAL, "execution_pct"] == Decimal("99.82")  # 99.8167…
+    assert execution.loc[PROVINCE, "execution_pct"] == Decimal("99.33")  # 298,000 / 300,000
+    assert execution.loc[JINQIU, "execution_pct"] == Decimal("100.00")
+    assert list(execution.index) == [CENTRAL, PROVINCE, JINQIU, UNION]
+
+
+def test_group_label_joins_the_beginnings() -> None:
+    assert aggregate.group_label(["中央财政专项帮扶资金", "省财政专项帮扶资金"]) == (
+        "中央+省财政专项帮扶资金"
+    )
+    assert aggregate.group_label(["中央专项", "本级工会经费"]) == "中央专项+本级工会经费"
+    assert aggregate.group_label(["省财政资金", "财政资金"]) == "省财政资金+财政资金"
+
+
+def test_execution_without_money_has_no_rate() -> None:
+    """Plants: 中央 spends 100 with no ledger (nothing available: no rate); 本级 receives 1,000
+    (上级拨入) and 500 carried over, spends 1,000 (66.67 %, 1,000 / 1,500)."""
+    records = aid(
+        (CENTRAL, LIVING, ID_A, "F1", 100, "2021-03-01"),
+        (UNION, LIVING, ID_B, None, 1000, "2021-03-01"),
+    )
+    rows = ledger(
+        (UNION, "上级拨入", 1000, "2021-01-05", None), (UNION, "上年结转", 500, "2021-01-01", None)
+    )
+    figures = aggregate.figures({"aid_records": records, "fund_ledger": rows}, params(), DECEMBER)
+    execution = figures.execution.set_index("source")
+    assert pd.isna(execution.loc[CENTRAL, "execution_pct"])
+    assert execution.loc[UNION, ["opening_fen", "income_fen", "available_fen"]].tolist() == [
+        50_000,
+        100_000,
+        150_000,
+    ]
+    assert execution.loc[UNION, "execution_pct"] == Decimal("66.67")
+    assert figures.fiscal_sources == (CENTRAL,)
+
+
+def detail_rows(*rows: tuple[int, int, int, int, str]) -> pd.DataFrame:
+    """对账明细 rows (records, system, cash, paid in yuan, status), difference as
+    ``pipeline.reconciliation`` computes it: paid − (system − cash)."""
+    frame = pd.DataFrame(rows, columns=["records", "system", "cash", "paid", "status"])
+    fen = {c: frame[c] * 100 for c in ("system", "cash", "paid")}
+    return pd.DataFrame(
+        {
+            "records": frame["records"],
+            "system_fen": fen["system"],
+            "cash_fen": fen["cash"],
+            "paid_fen": fen["paid"],
+            "difference_fen": fen["paid"] - (fen["system"] - fen["cash"]),
+            "status": frame["status"],
+        }
+    )
+
+
+def test_payment_bridge_adds_up_to_what_the_bank_paid() -> None:
+    """Plants: 1,000 paid as recorded; 1,800 whose transfer failed (recorded, not paid); 15,000
+    paid 15,100 (100 more); 500 paid 400 (100 less); 600 of which 500 in cash, the 100 rest
+    paid; 300 paid twice (a second 300, 重复发放); a transfer of 250 with no record. Bank
+    paid 1,000 + 15,100 + 400 + 100 + 600 + 250 = 17,450; with the cash, 17,950."""
+    detail = detail_rows(
+        (1, 1000, 0, 1000, "相符"),
+        (1, 1800, 0, 0, "发放失败"),
+        (1, 15000, 0, 15100, "金额不符"),
+        (1, 500, 0, 400, "金额不符"),
+        (2, 600, 500, 100, "相符"),
+        (2, 300, 0, 600, "重复发放"),
+        (0, 0, 0, 250, "无对应记录"),
+    )
+    lines = aggregate.payment_bridge(detail).set_index("item")
+    amounts = (lines["amount_fen"] // 100).to_dict()
+    assert amounts == {
+        "系统记录的救助金额": 19_200,
+        "减：现金发放（不经银行）": -500,
+        "减：已记录但银行未支付": -1_800,
+        "减：银行少付": -100,
+        "加：银行多付": 400,
+        "银行实付（有对应救助记录）": 17_200,
+        "加：银行支付但无对应救助记录": 250,
+        "银行成功支付合计": 17_450,
+        "加：现金发放": 500,
+        "实际发放合计（银行+现金）": 17_950,
+    }
+    assert lines.loc["加：银行多付", "statuses"] == "金额不符、重复发放"
+    assert lines.loc["加：银行多付", "rows"] == 2
+    assert lines.loc["减：已记录但银行未支付", "statuses"] == "发放失败"
+    assert lines.loc["加：银行支付但无对应救助记录", "statuses"] == "无对应记录"
+    # each total adds the lines since the previous total, that total included
+    running = 0
+    for item in lines.reset_index().to_dict("records"):
+        if item["total"]:
+            assert item["amount_fen"] == running, item["item"]
+        running = item["amount_fen"] if item["total"] else running + item["amount_fen"]
+
+
+def test_sample_bridge_ends_at_the_bank_statements(sample_reconciled: results.Reconciled) -> None:
+    """Recorded 984,950.00 − 16,000.00 cash − 1,800.00 never paid (廖丽, R19) + 100.00 paid
+    above the record (R03) = 967,250.00: every successful payment of the bank files kept."""
+    lines = aggregate.payment_bridge(sample_reconciled.detail.table).set_index("item")
+    bank = sample_reconciled.checked.validated.tables["bank_payments"]
+    assert lines.loc["系统记录的救助金额", "amount_fen"] == 98_495_000
+    assert lines.loc["减：已记录但银行未支付", "amount_fen"] == -180_000
+    assert lines.loc["加：银行多付", "amount_fen"] == 10_000
+    assert lines.loc["减：现金发放（不经银行）", "amount_fen"] == -1_600_000
+    paid = int(bank.loc[bank["status"] == "成功", "amount_fen"].sum())
+    assert lines.loc["银行成功支付合计", "amount_fen"] == paid == 96_725_000
+
+
 # ---- properties -------------------------------------------------------------------------------
 
 PEOPLE = [(ID_A, "F1"), (ID_B, "F1"), (ID_C, None), ("341503200001010011", None)]

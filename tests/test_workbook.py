@@ -12,6 +12,7 @@ change to the workbook that is meant, regenerate them with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -21,11 +22,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from pipeline import results, run, workbook
-from pipeline.workbook import cells
+from pipeline import aggregate, results, run, workbook
+from pipeline.params import parameters
+from pipeline.workbook import balances, cells
+from pipeline.workbook.context import Context
 from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
 
@@ -126,7 +130,7 @@ def test_totals_equal_the_computed_figures(
     assert usage[coordinate].value.startswith("=SUM(")
     assert _fen(cached["资金使用"][coordinate]) == int(everything["year_amount_fen"]) == 98_495_000
     balances = book["资金结余"]
-    closing_col = next(c.column for c in balances[4] if c.value == "期末结余")
+    closing_col = next(c.column for c in balances[3] if c.value == "期末结余")
     total_row = next(r for r in balances.iter_rows() if r[0].value == "合计")
     closing = cached["资金结余"][total_row[closing_col - 1].coordinate]
     assert _fen(closing) == int(reconciled.figures.balances["closing_fen"].sum())
@@ -168,7 +172,8 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
     detail = book["对账明细"]
     statuses = {r[8].value for r in detail.iter_rows(min_row=2) if r[8].value}
     assert {"相符", "现金", "金额不符", "发放失败"} <= statuses
-    assert book["资金使用"].print_title_rows == "$3:$4"
+    # 资金使用 holds several tables: its header is frozen, not repeated over the others
+    assert book["资金使用"].freeze_panes == "C5" and book["资金使用"].print_title_rows is None
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +209,230 @@ def test_two_runs_write_the_same_cells(
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.read("docProps/core.xml") == b.read("docProps/core.xml")
         assert b"2021-12-31T00:00:00Z" in a.read("docProps/core.xml")
+
+
+# ---- 资金使用, 资金结余, 救助人次 -------------------------------------------------------------------
+
+
+def _rows(sheet) -> list[list[object]]:
+    return [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def _row_at(sheet, first: object, second: object = None, nth: int = 0) -> int:
+    """The 1-based row whose first cells are ``first`` (and ``second``), the nth such row."""
+    found = [
+        index
+        for index, row in enumerate(_rows(sheet), start=1)
+        if row[0] == first and (second is None or row[1] == second)
+    ]
+    return found[nth]
+
+
+def test_usage_sheet_adds_the_fiscal_sources_and_shows_wan_as_needed(sample_workbook: Path) -> None:
+    """The seed's 中央+省财政专项帮扶资金 91.695 万元: a 小计 adding the two sources' 小计 rows,
+    not counted again in 合计; 万元 with the decimals the amount needs; the source × aid type
+    table in 万元 too; 到位 and 执行率 per source."""
+    book = openpyxl.load_workbook(sample_workbook)
+    sheet, cached = book["资金使用"], cached_values(sample_workbook)["资金使用"]
+    central = _row_at(sheet, "中央财政专项帮扶资金", "小计")
+    province = _row_at(sheet, "省财政专项帮扶资金", "小计")
+    fiscal = _row_at(sheet, "中央+省财政专项帮扶资金", "小计")
+    assert fiscal == province + 1
+    assert sheet[f"F{fiscal}"].value == f"=SUM(F{central},F{province})"
+    assert Decimal(cached[f"F{fiscal}"]) == Decimal("916950")
+    assert Decimal(cached[f"I{fiscal}"]) == Decimal("91.695")
+    assert sheet[f"I{fiscal}"].number_format == "#,##0.00####"
+    total = _row_at(sheet, "合计")
+    assert f"F{fiscal}" not in _cells_of(sheet[f"F{total}"].value)
+    assert Decimal(cached[f"F{total}"]) == Decimal("984950")
+    in_wan = _row_at(sheet, "中央+省财政专项帮扶资金小计", nth=2)  # 到位, 元, then 万元
+    header = _rows(sheet)[_row_at(sheet, "资金来源", nth=3) - 1]  # the 万元 table
+    assert header == ["资金来源", "生活救助", "医疗救助", "助学救助", "送温暖", "合计", *[None] * 3]
+    assert Decimal(cached[f"F{in_wan}"]) == Decimal("91.695")
+    assert Decimal(cached[f"B{in_wan}"]) == Decimal("17.96")  # 生活救助, the seed's 17.96 万
+    execution = _row_at(sheet, "资金来源", nth=1) + 1  # 中央, under the 到位 table's header
+    shown = [sheet.cell(execution, c).value for c in (1, 2, 3, 5, 6)]
+    assert shown == [CENTRAL, 0, 620_086.4, 618_950, 99.82]
+    assert sheet[f"D{execution}"].value == f"=SUM(B{execution}:C{execution})"
+
+
+def test_usage_sheet_bridges_recorded_spending_to_the_bank(sample_workbook: Path) -> None:
+    """984,950.00 recorded − 16,000.00 cash − 1,800.00 never paid + 100.00 paid above the
+    record = 967,250.00 paid by the bank, a SUM of the lines above it; + the cash = 983,250.00."""
+    book = openpyxl.load_workbook(sample_workbook)
+    sheet, cached = book["资金使用"], cached_values(sample_workbook)["资金使用"]
+    first = _row_at(sheet, "系统记录的救助金额")
+    paid = _row_at(sheet, "银行实付（有对应救助记录）")
+    assert sheet[f"B{paid}"].value == f"=SUM(B{first}:B{paid - 1})"
+    lines = {sheet[f"A{r}"].value: sheet[f"B{r}"].value for r in range(first, paid)}
+    assert lines == {
+        "系统记录的救助金额": 984_950,
+        "减：现金发放（不经银行）": -16_000,
+        "减：已记录但银行未支付": -1_800,
+        "减：银行少付": 0,
+        "加：银行多付": 100,
+    }
+    assert sheet[f"D{first + 2}"].value == "发放失败" and sheet[f"D{first + 4}"].value == "金额不符"
+    assert Decimal(cached[f"B{paid}"]) == Decimal("967250")
+    everything = _row_at(sheet, "实际发放合计（银行+现金）")
+    assert Decimal(cached[f"B{everything}"]) == Decimal("983250")
+
+
+def _fund_findings(reconciled: results.Reconciled) -> pd.DataFrame:
+    """Planted on the sample's findings: R23 about 中央's ledger row (its lineage), R20 about
+    中央 2021 by message only, R21 about 本级工会经费 2021 by message only (a 警告), and R22
+    about 省财政 with neither (this year's opening: 2021)."""
+    balances = reconciled.figures.balances.set_index("source")
+    template = reconciled.findings.iloc[0].to_dict()
+
+    def finding(rule: str, severity: str, source: str, message: str, lineage: tuple) -> dict:
+        return {
+            **template,
+            "rule": rule,
+            "severity": severity,
+            "source": source,
+            "message": message,
+            "lineage": lineage,
+            "name": None,
+            "id_no": None,
+        }
+
+    planted = [
+        finding(
+            "R23", "错误", CENTRAL, "账面余额不符", (balances.loc[CENTRAL, "ledger_lineage"][0],)
+        ),
+        finding("R20", "错误", CENTRAL, f"{CENTRAL} 2021 年度资金应在期限前用完", ()),
+        finding("R21", "警告", UNION, f"{UNION} 2021 年度年末结余未登记结转", ()),
+        finding("R22", "错误", PROVINCE, f"{PROVINCE} 本年上年结转不符", ()),
+    ]
+    return pd.concat([reconciled.findings, pd.DataFrame(planted)], ignore_index=True)
+
+
+CENTRAL, PROVINCE, UNION = "中央财政专项帮扶资金", "省财政专项帮扶资金", "本级工会经费"
+
+
+def test_balance_sheet_marks_fund_findings_where_row_of_says(
+    sample_reconciled: results.Reconciled, tmp_path: Path
+) -> None:
+    reconciled = dataclasses.replace(sample_reconciled, findings=_fund_findings(sample_reconciled))
+    path = tmp_path / "funds.xlsx"
+    workbook.write(path, reconciled)
+    sheet = openpyxl.load_workbook(path)["资金结余"]
+    header = [c.value for c in sheet[3]]
+    assert header == [
+        "资金来源",
+        "资金年度",
+        "上年结转",
+        "本年收入",
+        "本年支出",
+        "调出",
+        "期末结余",
+        "执行率(%)",
+        "异常",
+    ]
+    context = Context(reconciled, "", "", dt.datetime(2021, 12, 31), {}, 0)
+    where = balances.row_of(context)
+    assert set(where) == {(s, 2021) for s in reconciled.figures.balances["source"]}
+    marks = {}
+    for (source, year), (name, row) in where.items():
+        assert name == "资金结余"
+        assert (sheet[f"A{row}"].value, sheet[f"B{row}"].value) == (source, year)
+        marks[source] = (sheet[f"I{row}"].value, sheet[f"I{row}"].fill.fgColor.rgb)
+    red, yellow = "FFFFC7CE", "FFFFEB9C"
+    assert marks == {
+        CENTRAL: ("R20、R23", red),
+        PROVINCE: ("R22", red),
+        "省总金秋助学资金": (None, "00000000"),
+        UNION: ("R21", yellow),
+    }
+    central = where[CENTRAL, 2021][1]
+    assert sheet[f"H{central}"].value == 99.82  # 618,950.00 ÷ 620,086.40
+
+
+def test_balance_sheet_core_is_narrow_and_the_detail_keeps_every_figure(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """The core table has 9 columns; the detail (on a page of its own, no table wider than 8
+    columns) holds each income category, spending per aid type, the deadline and carry-over,
+    and the book balance, each 小计 a SUM of its row and each 合计 a SUM of its column."""
+    book = openpyxl.load_workbook(sample_workbook)
+    sheet, cached = book["资金结余"], cached_values(sample_workbook)["资金结余"]
+    assert len([c for c in sheet[3] if c.value]) == 9
+    income = _row_at(sheet, "资金来源", nth=2)  # core, 万元, then 收入明细
+    assert sheet.row_breaks.brk[0].id == income - 2  # the break before its title
+    income_header = [c.value for c in sheet[income]]
+    assert income_header[2:8] == [
+        "上级拨入",
+        "本级安排",
+        "利息收入",
+        "追缴收回",
+        "其他转入",
+        "收入小计",
+    ]
+    assert sheet[f"H{income + 1}"].value == f"=SUM(C{income + 1}:G{income + 1})"
+    balances_ = sample_reconciled.figures.balances
+    total = income + 1 + len(balances_)
+    assert _fen(cached[f"H{total}"]) == int(balances_["income_fen"].sum())
+    headers = [
+        [v for v in _rows(sheet)[_row_at(sheet, "资金来源", nth=n) - 1] if v] for n in (4, 5)
+    ]
+    assert headers == [
+        [
+            "资金来源",
+            "资金年度",
+            "期末结余",
+            "使用期限",
+            "期限状态",
+            "逾期未用",
+            "结转下年",
+            "结转批复文号",
+        ],
+        ["资金来源", "资金年度", "期末结余", "账面余额", "账面差额"],
+    ]
+
+
+def test_headcount_sheet_compares_targets_with_their_types_only(sample_workbook: Path) -> None:
+    """送温暖 has no target: 合计 (150 people, 254 人次) carries no target, and the row of the
+    types with targets compares 50 with 26 + 47 + 56 = 129 people (258.00 %), and 目标人次 80
+    with 生活救助's 100 人次 alone (125.00 %)."""
+    book = openpyxl.load_workbook(sample_workbook)
+    sheet, cached = book["救助人次"], cached_values(sample_workbook)["救助人次"]
+    assert "单位：人、人次、户；金额：元" in [c.value for c in sheet[2]]
+    total = _row_at(sheet, "合计")
+    assert sheet[f"B{total}"].value is None and sheet[f"E{total}"].value is None
+    assert sheet[f"C{total}"].value == 150 and Decimal(cached[f"F{total}"]) == 254
+    targeted = total + 1
+    assert sheet[f"A{targeted}"].value == "有目标类型"
+    assert sheet[f"B{targeted}"].value == "=SUM(B4:B6)" and Decimal(cached[f"B{targeted}"]) == 50
+    assert Decimal(cached[f"C{targeted}"]) == 129 and sheet[f"D{targeted}"].value == 258
+    assert sheet[f"F{targeted}"].value == "=SUM(F4)" and Decimal(cached[f"F{targeted}"]) == 100
+    assert sheet[f"G{targeted}"].value == 125
+    living = [c.value for c in sheet[4]]
+    assert living[:9] == ["生活救助", 20, 26, 130, 80, 100, 125, "优", "是"]
+
+
+def test_headcount_sheet_grades_every_type_the_parameters_grade(
+    sample_reconciled: results.Reconciled, tmp_path: Path
+) -> None:
+    """Planted: 助学救助 gets 目标人次 60 and thresholds 优 60 / 良 50 / 中 40: its 56 人次 are
+    93.33 % and 良, short of 60 (达标 否); the targeted row adds 100 + 56 against 140."""
+    tables = dict(sample_reconciled.checked.validated.tables)
+    targets = tables["annual_targets"].copy()
+    study = targets["aid_type"] == "助学救助"
+    values = {"target_times": 60, "grade_excellent": 60, "grade_good": 50, "grade_fair": 40}
+    for column, value in values.items():
+        targets.loc[study, column] = value
+    tables["annual_targets"] = targets
+    figures = aggregate.figures(tables, parameters(tables), sample_reconciled.period)
+    reconciled = dataclasses.replace(sample_reconciled, figures=figures)
+    path = tmp_path / "targets.xlsx"
+    workbook.write(path, reconciled)
+    sheet = openpyxl.load_workbook(path)["救助人次"]
+    row = [c.value for c in sheet[_row_at(sheet, "助学救助")]]
+    assert row[:9] == ["助学救助", 20, 56, 280, 60, 56, 93.33, "良", "否"]
+    targeted = _row_at(sheet, "有目标类型")
+    assert sheet[f"E{targeted}"].value == "=SUM(E4,E6)"
+    assert sheet[f"G{targeted}"].value == 111.43  # 156 / 140
 
 
 # ---- input text that looks like a formula --------------------------------------------------------

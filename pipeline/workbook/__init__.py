@@ -11,13 +11,16 @@ How it is made, the way a Chinese finance office prints its reports:
 - money is integer fen until the moment a cell is written, as yuan with two decimals and
   thousands separators; every 合计 and 小计 is a live ``SUM`` whose cached value is the sum, in
   integer fen, of the cells it adds (and is checked against the computed figure); 万元 cells
-  are ``ROUND(yuan/10000, 6)`` of the yuan cell beside them, exact at six decimals;
+  are ``ROUND(yuan/10000, 6)`` of the yuan cell beside them, exact at six decimals and shown
+  with the decimals the amount needs (at least two);
 - text from the inputs is always a string cell: never a formula or a link, whatever it starts
   with; every ``write_*`` return code is checked (xlsxwriter returns −1 instead of raising);
 - with ``mask`` (``--mask``), every text cell of every sheet passes ``privacy.mask_text``: no
   full ID or card number is left in the file;
 - column widths are computed here, CJK characters counting double;
-- A4 landscape, one page wide, header rows repeated, page numbers in the footer;
+- A4 landscape, one page wide, header rows repeated, page numbers in the footer (资金使用 and
+  资金结余 hold several tables: their first table's header is frozen, not repeated over the
+  others);
 - the document's created time is the period end, so the same inputs give the same cells.
 
 The workbook is written in xlsxwriter's constant-memory mode: each row goes to disk once the

@@ -1,88 +1,233 @@
-"""The sheet 资金结余."""
+"""The sheet 资金结余: per 资金来源 and 资金年度, the money in, out and left.
+
+In: the ``Context`` (``Figures.balances``; the findings of R20–R23). Out, on the first page a
+core table that prints readably — 上年结转, 本年收入, 本年支出, 调出, 期末结余, 执行率 and 异常 (the
+fund rules that hit the row, highlighted) — and the same figures in 万元; on the next page the
+detail: income per category, spending per aid type, 使用期限 and 结转下年, and 账面余额 (no
+table wider than eight columns, so that the pages print at 8 pt or more on a province's
+amounts). Every 合计 a live SUM. ``row_of`` tells 异常清单 where each row of the core table is.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+import pandas as pd
+
 from pipeline import aggregate
-from pipeline.workbook.cells import TOTAL, Sheet, row_header_last
+from pipeline.workbook.cells import TOTAL, Sheet, WorkbookError, highlighted, own_pages
 from pipeline.workbook.context import Context
 from schemas.inputs import AID_TYPES
 
+SHEET = "资金结余"
+CORE_FIRST = 3  # 0-based row of the core table's first data row: title, subtitle, header
+FUND_RULES = ("R20", "R21", "R22", "R23")
+YEAR_IN_MESSAGE = re.compile(r"(\d{4}) 年度")
 
-def _balance_columns() -> list[tuple[str | None, str, str, str]]:
-    """(group, label, column, kind) of the 资金结余 table."""
-    return [
-        (None, "资金来源", "source", "text"),
-        (None, "资金年度", "fund_year", "year"),
-        (None, "上年结转", "opening_fen", "money"),
-        *(("本年收入", name, name, "money") for name in aggregate.INCOME),
-        ("本年收入", "收入小计", "income_fen", "money"),
-        *(("本年支出", name, name, "money") for name in AID_TYPES),
-        ("本年支出", "支出小计", "expenditure_fen", "money"),
-        (None, "调出", "transfer_out_fen", "money"),
-        (None, "期末结余", "closing_fen", "money"),
-        (None, "使用期限", "deadline", "date"),
-        (None, "期限状态", "deadline_state", "text"),
-        (None, "逾期未用", "unspent_after_deadline_fen", "money"),
-        (None, "结转下年", "carry_over_fen", "money"),
-        (None, "结转批复文号", "carry_over_document", "text"),
-        (None, "账面余额", "book_balance_fen", "money"),
-        (None, "账面差额", "book_difference_fen", "money"),
-    ]
+Spec = Sequence[tuple[str, str, str]]  # (label, column of Figures.balances, kind)
+CORE: Spec = (
+    ("资金来源", "source", "text"),
+    ("资金年度", "fund_year", "year"),
+    ("上年结转", "opening_fen", "money"),
+    ("本年收入", "income_fen", "money"),
+    ("本年支出", "expenditure_fen", "money"),
+    ("调出", "transfer_out_fen", "money"),
+    ("期末结余", "closing_fen", "money"),
+    ("执行率(%)", "execution_pct", "percent"),
+    ("异常", "flags", "flags"),
+)
+IN_WAN = ("opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen")
+NOTE = (  # lines no wider than the table: a wider text would make the printed page smaller
+    "注：执行率 = 本年支出 ÷（上年结转 + 本年收入）；期末结余 = 上年结转 + 本年收入 − 本年支出 − 调出。",
+    "异常：该资金来源、年度的资金类发现（R20–R23；红色为错误，黄色为警告），详见异常清单。",
+)
+PAIR_SPEC: Spec = (("资金来源", "source", "text"), ("资金年度", "fund_year", "year"))
+DETAILS: tuple[tuple[str, Spec], ...] = (
+    (
+        "本年收入明细（元）",
+        (
+            *PAIR_SPEC,
+            *((name, name, "money") for name in aggregate.INCOME),
+            ("收入小计", "income_fen", "row_sum"),
+        ),
+    ),
+    (
+        "本年支出明细（元）",
+        (
+            *PAIR_SPEC,
+            *((name, name, "money") for name in AID_TYPES),
+            ("支出小计", "expenditure_fen", "row_sum"),
+        ),
+    ),
+    (
+        "使用期限与结转（元）",
+        (
+            *PAIR_SPEC,
+            ("期末结余", "closing_fen", "money"),
+            ("使用期限", "deadline", "date"),
+            ("期限状态", "deadline_state", "text"),
+            ("逾期未用", "unspent_after_deadline_fen", "money"),
+            ("结转下年", "carry_over_fen", "money"),
+            ("结转批复文号", "carry_over_document", "wrap"),
+        ),
+    ),
+    (
+        "账面余额核对（元；账面差额 = 账面余额 − 期末结余）",
+        (
+            *PAIR_SPEC,
+            ("期末结余", "closing_fen", "money"),
+            ("账面余额", "book_balance_fen", "money"),
+            ("账面差额", "book_difference_fen", "money"),
+        ),
+    ),
+)
 
 
 def fill(sheet: Sheet, context: Context) -> None:
-    f, balances = sheet.formats, context.reconciled.figures.balances
-    spec = _balance_columns()
-    columns = [(group, label) for group, label, _, _ in spec]
-    width = len(columns)
+    f = sheet.formats
+    balances = _with_rates(context.reconciled.figures.balances, _flags(context))
+    width = max(len(spec) for spec in (CORE, *(spec for _, spec in DETAILS)))
     row = sheet.title_block(f"{context.period_text}帮扶资金结余情况表", width, context)
-    header_first = row
-    row = sheet.header(row, columns)
-    first = row
+    first, total, row = _table(sheet, row, CORE, balances)
+    if first != CORE_FIRST:  # row_of tells 异常清单 these rows
+        raise WorkbookError(f"{SHEET} 核心表应从第 {CORE_FIRST + 1} 行开始，实为第 {first + 1} 行")
+    _mark(sheet, balances, first)
+    for line in NOTE:
+        sheet.text(row, 0, line, f.note, fit=False)
+        row += 1
+    row = _in_wan(sheet, first, total, row + 1)
+    breaks = [row + 1]  # the detail on a page of its own
+    for title, spec in DETAILS:
+        sheet.text(row + 1, 0, title, f.heading, fit=False)
+        _, _, row = _table(sheet, row + 2, spec, balances)
+    sheet.signatures(row + 1, width)
+    own_pages(sheet, width, (CORE_FIRST - 1, CORE_FIRST - 1), breaks, freeze_cols=2)
+
+
+def row_of(context: Context) -> dict[tuple[str, int], tuple[str, int]]:
+    """For each (资金来源, 资金年度): the sheet and 1-based row of its row in the core table,
+    for 异常清单 to link a fund finding to."""
+    balances = context.reconciled.figures.balances
+    pairs = zip(balances["source"].astype("str"), balances["fund_year"], strict=True)
+    return {
+        (source, int(year)): (SHEET, CORE_FIRST + index + 1)
+        for index, (source, year) in enumerate(pairs)
+    }
+
+
+def _flags(context: Context) -> dict[tuple[str, int], dict[str, str]]:
+    """Per (source, fund year), the codes of the fund rules that found something, with their
+    severity. A finding's pair is the pair whose ledger rows it names; without ledger rows,
+    the year its message names (“… 2021 年度 …”), else the period's year (R22 compares this
+    year's opening)."""
+    findings = context.reconciled.findings
+    balances = context.reconciled.figures.balances
+    pair_of = {
+        tuple(cell): (str(source), int(year))
+        for source, year, cells in zip(
+            balances["source"], balances["fund_year"], balances["ledger_lineage"], strict=True
+        )
+        for cell in cells
+    }
+    flags: dict[tuple[str, int], dict[str, str]] = {}
+    for item in findings[findings["rule"].isin(FUND_RULES)].to_dict("records"):
+        pairs = {pair_of[tuple(c)] for c in item["lineage"] if tuple(c) in pair_of}
+        if not pairs:
+            named = YEAR_IN_MESSAGE.search(str(item["message"]))
+            year = int(named[1]) if named else context.reconciled.period.year
+            pairs = {(str(item["source"]), year)}
+        for pair in pairs:
+            flags.setdefault(pair, {})[str(item["rule"])] = str(item["severity"])
+    return flags
+
+
+def _with_rates(
+    balances: pd.DataFrame, flags: dict[tuple[str, int], dict[str, str]]
+) -> pd.DataFrame:
+    """The balances with execution_pct (``aggregate.percent``), flags (codes joined with 、)
+    and severity (the worst of them)."""
+    pairs = list(zip(balances["source"].astype("str"), balances["fund_year"], strict=True))
+    found = [flags.get((source, int(year)), {}) for source, year in pairs]
+    available = balances["opening_fen"] + balances["income_fen"]
+    return balances.assign(
+        execution_pct=[
+            aggregate.percent(spent, whole)
+            for spent, whole in zip(balances["expenditure_fen"], available, strict=True)
+        ],
+        flags=["、".join(sorted(codes)) for codes in found],
+        severity=[
+            "错误" if "错误" in codes.values() else ("警告" if codes else "") for codes in found
+        ],
+    )
+
+
+def _table(sheet: Sheet, row: int, spec: Spec, balances: pd.DataFrame) -> tuple[int, int, int]:
+    """One table of the balances: header, a row per pair, 合计 (money as SUMs checked against
+    the figures, 执行率 of the sums). Returns its first data row, its 合计 row and the next
+    free row."""
+    f = sheet.formats
+    first = sheet.header(row, [(None, label) for label, _, _ in spec])
+    row = first
+    where = {column: col for col, (_, column, _) in enumerate(spec)}
     for item in balances.to_dict("records"):
-        for col, (_, _, column, kind) in enumerate(spec):
+        for col, (_, column, kind) in enumerate(spec):
             value = item[column]
             if kind == "money":
                 sheet.money(row, col, value)
+            elif kind == "row_sum":  # the money columns before it
+                parts = [(row, c) for c, (_, _, k) in enumerate(spec[:col]) if k == "money"]
+                sheet.total(row, col, parts, int(value), fmt=f.money)
             elif kind == "year":
                 sheet.count(row, col, value, f.year)
             elif kind == "date":
                 sheet.date(row, col, value)
+            elif kind == "percent":
+                sheet.decimal(row, col, value, f.percent)
+            elif kind == "wrap":  # a long text wraps rather than widening the page
+                sheet.text(row, col, value, f.wrap, fit=False)
             else:
                 sheet.text(row, col, value, f.text)
         row += 1
-    for col, (_, _, column, kind) in enumerate(spec):
-        if kind == "money":
+    for col, (_, column, kind) in enumerate(spec):
+        if kind in ("money", "row_sum"):
             expected = int(balances[column].fillna(0).sum())
             sheet.total(row, col, [(r, col) for r in range(first, row)], expected)
+        elif kind == "percent":
+            spent = sheet.exact.get((row, where["expenditure_fen"]), 0)
+            whole = sheet.exact.get((row, where["opening_fen"]), 0)
+            whole += sheet.exact.get((row, where["income_fen"]), 0)
+            sheet.decimal(row, col, aggregate.percent(spent, whole), f.percent)
         else:
             sheet.text(row, col, TOTAL if col == 0 else None, f.total_text)
-    end = _balances_in_wan(sheet, spec, first, row, row + 2)
-    sheet.signatures(end + 1, width)
-    sheet.finish((header_first, row_header_last(header_first, columns)), width, freeze_cols=2)
+    return first, row, row + 1
 
 
-WAN_BALANCES = ("opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen")
+def _mark(sheet: Sheet, balances: pd.DataFrame, first: int) -> None:
+    """The 异常 cells of rows with fund findings, coloured by their worst severity."""
+    col = [column for _, column, _ in CORE].index("flags")
+    formats = {severity: highlighted(sheet.formats, severity) for severity in ("错误", "警告")}
+    for offset, (codes, severity) in enumerate(
+        zip(balances["flags"], balances["severity"], strict=True)
+    ):
+        if codes:
+            sheet.text(first + offset, col, codes, formats[severity])
 
 
-def _balances_in_wan(
-    sheet: Sheet, spec: Sequence[tuple[str | None, str, str, str]], first: int, total: int, row: int
-) -> int:
-    """The main figures again in 万元, as the seeds report them, each cell ROUND(yuan/10000, 6)
-    of the table above; returns the next free row."""
+def _in_wan(sheet: Sheet, first: int, total: int, row: int) -> int:
+    """The core figures again in 万元, as the seeds report them, each cell ROUND(yuan/10000, 6)
+    of the core table; returns the next free row."""
     f = sheet.formats
-    where = {column: col for col, (_, _, column, _) in enumerate(spec)}
-    labels = {column: label for _, label, column, _ in spec}
-    sheet.text(row, 0, "单位：万元", f.heading, fit=False)
-    sheet.header(row + 1, [(None, labels[c]) for c in ("source", "fund_year", *WAN_BALANCES)])
+    where = {column: col for col, (_, column, _) in enumerate(CORE)}
+    labels = {column: label for label, column, _ in CORE}
+    sheet.text(row, 0, "以上主要数字（万元）", f.heading, fit=False)
+    sheet.header(row + 1, [(None, labels[c]) for c in ("source", "fund_year", *IN_WAN)])
     for offset, source_row in enumerate(range(first, total + 1)):
-        at, bold = row + 2 + offset, source_row == total
+        at = row + 2 + offset
         for col in (0, 1):
             copied = sheet.cells.get((source_row, where["source"] + col))
             if copied is not None:
                 sheet.cells[at, col] = copied
-        for col, column in enumerate(WAN_BALANCES, start=2):
-            sheet.wan(at, col, (source_row, where[column]), bold=bold)
+        for col, column in enumerate(IN_WAN, start=2):
+            sheet.wan(at, col, (source_row, where[column]), bold=source_row == total)
     return row + 2 + total - first + 1

@@ -4,6 +4,7 @@ order, widths, totals, print setup. Every ``write_*`` return code is checked her
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,9 @@ from pipeline import privacy
 from pipeline.money import WAN_DECIMALS, wan_text, yuan_text
 
 MONEY, COUNT, YEAR, DATE, PERCENT = "#,##0.00", "#,##0", "0", "yyyy-mm-dd", "0.00"
-WAN = "#,##0." + "0" * WAN_DECIMALS  # 万元 exact to the fen
+# 万元 with the decimals the amount needs, as the seeds write it (91.695, 550.239739): at least
+# two, up to the six that are exact to the fen
+WAN = "#,##0.00" + "#" * (WAN_DECIMALS - 2)
 SCORE = "0.0#"
 MAX_WIDTH = 70
 WRAP_WIDTH = 40  # a wrapped column of a detail sheet
@@ -370,3 +373,59 @@ def span(first: tuple[int, int], last: tuple[int, int], sheet: str | None = None
     prefix = f"{quote_sheetname(sheet)}!" if sheet else ""
     low = xl_rowcol_to_cell(*first)
     return prefix + (low if first == last else f"{low}:{xl_rowcol_to_cell(*last)}")
+
+
+def own_pages(
+    sheet: Sheet,
+    columns: int,
+    header: tuple[int, int],
+    breaks: Sequence[int] = (),
+    freeze_cols: int = 0,
+) -> None:
+    """``finish`` for a summary sheet of several tables: the first table's header frozen but
+    not repeated on every printed page (it would stand over the other tables), and a page
+    break before each row of ``breaks``."""
+    sheet.finish(None, columns)
+    sheet.worksheet.freeze_panes(header[1] + 1, freeze_cols)
+    if breaks:
+        check(sheet.worksheet.set_h_pagebreaks(list(breaks)), f"{sheet.name} 分页")
+
+
+def highlighted(formats: Formats, severity: str) -> Any:
+    """A bordered text cell coloured as 异常清单 colours its severity: 错误 red, 警告 yellow."""
+    colour = formats.error if severity == "错误" else formats.warning
+    return formats.book.add_format(
+        {
+            "font_name": formats.text.font_name,
+            "font_size": formats.text.font_size,
+            "valign": "vcenter",
+            "border": 1,
+            "bold": colour.bold,
+            "font_color": colour.font_color,
+            "bg_color": colour.bg_color,
+        }
+    )
+
+
+def label(sheet: Sheet, row: int, col: int, text: str, total: bool = False) -> None:
+    """A label that wraps within its column instead of widening it, so that a long name in a
+    lower table (a group's 小计, a line of a bridge) does not shrink the printed page; bold and
+    centred as a total's label when ``total``."""
+    fmt = _total_wrap(sheet.formats) if total else sheet.formats.wrap
+    sheet.text(row, col, text, fmt, fit=False)
+
+
+@functools.lru_cache(maxsize=16)  # one format per workbook, not one per cell
+def _total_wrap(formats: Formats) -> Any:
+    text = formats.total_text
+    return formats.book.add_format(
+        {
+            "font_name": text.font_name,
+            "font_size": text.font_size,
+            "valign": "vcenter",
+            "border": 1,
+            "bold": True,
+            "align": "center",
+            "text_wrap": True,
+        }
+    )
