@@ -195,7 +195,7 @@ def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
 
 def _type_bits(aid_type: pd.Series) -> np.ndarray:
     """Each record's 救助类型 as one bit of its position in ``AID_TYPES``."""
-    code = pd.Categorical(aid_type.astype("str"), categories=AID_TYPES).codes.astype("int64")
+    code = aid_type.astype(pd.CategoricalDtype(AID_TYPES)).cat.codes.to_numpy(dtype="int64")
     return np.where(code >= 0, np.left_shift(1, np.maximum(code, 0)), 0)
 
 
@@ -284,13 +284,15 @@ def _aid_types_text(bits: np.ndarray) -> np.ndarray:
     return np.array(texts, dtype=object)[at.reshape(-1)] if len(bits) else np.array([], object)
 
 
-def _dates_text(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _dates_text(first: np.ndarray, last: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """“first–last” day, or the one day when they are the same; empty where unknown."""
     low, high = (
-        np.where(np.isnat(day), "", np.datetime_as_string(day, unit="D")).astype(object)
-        for day in (first.astype("datetime64[D]"), last.astype("datetime64[D]"))
+        pa.array(day.astype("datetime64[D]"), from_pandas=True).cast(pa.string())
+        for day in (first, last)
     )
-    return np.where(low == high, low, low + DATES_SEPARATOR + high)
+    span = pc.binary_join_element_wise(low, high, DATES_SEPARATOR)
+    text = pc.fill_null(pc.if_else(pc.equal(low, high), low, span), "")
+    return pd.array(text, dtype="str")
 
 
 def _joined(
