@@ -195,7 +195,7 @@ def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
 
 def _type_bits(aid_type: pd.Series) -> np.ndarray:
     """Each record's 救助类型 as one bit of its position in ``AID_TYPES``."""
-    code = aid_type.astype(pd.CategoricalDtype(AID_TYPES)).cat.codes.to_numpy(dtype="int64")
+    code = aid_type.astype(pd.CategoricalDtype(list(AID_TYPES))).cat.codes.to_numpy(dtype="int64")
     return np.where(code >= 0, np.left_shift(1, np.maximum(code, 0)), 0)
 
 
