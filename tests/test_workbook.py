@@ -392,8 +392,14 @@ def test_a_long_reconciliation_prints_only_its_title_block(
     workbook.write(path, sample_reconciled)
     book = openpyxl.load_workbook(path)
     detail = book["对账明细"]
-    last = get_column_letter(detail.max_column)
-    assert detail.print_area == f"'对账明细'!$A$1:${last}$3"
+    area = re.fullmatch(r"'对账明细'!\$A\$1:\$([A-Z]+)\$3", detail.print_area)
+    assert area, detail.print_area
+    last = area.group(1)  # the title block spans the columns a page holds at full size
+    assert f"A1:{last}1" in {str(r) for r in detail.merged_cells.ranges}
+    assert 4 <= detail[f"{last}1"].column < detail.max_column
+    # on one page (1 × 1: xlsxwriter leaves out the 1s; the whole sheet is one page wide × 0)
+    assert detail.sheet_properties.pageSetUpPr.fitToPage
+    assert detail.page_setup.fitToWidth in (1, None) and detail.page_setup.fitToHeight in (1, None)
     note = detail["A3"].value
     assert "共 169 行，打印约 5 页" in note and "取消打印区域" in note
     assert "打印选定区域" in note

@@ -46,6 +46,7 @@ EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
 ADVANCE_EVERY = 10_000  # detail rows between two updates of the progress display
 
 TITLE_ROWS = 3  # title; 编制单位, 期间, 单位; note — above the header of a titled detail sheet
+TITLE_PRINT_WIDTH = 130  # characters of column width on an A4 landscape page at full size
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,12 @@ def write_detail(
     column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
     column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
     widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
+    printed = _title_columns(widths) if detail.print_title_only else len(widths)
     for number, (ws, part) in enumerate(zip(worksheets, layout, strict=True), start=1):
         top = part.top
         if detail.title is not None:
             title = heading.period_text + detail.title + (f"（续表{number}）" if number > 1 else "")
-            _write_title_block(ws, formats, title, detail.note, heading, len(widths))
+            _write_title_block(ws, formats, title, detail.note, heading, widths[:printed])
         for col, column in enumerate(detail.columns):
             check(ws.write_string(top, col, column.label, formats.header), f"{part.sheet} 表头")
             check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
@@ -219,26 +221,37 @@ def write_detail(
             _write_detail_total(ws, formats, detail.columns, layout, top + last + 2)
         ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
         page_setup(ws, (top, top), top + max(last, 1), detail.freeze_cols, len(widths))
-        if detail.print_title_only:
-            check(ws.print_area(0, 0, top - 1, len(widths) - 1), f"{part.sheet} 打印区域")
+        if detail.print_title_only:  # on one page, at the size its first columns print
+            check(ws.print_area(0, 0, top - 1, printed - 1), f"{part.sheet} 打印区域")
+            ws.fit_to_pages(1, 1)
+
+
+def _title_columns(widths: Sequence[int]) -> int:
+    """How many first columns fit a printed page's width: a title block printed alone spans
+    them, so that it prints at full size."""
+    total = np.cumsum(widths)
+    return max(1, int(np.searchsorted(total, TITLE_PRINT_WIDTH, side="right")))
 
 
 def _write_title_block(
-    ws: Any, formats: Formats, title: str, note: str, heading: Heading, columns: int
+    ws: Any, formats: Formats, title: str, note: str, heading: Heading, widths: Sequence[int]
 ) -> None:
-    """As ``Sheet.title_block`` does on a summary sheet, and a note row under it."""
-    last = columns - 1
+    """As ``Sheet.title_block`` does on a summary sheet, over the columns of ``widths``, and a
+    note row under it, wrapped over them."""
+    last = len(widths) - 1
     check(ws.merge_range(0, 0, 0, last, title, formats.title), f"{ws.name} 标题")
     unit = heading.unit or "（未注明）"
     texts = (
         (0, f"编制单位：{unit}", formats.sub),
-        (columns // 2, f"期间：{heading.period_text}", formats.sub),
+        (len(widths) // 2, f"期间：{heading.period_text}", formats.sub),
         (last, "单位：元", formats.sub_right),
     )
     for col, text, fmt in texts:
         check(ws.write_string(1, col, text, fmt), f"{ws.name} 表头说明")
     if note:
-        check(ws.write_string(2, 0, note, formats.note), f"{ws.name} 说明")
+        lines = -(-display_width(note) // max(sum(widths) - 1, 1))
+        check(ws.set_row(2, LINE_HEIGHT * lines), f"{ws.name} 说明行高")
+        check(ws.merge_range(2, 0, 2, last, note, formats.plain_wrap), f"{ws.name} 说明")
 
 
 def _write_rows(
