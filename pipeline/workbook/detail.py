@@ -199,6 +199,8 @@ def write_detail(
     printed = _title_columns(widths) if detail.print_title_only else len(widths)
     for number, (ws, part) in enumerate(zip(worksheets, layout, strict=True), start=1):
         top = part.top
+        if (detail.title is None) != (top == 0):
+            raise WorkbookError(f"{part.sheet} 的标题与版式不符")  # ``parts(titled=…)``
         if detail.title is not None:
             title = heading.period_text + detail.title + (f"（续表{number}）" if number > 1 else "")
             _write_title_block(ws, formats, title, detail.note, heading, widths[:printed])
@@ -230,7 +232,8 @@ def _title_columns(widths: Sequence[int]) -> int:
     """How many first columns fit a printed page's width: a title block printed alone spans
     them, so that it prints at full size."""
     total = np.cumsum(widths)
-    return max(1, int(np.searchsorted(total, TITLE_PRINT_WIDTH, side="right")))
+    fit = int(np.searchsorted(total, TITLE_PRINT_WIDTH, side="right"))
+    return min(max(fit, 2), len(widths))  # a title is merged over two columns at least
 
 
 def _write_title_block(

@@ -26,7 +26,7 @@ from pipeline.workbook.detail import (
 )
 
 PRINT_PAGES_MAX = 20  # longer, 对账明细 is not printed by default
-ROWS_PER_PAGE = 35  # an estimate: rows of 对账明细 on a printed A4 page
+ROWS_PER_PAGE = 35  # an estimate: lines of 对账明细 on a printed A4 page
 
 
 def table(detail: Reconciliation, findings_layout: Sequence[Part]) -> Detail:
@@ -66,7 +66,9 @@ def table(detail: Reconciliation, findings_layout: Sequence[Part]) -> Detail:
         (f'=${severity}{{row}}="错误"', "error"),
         (f'=OR(${severity}{{row}}="警告",{unsettled},{pending})', "warning"),
     ]
-    pages = -(-len(table) // ROWS_PER_PAGE)
+    wrapped = [column.lines for column in columns if column.lines is not None]
+    lines = int(np.max(wrapped, axis=0).sum()) if wrapped else len(table)
+    pages = -(-lines // ROWS_PER_PAGE)
     return Detail(
         "对账明细",
         columns,
