@@ -324,12 +324,17 @@ def test_findings_link_to_their_row_of_the_reconciliation(
     assert linked["R03"] == "金额不符" and linked["R01"] == linked["R19"] == "发放失败"
 
 
-def test_reconciliation_rows_say_which_rules_hit_them(sample_workbook: Path) -> None:
+def test_reconciliation_rows_say_which_rules_hit_them(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
     """The sample's planted findings on 对账明细: 汪斌静, paid 1,800 after her file was closed,
     is 相符 by the bank but carries R07, an error, and is highlighted red (the first
-    conditional format, on 严重程度 = 错误); 廖丽's failed transfer carries R01 and R19 in code
-    order; a row links to the first of its findings on 异常清单, whose rule it lists; rows no
-    rule hit have no 异常规则 and no link."""
+    conditional format, on 严重程度 = 错误); 廖丽's failed transfer carries the rules of the
+    findings about her, in code order; a row links to the first of its findings on 异常清单,
+    whose rule it lists; rows no rule hit have no 异常规则 and no link."""
+    findings = sample_reconciled.findings
+    about_liao = sorted(set(findings.loc[findings["name"] == "廖丽", "rule"]))
+    assert "R19" in about_liao
     book = openpyxl.load_workbook(sample_workbook)
     detail = book["对账明细"]
     header, rows = _table(detail)
@@ -337,7 +342,7 @@ def test_reconciliation_rows_say_which_rules_hit_them(sample_workbook: Path) -> 
     by_name = {r[col["姓名"]].value: r for r in rows}
     wang = by_name["汪斌静"]
     assert [wang[col[c]].value for c in ("状态", "异常规则", "严重程度")] == ["相符", "R07", "错误"]
-    assert by_name["廖丽"][col["异常规则"]].value == "R01、R19"
+    assert by_name["廖丽"][col["异常规则"]].value == "、".join(about_liao)
     red = detail.conditional_formatting
     first = min((rule for cf in red for rule in cf.rules), key=lambda rule: rule.priority)
     severity_letter = get_column_letter(col["严重程度"] + 1)
@@ -347,7 +352,7 @@ def test_reconciliation_rows_say_which_rules_hit_them(sample_workbook: Path) -> 
     )
     ranges = [cf.sqref for cf in red if first in cf.rules]
     assert any(wang[0].coordinate in r for r in ranges)
-    findings_header, findings = _table(book["异常清单"])
+    findings_header, listed = _table(book["异常清单"])
     number_col = findings_header.index("序号")
     rule_col = findings_header.index("规则")
     link_col = header.index("异常清单")
@@ -359,21 +364,28 @@ def test_reconciliation_rows_say_which_rules_hit_them(sample_workbook: Path) -> 
         assert sheet == "异常清单" and finding[rule_col].value in row[col["异常规则"]].value
         back = [
             f[number_col].value
-            for f in findings
+            for f in listed
             if f[-1].hyperlink is not None and _target(f[-1])[1] == row[0].row
         ]
         assert finding[number_col].value == min(back)
 
 
-def test_detail_sheets_open_with_a_title_block(sample_workbook: Path) -> None:
-    """对账明细 and 异常清单: title, 编制单位 / 期间 / 单位：元, a note, then the frozen, filtered
-    header repeated on every printed page; the short sample prints whole."""
+def test_detail_sheets_open_with_a_title_block(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """对账明细 and 异常清单: title, 编制单位 / 期间 / 单位：元, a note (the rows, the findings),
+    then the frozen, filtered header repeated on every printed page; the short sample prints
+    whole."""
+    counted = {
+        "对账明细": f"本表共 {len(sample_reconciled.detail.table)} 行",
+        "异常清单": f"共 {len(sample_reconciled.findings)} 条",
+    }
     book = openpyxl.load_workbook(sample_workbook)
     for name, title in (("对账明细", "帮扶资金对账明细"), ("异常清单", "帮扶资金异常清单")):
         sheet = book[name]
         assert sheet["A1"].value == f"2021年12月{title}"
         assert sheet["A2"].value == "编制单位：裕安区"
-        assert sheet["A3"].value.startswith("本表共" if name == "对账明细" else "共 9 条")
+        assert sheet["A3"].value.startswith(counted[name])
         assert sheet.freeze_panes.endswith(str(HEADER_ROW + 1))
         assert sheet.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
         assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
