@@ -1,7 +1,7 @@
 """帮扶资金对账: the pipeline, one module per stage.
 
-The flow is ``run`` (check → match → judge ∥ 对账明细 → write → commit); ``cli`` is the command
-line around it and ``results`` the types each stage hands on. The stages, in order:
+The flow is ``run`` (check → match → rules ∥ 对账明细 → figures ∥ writing 对账明细 → the rest
+of the workbook → commit); ``cli`` is the command line around it and ``results`` the types each stage hands on. The stages, in order:
 ``load`` (every file read as text) → ``validate`` (pandera, per sheet; the headers and their
 aliases are in ``schemas/inputs.py``) with ``normalize`` (cell text → typed values, money as
 integer fen) → ``match`` and ``settle`` (aid records ↔ bank rows) → ``rules`` (R01–R23, one

@@ -1,9 +1,10 @@
 """The run's types: what a run is asked to do (``Config``) and what each stage hands on.
 
-``Checked`` is the folder as read and validated (the stage ``read``); ``Judged`` what the rules and
-figures give (computed beside the writing of 对账明细); ``Reconciled`` the whole run, from which
-the workbook, summary.json, exceptions.csv and the terminal lines are written. Plain frozen
-dataclasses: they cross processes pickled.
+``Checked`` is the folder as read and validated (the stage ``read``); ``Found`` what the rules give
+(computed beside the making of 对账明细), ``Figured`` the figures computed from them (beside the
+writing of 对账明细); ``Reconciled`` the whole run, from which the workbook, summary.json,
+exceptions.csv and the terminal lines are written. Plain frozen dataclasses: they cross
+processes pickled.
 """
 
 from __future__ import annotations
@@ -51,12 +52,17 @@ class Checked:
 
 
 @dataclass(frozen=True)
-class Judged:
-    findings: pd.DataFrame
+class Found:
+    findings: pd.DataFrame  # in the order of 异常清单
+    stages: list[StageFigure]  # rules, timed where they ran
+
+
+@dataclass(frozen=True)
+class Figured:
     figures: Figures
     summary: Summary
     indicators: pd.DataFrame  # 绩效指标
-    stages: list[StageFigure]  # rules and aggregate, timed where they ran
+    stages: list[StageFigure]  # aggregate, timed where it ran
 
 
 @dataclass(frozen=True)
@@ -67,5 +73,5 @@ class Reconciled:
     findings: pd.DataFrame
     figures: Figures
     summary: Summary
-    detail: Reconciliation  # 对账明细
+    detail: Reconciliation  # 对账明细, flagged with the rules that hit each row
     indicators: pd.DataFrame  # 绩效指标

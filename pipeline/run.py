@@ -1,12 +1,16 @@
-"""The flow in one place: check → match → judge ∥ 对账明细 → write → commit.
+"""The flow in one place: check → match → rules ∥ 对账明细 → figures ∥ writing 对账明细 → the rest
+of the workbook → commit.
 
 ``check(input_dir)`` is what ``validate`` runs; ``reconcile(config)`` what ``reconcile`` runs.
 Both raise ``ReconcileError`` for an unusable input and never write a partial output. Files are
 read and their sheets checked two at a time when the inputs are large (``pipeline.parallel``);
 everything that looks across files happens afterwards, in file-name order. After matching, the
-rules, figures and indicators (``judge``) run in a forked process while this one makes and
-writes 对账明细; the outputs are staged and committed together (``pipeline.staging``) once
-everything is computed.
+rules (``find``) run in a forked process while this one makes the table of 对账明细; with the
+findings, each of its rows is flagged with the rules that hit it, and the figures, summary and
+indicators (``figure``) run in a forked process while this one writes 对账明细 (last in the
+workbook, but written first: it is the longest); then 异常清单, 数据校验 and the summary sheets.
+The outputs are staged and committed together (``pipeline.staging``) once everything is
+computed.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from pipeline.errors import ReconcileError
 from pipeline.parallel import Beside, large, map_in_order
 from pipeline.params import Parameters, parameters
 from pipeline.progress import Progress
-from pipeline.reconciliation import reconciliation
-from pipeline.results import Checked, CheckedFile, Config, Judged, Reconciled
+from pipeline.reconciliation import flag, reconciliation
+from pipeline.results import Checked, CheckedFile, Config, Figured, Found, Reconciled
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.staging import staged
@@ -59,9 +63,10 @@ def load_and_check(path: Path) -> CheckedFile:
 
 
 def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
-    """The whole run: check, match, then the rules and figures (``judge``) in a second process
-    while this one makes and writes 对账明细; then the rest of the workbook and the other outputs,
-    the workbook renamed into place only once everything is computed."""
+    """The whole run: check, match, then the rules (``find``) in a second process while this one
+    makes 对账明细; the figures (``figure``) in a second process while this one writes it; then
+    the rest of the workbook and the other outputs, the workbook renamed into place only once
+    everything is computed."""
     progress = progress or Progress()
     checked = check(config.input_dir, progress)
     tables = checked.validated.tables
@@ -76,52 +81,66 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         )
     closing = history.closing_before(config.output_dir, config.previous, period.year)
     parallel = large(file.size for file in checked.files)
-    judging = Beside(lambda: judge(checked, params, period, matched, closing), parallel)
+    finding = Beside(lambda: find(checked, params, period, matched, closing), parallel)
     with progress.stage("reconcile"):  # 对账明细, while the rules are applied beside
-        detail = reconciliation(matched, period)
+        unflagged = reconciliation(matched, period, tables["worker_files"])
+    found = finding.result()
+    progress.figures.extend(found.stages)
+    figuring = Beside(lambda: figure(checked, params, period, found.findings), parallel)
     with staged(config.output_dir) as staging:
         name = outputs.workbook_name(period)
         with (
-            progress.stage("write", total=len(detail.table)) as advance,
+            progress.stage("write", total=len(unflagged.table)) as advance,
             outputs.workbook_target(staging, name, config.password) as target,
             Book(target, period, config.mask) as book,
         ):
-            book.reconciliation(detail, advance)
-            judged = judging.result()
-            progress.figures.extend(judged.stages)
+            detail = flag(unflagged, found.findings)  # the rules that hit each row
+            book.reconciliation(checked, detail, found.findings, advance)
+            figured = figuring.result()
+            progress.figures.extend(figured.stages)
             result = Reconciled(
                 checked,
                 period,
                 matched,
-                judged.findings,
-                judged.figures,
-                judged.summary,
+                found.findings,
+                figured.figures,
+                figured.summary,
                 detail,
-                judged.indicators,
+                figured.indicators,
             )
             book.rest(result)
         outputs.commit(staging, config, result)
     return result
 
 
-def judge(
+def find(
     checked: Checked,
     params: Parameters,
     period: pd.Period,
     matched: match.Matched,
     closing: dict[str, int] | None,
-) -> Judged:
-    """The rules, the figures, the summary and the indicators: what needs the findings."""
+) -> Found:
+    """The rules: every finding, in the order of 异常清单."""
+    progress = Progress()
+    with progress.stage("rules"):
+        context = Context(
+            checked.validated.tables, params, period.end_time.normalize(), matched, closing
+        )
+        found = rules.apply(context, CATALOGUE)
+    return Found(found, progress.figures)
+
+
+def figure(
+    checked: Checked, params: Parameters, period: pd.Period, findings: pd.DataFrame
+) -> Figured:
+    """The figures, the summary and the indicators: what needs the findings."""
     progress = Progress()
     validated = checked.validated
-    with progress.stage("rules"):
-        context = Context(validated.tables, params, period.end_time.normalize(), matched, closing)
-        found = rules.apply(context, CATALOGUE)
     with progress.stage("aggregate"):
         figures = aggregate.figures(validated.tables, params, period)
-        summary = summarize(checked.files, validated.counts, period, found, figures)
-        scored = indicators.indicators(validated.tables, params, figures, found, period)
-    return Judged(found, figures, summary, scored, progress.figures)
+        summary = summarize(checked.files, validated.counts, period, findings, figures)
+        scored = indicators.indicators(validated.tables, params, figures, findings, period)
+    return Figured(figures, summary, scored, progress.figures)
 
 
 def latest_period(validated: Validated) -> str:

@@ -47,7 +47,7 @@ PSS_EVERY = 10  # samples between two readings of the proportional set sizes
 SETTLE = 1.0  # seconds to wait before a measurement, for the memory in use to settle
 RESULT = Path("outputs") / "bench.json"
 FLOOR_IMPORTS = "import fastexcel, pyarrow.csv, xlsxwriter"
-BESIDE_WRITE = ("rules", "aggregate")  # run.judge, forked while 对账明细 is made and written
+BESIDE = ("rules", "aggregate")  # forked: run.find while 对账明细 is made, run.figure while written
 MIB = 2**20
 
 
@@ -259,7 +259,7 @@ def report(folder: Path, run: int, figures: dict[str, Any]) -> list[str]:
         lines.append(
             f"  {stage['stage']:<12} {stage['seconds']:>7.2f} s  {stage['peak_mib']:>8.1f} MiB"
             + (workers if stage["stage"] == "read" and stage["workers_peak_mib"] else "")
-            + ("  (second process, meanwhile)" if stage["stage"] in BESIDE_WRITE else "")
+            + ("  (second process, meanwhile)" if stage["stage"] in BESIDE else "")
         )
     lines.append(
         f"  end to end   {pipeline['wall_seconds']:>7.2f} s  {pipeline['peak_mib']:>8.1f} MiB "

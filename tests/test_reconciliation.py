@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import reconciliation
-from tests.builders import aid_row, bank_row, inputs, person, run_match
+from tests.builders import aid_row, bank_row, file_row, inputs, person, run_match
 
 CLEAN, SHORT, CASH, FAILED, TWICE = (person(n, name) for n, name in enumerate("甲乙丙丁戊", 1))
 STRANGER = person(9, "己")
@@ -92,3 +92,69 @@ def test_no_records_no_rows() -> None:
     result = reconciliation.reconciliation(matched)
     assert result.table.empty and result.rows.empty
     assert list(result.table.columns) == reconciliation.RECONCILIATION_COLUMNS
+
+
+def test_each_row_names_its_aid_types_dates_file_and_card() -> None:
+    """甲: a 医疗救助 on 2021-06-01 listed before a 生活救助 on 2021-03-01 (types in code order,
+    dates first–last), paid to a 收款卡号 recorded on the second, no 档案编号 on the records (his
+    worker file's); 乙: one record with its own 档案编号 DA2, no 收款卡号 (the card on his file);
+    己: a transfer paying no record (its account and day, no type)."""
+    other_card = "6217000000999999999"
+    aid = [
+        aid_row("A1", CLEAN, 50, "2021-06-01", aid_type="医疗救助"),
+        aid_row("A2", CLEAN, 100, "2021-03-01", card=other_card),
+        {**aid_row("B1", SHORT, 100, "2021-04-01"), "file_no": "DA2"},
+    ]
+    bank = [
+        bank_row("a1", other_card, 150, "2021-06-02", holder=CLEAN.name, id_no=CLEAN.id_no),
+        bank_row("b1", SHORT.card, 100, "2021-04-02", holder=SHORT.name, id_no=SHORT.id_no),
+        bank_row("x1", STRANGER.card, 30, "2021-04-01", holder=STRANGER.name, id_no=STRANGER.id_no),
+    ]
+    files = [file_row(CLEAN), file_row(SHORT)]
+    given = inputs(aid, bank, files)
+    result = reconciliation.reconciliation(run_match(given), files=given.files)
+    columns = ["aid_types", "dates", "file_no", "card_no"]
+    rows = result.table.set_index("name")[columns].fillna("").to_dict("index")
+    assert rows == {
+        "甲": {
+            "aid_types": "生活救助、医疗救助",
+            "dates": "2021-03-01–2021-06-01",
+            "file_no": file_row(CLEAN)["file_no"],
+            "card_no": other_card,
+        },
+        "乙": {
+            "aid_types": "生活救助",
+            "dates": "2021-04-01",
+            "file_no": "DA2",
+            "card_no": SHORT.card,
+        },
+        "己": {"aid_types": "", "dates": "2021-04-01", "file_no": "", "card_no": STRANGER.card},
+    }
+
+
+def test_flag_names_the_rules_that_hit_each_row() -> None:
+    """Planted findings on the rows of ``planted``: a 警告 R16 on 甲's second record, an 错误
+    R07 on his first (and his worker file), a second R16 on his first; a R02 on the transfer to
+    己; a fund finding R20 on a ledger row (no row of 对账明细). 甲: R07、R16 (code order, once
+    each), 错误 (the worst), his first finding the R16 listed first; 己: R02; the rest nothing."""
+    first, second = ("救助明细.xlsx", "Sheet1", 2), ("救助明细.xlsx", "Sheet1", 4)
+    findings = pd.DataFrame(
+        {
+            "rule": ["R16", "R07", "R16", "R02", "R20"],
+            "severity": ["警告", "错误", "警告", "警告", "错误"],
+            "lineage": [
+                (second,),
+                (first, ("困难职工档案.xlsx", "Sheet1", 2)),
+                (first,),
+                (("代发明细.xlsx", "Sheet1", 8),),
+                (("资金收支.xlsx", "Sheet1", 3),),
+            ],
+        }
+    )
+    flagged = reconciliation.flag(planted(), findings).table.set_index("name")
+    assert flagged.loc["甲", ["rules", "severity", "finding"]].tolist() == ["R07、R16", "错误", 0]
+    assert flagged.loc["己", ["rules", "severity", "finding"]].tolist() == ["R02", "警告", 3]
+    rest = flagged.drop(index=["甲", "己"])
+    assert (rest["rules"] == "").all() and (rest["severity"] == "").all()
+    assert rest["finding"].isna().all()
+    assert list(flagged.reset_index().columns) == reconciliation.RECONCILIATION_COLUMNS

@@ -109,29 +109,36 @@ def test_exceptions_csv_has_one_line_per_finding_and_history_is_kept(
 
 
 def test_two_processes_write_the_same_outputs(sample_outputs: Path, tmp_path, monkeypatch) -> None:
-    """Large inputs read in two workers and judge (rules, figures) in a forked process while
-    this one writes 对账明细: forced here on the sample, the outputs are byte for byte those of
-    the run in one process (the workbook's zip, summary.json, exceptions.csv)."""
+    """Large inputs read in two workers, the rules in a forked process while this one makes
+    对账明细 and the figures in another while it writes it: forced here on the sample, the
+    outputs are byte for byte those of the run in one process (the workbook's zip, hence every
+    cell, summary.json, exceptions.csv)."""
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     run.reconcile(results.Config(SAMPLE, tmp_path))
     for name in ("帮扶资金对账_2021-12.xlsx", "summary.json", "exceptions.csv"):
         assert (tmp_path / name).read_bytes() == (sample_outputs / name).read_bytes(), name
 
 
-def test_an_error_in_the_judging_process_stops_the_run_and_writes_nothing(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize("stage", ["rules", "figures"])
+def test_an_error_in_a_forked_process_stops_the_run_and_writes_nothing(
+    stage: str, tmp_path, monkeypatch
 ) -> None:
+    """The rules (forked beside the making of 对账明细) or the figures (beside its writing)."""
+
     def broken(*_: object) -> None:
-        raise run.ReconcileError("规则出错")
+        raise run.ReconcileError("出错")
 
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(run.rules, "apply", broken)
-    with pytest.raises(run.ReconcileError, match="规则出错"):
+    if stage == "rules":
+        monkeypatch.setattr(run.rules, "apply", broken)
+    else:
+        monkeypatch.setattr(run.aggregate, "figures", broken)
+    with pytest.raises(run.ReconcileError, match="出错"):
         run.reconcile(results.Config(SAMPLE, tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
-def test_a_judging_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
+def test_a_forked_process_that_dies_is_an_error_not_a_hang(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(parallel, "PARALLEL_FROM_BYTES", 0)
     monkeypatch.setattr(run.rules, "apply", lambda *_: os._exit(9))
     with pytest.raises(RuntimeError, match="工作进程异常退出（9）"):

@@ -34,15 +34,16 @@ from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, 
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+HEADER_ROW = 4  # of 对账明细 and 异常清单, under their title block
 EXPECTED_SHEETS = [
     "封面",
     "资金使用",
     "资金结余",
     "救助人次",
     "绩效指标",
-    "对账明细",
     "异常清单",
     "数据校验",
+    "对账明细",
     "图表",
     "规则说明",
 ]
@@ -156,11 +157,14 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
             and book[name].page_setup.orientation == "landscape"
         )
     findings = book["异常清单"]
-    header = [c.value for c in findings[1]]
-    assert header[:3] == ["规则", "严重程度", "说明"] and header[-2:] == ["来源", "对账明细"]
-    rows = [[c.value for c in r] for r in findings.iter_rows(min_row=2)]
-    assert len(rows) == len(reconciled.findings)
-    order = [("错误", "警告", "提示").index(r[1]) for r in rows]
+    header = [c.value for c in findings[HEADER_ROW]]
+    assert header[:4] == ["序号", "规则", "严重程度", "说明"] and header[-2:] == [
+        "来源",
+        "对账明细",
+    ]
+    rows = [[c.value for c in r] for r in findings.iter_rows(min_row=HEADER_ROW + 1)]
+    assert [r[0] for r in rows] == list(range(1, len(reconciled.findings) + 1))
+    order = [("错误", "警告", "提示").index(r[2]) for r in rows]
     assert order == sorted(order)
     assert book["异常清单"].conditional_formatting
     checks = book["数据校验"]
@@ -170,7 +174,8 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
     rules = [r[0].value for r in book["规则说明"].iter_rows(min_row=2)]
     assert rules == [f"R{n:02d}" for n in range(1, 24)]
     detail = book["对账明细"]
-    statuses = {r[8].value for r in detail.iter_rows(min_row=2) if r[8].value}
+    status = [c.value for c in detail[HEADER_ROW]].index("状态")
+    statuses = {r[status].value for r in detail.iter_rows(min_row=HEADER_ROW + 1)}
     assert {"相符", "现金", "金额不符", "发放失败"} <= statuses
     # 资金使用 holds several tables: its header is frozen, not repeated over the others
     assert book["资金使用"].freeze_panes == "C5" and book["资金使用"].print_title_rows is None
@@ -510,6 +515,18 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
 # ---- long tables and links ----------------------------------------------------------------------
 
 
+def _table(sheet) -> tuple[list[str], list[list[object]]]:
+    """The header and rows of a titled detail sheet (no 合计)."""
+    header = [c.value for c in sheet[HEADER_ROW]]
+    rows = [list(r) for r in sheet.iter_rows(min_row=HEADER_ROW + 1)]
+    return header, [r for r in rows if r[0].value not in (None, "合计")]
+
+
+def _target(cell) -> tuple[str, int]:
+    sheet, target = cell.hyperlink.location.split("!")
+    return sheet.strip("'"), int(target[1:])
+
+
 def test_findings_link_to_their_row_of_the_reconciliation(
     sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
@@ -518,54 +535,154 @@ def test_findings_link_to_their_row_of_the_reconciliation(
     failed)."""
     reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
-    findings, detail = book["异常清单"], book["对账明细"]
-    header = [c.value for c in findings[1]]
+    header, rows = _table(book["异常清单"])
+    detail_header = [c.value for c in book["对账明细"][HEADER_ROW]]
     link_col, id_col, rule_col = (header.index(h) for h in ("对账明细", "身份证号", "规则"))
+    status_col = detail_header.index("状态")
     linked = {}
-    for row in findings.iter_rows(min_row=2):
+    for row in rows:
         cell = row[link_col]
         if cell.hyperlink is None:
             continue
-        sheet, target = cell.hyperlink.location.split("!")
-        assert sheet.strip("'") == "对账明细" and cell.value == f"对账明细 第{target[1:]}行"
-        target_row = detail[int(target[1:])]
+        sheet, target = _target(cell)
+        assert sheet == "对账明细" and cell.value == f"对账明细 第{target}行"
+        target_row = book[sheet][target]
         assert target_row[1].value == row[id_col].value
-        linked[row[rule_col].value] = target_row[8].value  # the status of the linked row
+        linked[row[rule_col].value] = target_row[status_col].value
     assert set(linked) == set(reconciled.findings["rule"])
     assert linked["R03"] == "金额不符" and linked["R19"] == "发放失败"
+
+
+def test_reconciliation_rows_say_which_rules_hit_them(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """The sample's planted findings on 对账明细: 汪斌静, paid 1,800 after her file was closed,
+    is 相符 by the bank but carries R07, an error, and is highlighted red (the first
+    conditional format, on 严重程度 = 错误); 廖丽's failed transfer carries the rules of the
+    findings about her, in code order; a row links to the first of its findings on 异常清单,
+    whose rule it lists; rows no rule hit have no 异常规则 and no link."""
+    findings = sample_reconciled.findings
+    about_liao = sorted(set(findings.loc[findings["name"] == "廖丽", "rule"]))
+    assert "R19" in about_liao
+    book = openpyxl.load_workbook(sample_workbook)
+    detail = book["对账明细"]
+    header, rows = _table(detail)
+    col = {label: header.index(label) for label in ("姓名", "状态", "异常规则", "严重程度")}
+    by_name = {r[col["姓名"]].value: r for r in rows}
+    wang = by_name["汪斌静"]
+    assert [wang[col[c]].value for c in ("状态", "异常规则", "严重程度")] == ["相符", "R07", "错误"]
+    assert by_name["廖丽"][col["异常规则"]].value == "、".join(about_liao)
+    red = detail.conditional_formatting
+    first = min((rule for cf in red for rule in cf.rules), key=lambda rule: rule.priority)
+    severity_letter = get_column_letter(col["严重程度"] + 1)
+    assert first.formula == [f'${severity_letter}{HEADER_ROW + 1}="错误"']
+    assert first.dxf.fill.fgColor.rgb.endswith("FFC7CE") or first.dxf.fill.bgColor.rgb.endswith(
+        "FFC7CE"
+    )
+    ranges = [cf.sqref for cf in red if first in cf.rules]
+    assert any(wang[0].coordinate in r for r in ranges)
+    findings_header, listed = _table(book["异常清单"])
+    number_col = findings_header.index("序号")
+    rule_col = findings_header.index("规则")
+    link_col = header.index("异常清单")
+    linked = [r for r in rows if r[link_col].hyperlink is not None]
+    assert len(linked) == sum(1 for r in rows if r[col["异常规则"]].value)
+    for row in linked:
+        sheet, target = _target(row[link_col])
+        finding = book[sheet][target]
+        assert sheet == "异常清单" and finding[rule_col].value in row[col["异常规则"]].value
+        back = [
+            f[number_col].value
+            for f in listed
+            if f[-1].hyperlink is not None and _target(f[-1])[1] == row[0].row
+        ]
+        assert finding[number_col].value == min(back)
+
+
+def test_detail_sheets_open_with_a_title_block(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """对账明细 and 异常清单: title, 编制单位 / 期间 / 单位：元, a note (the rows, the findings),
+    then the frozen, filtered header repeated on every printed page; the short sample prints
+    whole."""
+    counted = {
+        "对账明细": f"本表共 {len(sample_reconciled.detail.table)} 行",
+        "异常清单": f"共 {len(sample_reconciled.findings)} 条",
+    }
+    book = openpyxl.load_workbook(sample_workbook)
+    for name, title in (("对账明细", "帮扶资金对账明细"), ("异常清单", "帮扶资金异常清单")):
+        sheet = book[name]
+        assert sheet["A1"].value == f"2021年12月{title}"
+        assert sheet["A2"].value == "编制单位：裕安区"
+        assert sheet["A3"].value.startswith(counted[name])
+        assert sheet.freeze_panes.endswith(str(HEADER_ROW + 1))
+        assert sheet.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
+        assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+        assert not sheet.print_area
+    assert "取消打印区域" not in book["对账明细"]["A3"].value
+
+
+def test_a_long_reconciliation_prints_only_its_title_block(
+    sample_reconciled: results.Reconciled, tmp_path: Path, monkeypatch
+) -> None:
+    """Over PRINT_PAGES_MAX pages (lowered to 2 here: the sample's 169 rows, many on several
+    lines, are 8 pages by ROWS_PER_PAGE), the print area of 对账明细 is its title block, whose
+    note says how long it is and how to print it; 异常清单 still prints whole."""
+    monkeypatch.setattr(workbook.reconciliation, "PRINT_PAGES_MAX", 2)
+    path = tmp_path / "long.xlsx"
+    workbook.write(path, sample_reconciled)
+    book = openpyxl.load_workbook(path)
+    detail = book["对账明细"]
+    area = re.fullmatch(r"'对账明细'!\$A\$1:\$([A-Z]+)\$3", detail.print_area)
+    assert area, detail.print_area
+    last = area.group(1)  # the title block spans the columns a page holds at full size
+    assert f"A1:{last}1" in {str(r) for r in detail.merged_cells.ranges}
+    assert 4 <= detail[f"{last}1"].column < detail.max_column
+    # on one page (1 × 1: xlsxwriter leaves out the 1s; the whole sheet is one page wide × 0)
+    assert detail.sheet_properties.pageSetUpPr.fitToPage
+    assert detail.page_setup.fitToWidth in (1, None) and detail.page_setup.fitToHeight in (1, None)
+    note = detail["A3"].value
+    pages = re.search(r"共 169 行，打印约 (\d+) 页", note)
+    assert pages and int(pages.group(1)) > 2 and "取消打印区域" in note
+    assert "打印选定区域" in note
+    assert not book["异常清单"].print_area
 
 
 def test_a_table_longer_than_a_sheet_continues_on_the_next(
     sample_reconciled: results.Reconciled, tmp_path: Path
 ) -> None:
-    """With 50 rows a sheet (47 of data), the sample's 169 rows of 对账明细 take four sheets,
-    placed after it; the 合计 under the last adds all four; 封面 lists the four; links point
-    into the right part."""
+    """With 50 rows a sheet (44 of data under the title block and header), the sample's 169
+    rows of 对账明细 take four sheets, placed after it; the 合计 under the last adds all
+    four; 封面 lists the four; links point into the right part, and back."""
     reconciled = sample_reconciled
     path = tmp_path / "split.xlsx"
     workbook.write(path, reconciled, max_rows=50)
     book = openpyxl.load_workbook(path)
     names = ["对账明细", "对账明细(2)", "对账明细(3)", "对账明细(4)"]
-    assert book.sheetnames[5:9] == names and book.sheetnames[9] == "异常清单"
-    rows = [[c.value for c in r] for name in names for r in book[name].iter_rows(min_row=2)]
-    data = [r for r in rows if r[0] not in (None, "合计")]
+    assert book.sheetnames[5:7] == ["异常清单", "数据校验"] and book.sheetnames[7:11] == names
+    assert book.sheetnames[11:] == ["图表", "规则说明"]
+    data = [r for name in names for r in _table(book[name])[1]]
     expected = reconciled.detail.table
-    assert [r[1] for r in data] == expected["id_no"].tolist()
-    assert all(book[name]["A1"].value == "姓名" for name in names)
+    assert [r[1].value for r in data] == expected["id_no"].tolist()
+    assert all(book[name][f"A{HEADER_ROW}"].value == "姓名" for name in names)
+    assert book["对账明细(2)"]["A1"].value == "2021年12月帮扶资金对账明细（续表2）"
     last = book["对账明细(4)"]
     total = next(r for r in last.iter_rows() if r[0].value == "合计")
-    formula = total[4].value
-    assert formula == ("=SUM(对账明细!E2:E48,'对账明细(2)'!E2:E48,'对账明细(3)'!E2:E48,E2:E29)")
-    cached = cached_values(path)["对账明细(4)"][total[4].coordinate]
+    formula = total[7].value
+    assert formula == "=SUM(对账明细!H5:H48,'对账明细(2)'!H5:H48,'对账明细(3)'!H5:H48,H5:H41)"
+    cached = cached_values(path)["对账明细(4)"][total[7].coordinate]
     assert _fen(cached) == int(expected["system_fen"].sum())
     cover = [[c.value for c in r] for r in book["封面"].iter_rows()]
     listed = [r for r in cover if r[0] == "对账明细"]
-    assert [r[1] for r in listed] == names and [r[2] for r in listed] == [47, 47, 47, 28]
-    assert listed[0][3] == "每表上限 50 行，分 4 表；本表第 1–47 行"
-    for row in book["异常清单"].iter_rows(min_row=2):
+    assert [r[1] for r in listed] == names and [r[2] for r in listed] == [44, 44, 44, 37]
+    for row in _table(book["异常清单"])[1]:
         if row[-1].hyperlink is not None:
-            sheet, target = row[-1].hyperlink.location.split("!")
-            assert book[sheet.strip("'")][f"B{target[1:]}"].value == row[4].value
+            sheet, target = _target(row[-1])
+            assert book[sheet][f"B{target}"].value == row[5].value
+    for row in data:
+        if row[15].hyperlink is not None:
+            sheet, target = _target(row[15])
+            assert book[sheet][f"F{target}"].value == row[1].value
 
 
 def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(

@@ -1,13 +1,15 @@
 """Stage 7, the workbook (contract §3.1): the one package that holds xlsxwriter code.
 
 In: ``pipeline.results.Reconciled``. Out: ``write(target, reconciled, mask)`` writes 封面, 资金使用,
-资金结余, 救助人次, 绩效指标, 对账明细, 异常清单, 数据校验, 图表 and 规则说明, in that order; a
-detail sheet longer than Excel's 1,048,576 rows continues on 对账明细(2) … right after it, and
-封面 says so.
+资金结余, 救助人次, 绩效指标, 异常清单, 数据校验, 对账明细, 图表 and 规则说明, in that order (the
+summary sheets, then the findings, then the longest sheet last); a detail sheet longer than
+Excel's 1,048,576 rows continues on 对账明细(2) … right after it, and 封面 says so.
 
 How it is made, the way a Chinese finance office prints its reports:
 - summary sheets open with a title block (unit, period, 单位：元) and close with 制表人 / 审核人 /
-  负责人 lines; detail sheets have frozen headers and filters;
+  负责人 lines; detail sheets have frozen headers and filters, and 对账明细 and 异常清单 a title
+  block too; 对账明细 longer than ``reconciliation.PRINT_PAGES_MAX`` pages prints only its title
+  block unless the print area is cleared (its note says how);
 - money is integer fen until the moment a cell is written, as yuan with two decimals and
   thousands separators; every 合计 and 小计 is a live ``SUM`` whose cached value is the sum, in
   integer fen, of the cells it adds (and is checked against the computed figure); 万元 cells
@@ -43,14 +45,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 import xlsxwriter
 
 from pipeline.progress import Advance, ignore
 from pipeline.reconciliation import Reconciliation
-from pipeline.results import Reconciled
+from pipeline.results import Checked, Reconciled
 from pipeline.workbook import (
     balances,
     charts,
@@ -65,7 +67,15 @@ from pipeline.workbook import (
 )
 from pipeline.workbook.cells import Formats, Sheet
 from pipeline.workbook.context import PROGRAM, Context, unit_of
-from pipeline.workbook.detail import EXCEL_ROWS, Detail, Part, masked, parts, write_detail
+from pipeline.workbook.detail import (
+    EXCEL_ROWS,
+    Detail,
+    Part,
+    add_sheets,
+    masked,
+    parts,
+    write_detail,
+)
 
 SHEETS = (
     "封面",
@@ -73,9 +83,9 @@ SHEETS = (
     "资金结余",
     "救助人次",
     "绩效指标",
-    "对账明细",
     "异常清单",
     "数据校验",
+    "对账明细",
     "图表",
     "规则说明",
 )
@@ -85,11 +95,11 @@ class Book:
     """The workbook while it is written, to ``target``, a file or a stream (the caller makes it
     atomic). ``mask``: every ID and card number masked, on every sheet.
 
-    Worksheets are added in ``SHEETS`` order as their content becomes known, so that 对账明细,
-    which needs only the matched rows, is written while the rules are still being applied in
-    another process (``reconciliation``); the summary sheets before it are added empty then,
-    and filled by ``rest`` with everything else. Constant memory needs each sheet's rows in
-    order, not the sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it.
+    Every worksheet is added, in ``SHEETS`` order, by ``reconciliation``, which then writes
+    对账明细: it needs only the matched rows and the findings, so that it is written while the
+    figures are computed in another process. ``rest`` fills the other sheets, added empty,
+    once everything is known. Constant memory needs each sheet's rows in order, not the
+    sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it.
     """
 
     def __init__(
@@ -105,8 +115,11 @@ class Book:
             {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.end}
         )
         self.formats = Formats(self.book)
+        self.period_text = f"{period.year}年{period.month}月"
+        self.unit = ""  # named by ``reconciliation``, from the inputs
         self.layout: dict[str, list[Part]] = {}
         self.summaries: dict[str, Sheet] = {}  # added, filled by ``rest``
+        self.details: dict[str, list[Any]] = {}  # the worksheets of each detail table
 
     def __enter__(self) -> Book:
         return self
@@ -122,28 +135,37 @@ class Book:
                     raise cause from error
                 raise
 
-    def reconciliation(self, detail: Reconciliation, advance: Advance = ignore) -> None:
-        """对账明细 (``advance(n)`` as its rows are written), after the sheets before it."""
-        for name in SHEETS[: SHEETS.index("对账明细")]:
-            self._add_summary(name)
-        self.layout["对账明细"] = parts("对账明细", len(detail.table), self.max_rows)
-        self._detail(reconciliation.table(detail), advance)
-
-    def rest(self, reconciled: Reconciled) -> None:
-        """The sheets after 对账明细, then the summary sheets, now that everything is known."""
-        validated = reconciled.checked.validated
-        counts = {"异常清单": len(reconciled.findings)}
-        counts["数据校验"] = len(validated.rejected) + len(validated.warnings)
-        for name, count in counts.items():
-            self.layout[name] = parts(name, count, self.max_rows)
-        period_text = f"{self.period.year}年{self.period.month}月"
-        unit = unit_of(reconciled)
-        context = Context(reconciled, unit, period_text, self.end, self.layout, self.max_rows)
-        for name in SHEETS[SHEETS.index("对账明细") + 1 :]:
-            if name in DETAILS:
-                self._detail(DETAILS[name](context), ignore)
+    def reconciliation(
+        self,
+        checked: Checked,
+        detail: Reconciliation,
+        findings: pd.DataFrame,
+        advance: Advance = ignore,
+    ) -> None:
+        """Every sheet added, in ``SHEETS`` order; 对账明细 written (``advance(n)`` as its rows
+        are), linked to the findings' rows of 异常清单 (which is filled by ``rest``)."""
+        validated = checked.validated
+        self.unit = unit_of(validated.tables)
+        counts = {
+            "异常清单": len(findings),
+            "数据校验": len(validated.rejected) + len(validated.warnings),
+            "对账明细": len(detail.table),
+        }
+        for name in SHEETS:
+            if name in counts:
+                self.layout[name] = parts(name, counts[name], self.max_rows, name in TITLED)
+                self.details[name] = add_sheets(self.book, self.layout[name])
             else:
                 self._add_summary(name)
+        self._detail(reconciliation.table(detail, self.layout["异常清单"]), advance)
+
+    def rest(self, reconciled: Reconciled) -> None:
+        """The other detail sheets, then the summary sheets, now that everything is known."""
+        context = Context(
+            reconciled, self.unit, self.period_text, self.end, self.layout, self.max_rows
+        )
+        for make in DETAILS.values():
+            self._detail(make(context), ignore)
         for name, sheet in self.summaries.items():  # in SHEETS order: 图表 uses earlier sheets
             SUMMARIES[name](sheet, context)
 
@@ -152,7 +174,8 @@ class Book:
 
     def _detail(self, detail: Detail, advance: Advance) -> None:
         shown = masked(detail) if self.mask else detail
-        write_detail(self.book, self.formats, shown, self.layout[detail.name], advance)
+        name = detail.name
+        write_detail(self.details[name], self.formats, shown, self.layout[name], self, advance)
 
 
 def write(
@@ -160,7 +183,7 @@ def write(
 ) -> None:
     """The whole workbook of ``reconciled`` at once."""
     with Book(target, reconciled.period, mask, max_rows) as book:
-        book.reconciliation(reconciled.detail)
+        book.reconciliation(reconciled.checked, reconciled.detail, reconciled.findings)
         book.rest(reconciled)
 
 
@@ -177,3 +200,4 @@ DETAILS: dict[str, Callable[[Context], Detail]] = {  # 对账明细: Book.reconc
     "异常清单": findings.table,
     "数据校验": rejections.table,
 }
+TITLED = ("异常清单", "对账明细")  # detail sheets under a title block

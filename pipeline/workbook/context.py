@@ -8,6 +8,8 @@ import datetime as dt
 import importlib.metadata
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from pipeline.results import Reconciled
 from pipeline.workbook.detail import Part
 from schemas import KIND_BY_NAME
@@ -46,9 +48,8 @@ def version() -> str:
         return "未安装"
 
 
-def unit_of(reconciled: Reconciled) -> str:
+def unit_of(tables: dict[str, pd.DataFrame]) -> str:
     """The region the worker files mostly belong to, named as the 低保标准 sheet names it."""
-    tables = reconciled.checked.validated.tables
     standards, files = tables.get("dibao_standards"), tables.get("worker_files")
     if standards is None or standards.empty or "region_name" not in standards:
         return ""

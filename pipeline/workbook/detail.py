@@ -1,5 +1,10 @@
 """Detail sheets (对账明细, 异常清单, 数据校验): columns prepared once, written row by row in
 constant memory, continued on name(2), name(3) … past Excel's limit of rows per worksheet.
+
+A detail sheet with a ``title`` opens, like the summary sheets, with a title block (title; unit,
+period and 单位：元; a note row) above its frozen header row (``TITLE_ROWS``); without one, its
+header is the first row. Worksheets are added (``add_sheets``) in the workbook's order before
+they are filled (``write_detail``), which may come later.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pipeline.workbook.cells import (
     TOTAL,
     WRAP_WIDTH,
     Formats,
+    Heading,
     WorkbookError,
     blank,
     check,
@@ -38,6 +44,9 @@ EXCEL_ROWS = 1_048_576
 EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
 
 ADVANCE_EVERY = 10_000  # detail rows between two updates of the progress display
+
+TITLE_ROWS = 3  # title; 编制单位, 期间, 单位; note — above the header of a titled detail sheet
+TITLE_PRINT_WIDTH = 130  # characters of column width on an A4 landscape page at full size
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,12 @@ def number_column(label: str, series: pd.Series, fen: bool, total: bool = False)
     )
 
 
+def link_column(label: str, targets: list[tuple[str, int] | None]) -> Column:
+    """Links to rows of another sheet, (sheet, Excel row) or None for no link."""
+    widths = {display_width(link_text(target)) for target in targets if target}
+    return Column(label, "link", targets, max([*widths, display_width(label)]))
+
+
 @dataclass(frozen=True)
 class Part:
     """The rows ``start``..``stop`` of a detail table, on the worksheet ``sheet``."""
@@ -104,15 +119,22 @@ class Part:
     sheet: str
     start: int
     stop: int
+    top: int = 0  # the header row (0-based): TITLE_ROWS under a title block
 
 
-def parts(name: str, rows: int, max_rows: int) -> list[Part]:
+def parts(name: str, rows: int, max_rows: int, titled: bool = False) -> list[Part]:
     """A table longer than a worksheet continues on name(2), name(3) …; every part keeps room
-    for its header and, on the last, a blank row and the 合计."""
-    capacity = max_rows - 3
+    for its title block (``titled``), its header and, on the last, a blank row and the 合计."""
+    top = TITLE_ROWS if titled else 0
+    capacity = max_rows - 3 - top
     count = max(1, -(-rows // capacity))
     return [
-        Part(name if i == 0 else f"{name}({i + 1})", i * capacity, min(rows, (i + 1) * capacity))
+        Part(
+            name if i == 0 else f"{name}({i + 1})",
+            i * capacity,
+            min(rows, (i + 1) * capacity),
+            top,
+        )
         for i in range(count)
     ]
 
@@ -121,8 +143,13 @@ def place_of(layout: Sequence[Part], position: int) -> tuple[str, int]:
     """The worksheet and Excel row number of a table row."""
     for part in layout:
         if part.start <= position < part.stop:
-            return part.sheet, position - part.start + 2
+            return part.sheet, position - part.start + part.top + 2
     raise WorkbookError(f"第 {position + 1} 行不在任何工作表中")
+
+
+def link_text(target: tuple[str, int]) -> str:
+    sheet, row = target
+    return f"{sheet} 第{row}行"
 
 
 @dataclass(frozen=True)
@@ -131,8 +158,13 @@ class Detail:
     columns: Sequence[Column]
     total: bool = False  # a 合计 row of SUMs under the last part
     freeze_cols: int = 0
-    highlights: Sequence[tuple[str, str]] = ()  # (condition on row 2, Formats attribute)
+    # (condition on the first data row, its number written {row}; a Formats attribute), the
+    # first that holds wins
+    highlights: Sequence[tuple[str, str]] = ()
     empty: str = "无"
+    title: str | None = None  # after the period: a title block above the header (``parts``)
+    note: str = ""  # the title block's last row
+    print_title_only: bool = False  # the print area is the title block: too long to print
 
 
 def masked(detail: Detail) -> Detail:
@@ -146,30 +178,83 @@ def masked(detail: Detail) -> Detail:
     return replace(detail, columns=columns)
 
 
+def add_sheets(book: Any, layout: Sequence[Part]) -> list[Any]:
+    """The worksheets of a detail table, added now (the workbook's order), filled later."""
+    return [book.add_worksheet(part.sheet) for part in layout]
+
+
 def write_detail(
-    book: Any, formats: Formats, detail: Detail, layout: Sequence[Part], advance: Advance
+    worksheets: Sequence[Any],
+    formats: Formats,
+    detail: Detail,
+    layout: Sequence[Part],
+    heading: Heading,
+    advance: Advance,
 ) -> None:
-    """Each part: header, rows in order (constant memory), filter, print setup; the 合计 under
-    the last part adds every part."""
+    """Each part: title block, header, rows in order (constant memory), filter, print setup;
+    the 合计 under the last part adds every part."""
     column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
     column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
     widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
-    for part in layout:
-        ws = book.add_worksheet(part.sheet)
+    printed = _title_columns(widths) if detail.print_title_only else len(widths)
+    for number, (ws, part) in enumerate(zip(worksheets, layout, strict=True), start=1):
+        top = part.top
+        if (detail.title is None) != (top == 0):
+            raise WorkbookError(f"{part.sheet} 的标题与版式不符")  # ``parts(titled=…)``
+        if detail.title is not None:
+            title = heading.period_text + detail.title + (f"（续表{number}）" if number > 1 else "")
+            _write_title_block(ws, formats, title, detail.note, heading, widths[:printed])
         for col, column in enumerate(detail.columns):
-            check(ws.write_string(0, col, column.label, formats.header), f"{part.sheet} 表头")
+            check(ws.write_string(top, col, column.label, formats.header), f"{part.sheet} 表头")
             check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
         _write_rows(ws, formats, detail.columns, part, advance)
         last = part.stop - part.start
         if last == 0 and part.start == 0:
-            check(ws.write_string(1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
+            check(ws.write_string(top + 1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
         for condition, fmt in detail.highlights if last else ():
-            rule = {"type": "formula", "criteria": condition, "format": getattr(formats, fmt)}
-            check(ws.conditional_format(1, 0, last, len(widths) - 1, rule), "条件格式")
+            rule = {
+                "type": "formula",
+                "criteria": condition.format(row=top + 2),
+                "format": getattr(formats, fmt),
+                "stop_if_true": True,
+            }
+            check(ws.conditional_format(top + 1, 0, top + last, len(widths) - 1, rule), "条件格式")
         if detail.total and part is layout[-1]:
-            _write_detail_total(ws, formats, detail.columns, layout, last + 2)
+            _write_detail_total(ws, formats, detail.columns, layout, top + last + 2)
         ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
-        page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, len(widths))
+        page_setup(ws, (top, top), top + max(last, 1), detail.freeze_cols, len(widths))
+        if detail.print_title_only:  # on one page, at the size its first columns print
+            check(ws.print_area(0, 0, top - 1, printed - 1), f"{part.sheet} 打印区域")
+            ws.fit_to_pages(1, 1)
+
+
+def _title_columns(widths: Sequence[int]) -> int:
+    """How many first columns fit a printed page's width: a title block printed alone spans
+    them, so that it prints at full size."""
+    total = np.cumsum(widths)
+    fit = int(np.searchsorted(total, TITLE_PRINT_WIDTH, side="right"))
+    return min(max(fit, 2), len(widths))  # a title is merged over two columns at least
+
+
+def _write_title_block(
+    ws: Any, formats: Formats, title: str, note: str, heading: Heading, widths: Sequence[int]
+) -> None:
+    """As ``Sheet.title_block`` does on a summary sheet, over the columns of ``widths``, and a
+    note row under it, wrapped over them."""
+    last = len(widths) - 1
+    check(ws.merge_range(0, 0, 0, last, title, formats.title), f"{ws.name} 标题")
+    unit = heading.unit or "（未注明）"
+    texts = (
+        (0, f"编制单位：{unit}", formats.sub),
+        (len(widths) // 2, f"期间：{heading.period_text}", formats.sub),
+        (last, "单位：元", formats.sub_right),
+    )
+    for col, text, fmt in texts:
+        check(ws.write_string(1, col, text, fmt), f"{ws.name} 表头说明")
+    if note:
+        lines = -(-display_width(note) // max(sum(widths) - 1, 1))
+        check(ws.set_row(2, LINE_HEIGHT * lines), f"{ws.name} 说明行高")
+        check(ws.merge_range(2, 0, 2, last, note, formats.plain_wrap), f"{ws.name} 说明")
 
 
 def _write_rows(
@@ -180,18 +265,20 @@ def _write_rows(
     links = [col for col, column in enumerate(columns) if column.kind == "link"]
     tall = _tall_rows(columns, part)
     write_row, set_row = ws.write_row, ws.set_row
+    first = part.top + 1 - part.start  # the sheet row of the table row 0
     kept = 0
     for start in range(part.start, part.stop, ADVANCE_EVERY):
         stop = min(start + ADVANCE_EVERY, part.stop)
         cells = [column.chunk(start, stop) for column in columns]
-        for row, values in enumerate(zip(*cells, strict=True), start=start - part.start + 1):
+        for position, values in enumerate(zip(*cells, strict=True), start=start):
+            row = first + position
             height = tall.get(row)
             if height is not None:
                 set_row(row, height)
             if write_row(row, 0, values):
                 raise WorkbookError(f"写入工作簿失败：{part.sheet} 第 {row + 1} 行")
             for col in links:
-                target = columns[col].values[part.start + row - 1]
+                target = columns[col].values[position]
                 if target is not None:
                     kept += _write_link(ws, formats, row, col, target, kept < EXCEL_LINKS)
         advance(stop - start)
@@ -204,7 +291,8 @@ def _tall_rows(columns: Sequence[Column], part: Part) -> dict[int, float]:
         return {}
     lines = np.max(wrapped, axis=0)
     tall = np.flatnonzero(lines > 1)
-    return dict(zip((tall + 1).tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
+    rows = tall + part.top + 1
+    return dict(zip(rows.tolist(), (lines[tall] * LINE_HEIGHT).tolist(), strict=True))
 
 
 def _write_link(
@@ -212,7 +300,7 @@ def _write_link(
 ) -> int:
     """A link to a row of another sheet; past Excel's limit of links per sheet, its text."""
     sheet, target_row = target
-    text = f"{sheet} 第{target_row}行"
+    text = link_text(target)
     if not linked:
         check(ws.write_string(row, col, text), f"{ws.name} 链接")
         return 0
@@ -230,8 +318,8 @@ def _write_detail_total(
             continue
         ranges = ",".join(
             span(
-                (1, col),
-                (part.stop - part.start, col),
+                (part.top + 1, col),
+                (part.top + part.stop - part.start, col),
                 None if part.sheet == ws.name else part.sheet,
             )
             for part in layout
