@@ -160,7 +160,7 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
     header = [c.value for c in findings[HEADER_ROW]]
     assert header[:4] == ["序号", "规则", "严重程度", "说明"] and header[-2:] == [
         "来源",
-        "对账明细",
+        "所在行",
     ]
     rows = [[c.value for c in r] for r in findings.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, len(reconciled.findings) + 1))
@@ -284,9 +284,9 @@ def test_usage_sheet_bridges_recorded_spending_to_the_bank(sample_workbook: Path
 
 
 def _fund_findings(reconciled: results.Reconciled) -> pd.DataFrame:
-    """Planted on the sample's findings: R23 about 中央's ledger row (its lineage), R20 about
-    中央 2021 by message only, R21 about 本级工会经费 2021 by message only (a 警告), and R22
-    about 省财政 with neither (this year's opening: 2021)."""
+    """Planted on the sample's findings, each about its source's 2021 fund year (``fund_year``):
+    R23 about 中央 with its ledger row as lineage, R20 about 中央 too, R21 about 本级工会经费 (a
+    警告) and R22 about 省财政, without lineage."""
     balances = reconciled.figures.balances.set_index("source")
     template = reconciled.findings.iloc[0].to_dict()
 
@@ -300,6 +300,7 @@ def _fund_findings(reconciled: results.Reconciled) -> pd.DataFrame:
             "lineage": lineage,
             "name": None,
             "id_no": None,
+            "fund_year": 2021,
         }
 
     planted = [
@@ -352,6 +353,17 @@ def test_balance_sheet_marks_fund_findings_where_row_of_says(
     }
     central = where[CENTRAL, 2021][1]
     assert sheet[f"H{central}"].value == 99.82  # 618,950.00 ÷ 620,086.40
+    header, rows = _table(openpyxl.load_workbook(path)["异常清单"])
+    rule, source, link = (header.index(h) for h in ("规则", "资金来源", "所在行"))
+    fund_links = {
+        (row[rule].value, row[source].value): _target(row[link])
+        for row in rows
+        if row[rule].value in ("R20", "R21", "R22", "R23")
+    }
+    assert fund_links == {
+        (code, source): where[source, 2021]
+        for code, source in (("R23", CENTRAL), ("R20", CENTRAL), ("R21", UNION), ("R22", PROVINCE))
+    }
 
 
 def test_balance_sheet_core_is_narrow_and_the_detail_keeps_every_figure(
@@ -530,14 +542,14 @@ def _target(cell) -> tuple[str, int]:
 def test_findings_link_to_their_row_of_the_reconciliation(
     sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
-    """A finding links to the 对账明细 row of the first of its input rows found there: every
-    sample finding is about an aid record (R19's first row is the record whose transfer
-    failed)."""
+    """A finding links (column 所在行) to the 对账明细 row of the first of its input rows found
+    there: every sample finding is about an aid record (R19's first row is the record whose
+    transfer failed)."""
     reconciled, path = sample_reconciled, sample_workbook
     book = openpyxl.load_workbook(path)
     header, rows = _table(book["异常清单"])
     detail_header = [c.value for c in book["对账明细"][HEADER_ROW]]
-    link_col, id_col, rule_col = (header.index(h) for h in ("对账明细", "身份证号", "规则"))
+    link_col, id_col, rule_col = (header.index(h) for h in ("所在行", "身份证号", "规则"))
     status_col = detail_header.index("状态")
     linked = {}
     for row in rows:

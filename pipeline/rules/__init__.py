@@ -42,6 +42,7 @@ FINDING_COLUMNS = (
     "amount_fen",
     "compared_fen",
     "lineage",
+    "fund_year",
 )
 Lineage = tuple[tuple[str, str, int], ...]
 # The money of a finding about one record where the rule is not about an amount: the record's
@@ -98,7 +99,7 @@ def findings(
     lineage: list[Lineage] | None = None,
 ) -> pd.DataFrame:
     """Findings about rows that look like aid records: name, id_no, source, aid_type,
-    record_id and amount_fen are taken where the rows have them; the lineage is each row's
+    record_id, amount_fen and fund_year are taken where the rows have them; the lineage is each row's
     own unless given."""
     blank = pd.Series(pd.NA, index=rows.index, dtype="str")
 
@@ -121,6 +122,9 @@ def findings(
             ),
             "lineage": pd.Series(
                 lineage_of(rows) if lineage is None else lineage, index=rows.index, dtype=object
+            ),
+            "fund_year": pd.array(  # type: ignore[call-overload]
+                rows.get("fund_year", blank), dtype="Int64"
             ),
         }
     ).reset_index(drop=True)

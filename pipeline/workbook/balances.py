@@ -10,7 +10,6 @@ amounts). Every 合计 a live SUM. ``row_of`` tells 异常清单 where each row 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -23,7 +22,6 @@ from schemas.inputs import AID_TYPES
 SHEET = "资金结余"
 CORE_FIRST = 3  # 0-based row of the core table's first data row: title, subtitle, header
 FUND_RULES = ("R20", "R21", "R22", "R23")
-YEAR_IN_MESSAGE = re.compile(r"(\d{4}) 年度")
 
 Spec = Sequence[tuple[str, str, str]]  # (label, column of Figures.balances, kind)
 CORE: Spec = (
@@ -117,29 +115,27 @@ def row_of(context: Context) -> dict[tuple[str, int], tuple[str, int]]:
 
 
 def _flags(context: Context) -> dict[tuple[str, int], dict[str, str]]:
-    """Per (source, fund year), the codes of the fund rules that found something, with their
-    severity. A finding's pair is the pair whose ledger rows it names; without ledger rows,
-    the year its message names (“… 2021 年度 …”), else the period's year (R22 compares this
-    year's opening)."""
-    findings = context.reconciled.findings
-    balances = context.reconciled.figures.balances
-    pair_of = {
-        tuple(cell): (str(source), int(year))
-        for source, year, cells in zip(
-            balances["source"], balances["fund_year"], balances["ledger_lineage"], strict=True
-        )
-        for cell in cells
-    }
+    """Per (source, fund year), the codes of the fund rules that found something there, with
+    their severity."""
     flags: dict[tuple[str, int], dict[str, str]] = {}
-    for item in findings[findings["rule"].isin(FUND_RULES)].to_dict("records"):
-        pairs = {pair_of[tuple(c)] for c in item["lineage"] if tuple(c) in pair_of}
-        if not pairs:
-            named = YEAR_IN_MESSAGE.search(str(item["message"]))
-            year = int(named[1]) if named else context.reconciled.period.year
-            pairs = {(str(item["source"]), year)}
-        for pair in pairs:
-            flags.setdefault(pair, {})[str(item["rule"])] = str(item["severity"])
+    for pair, rule, severity in fund_findings(context).itertuples(index=False):
+        flags.setdefault(pair, {})[rule] = severity
     return flags
+
+
+def fund_findings(context: Context) -> pd.DataFrame:
+    """The fund findings (R20–R23), indexed as in the findings: pair (资金来源, 资金年度, the
+    row of the core table they are about), rule, severity."""
+    findings = context.reconciled.findings
+    fund = findings[findings["rule"].isin(FUND_RULES) & findings["fund_year"].notna()]
+    pairs = zip(fund["source"].astype("str"), fund["fund_year"].astype("int64"), strict=True)
+    return pd.DataFrame(
+        {
+            "pair": pd.Series(list(pairs), index=fund.index, dtype=object),
+            "rule": fund["rule"].astype("str"),
+            "severity": fund["severity"].astype("str"),
+        }
+    )
 
 
 def _with_rates(

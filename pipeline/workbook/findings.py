@@ -1,9 +1,10 @@
-"""The sheet 异常清单: the findings numbered (序号), each linked to its row of 对账明细.
+"""The sheet 异常清单: the findings numbered (序号), each linked to the row it is about.
 
 In: the ``Context`` (the findings in the order the rules sorted them, 对账明细's rows and
-layout). Out: the ``Detail`` of the sheet, under a title block whose note counts the findings
-by severity. A finding without a row of 对账明细 (the fund findings R20–R23, about the ledger)
-has no link.
+layout, 资金结余's rows). Out: the ``Detail`` of the sheet, under a title block whose note counts
+the findings by severity. A finding about records or transfers links to the 对账明细 row of the
+first of its input rows found there; a fund finding (R20–R23) to its source and fund year's row
+of 资金结余, where the same codes are marked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pandas as pd
 from pipeline.outputs import EXCEPTION_HEADER, places
 from pipeline.reconciliation import finding_rows
 from pipeline.rules import SEVERITIES
+from pipeline.workbook import balances
 from pipeline.workbook.context import Context
 from pipeline.workbook.detail import Detail, link_column, number_column, place_of, text_column
 
@@ -22,7 +24,7 @@ SEVERITY_FORMATS = (("错误", "error"), ("警告", "warning"))
 
 def table(context: Context) -> Detail:
     """Findings as the rules sorted them (severity, rule, first source row), each linked to its
-    row of 对账明细 where it has one."""
+    row of 对账明细 or of 资金结余."""
     findings = context.reconciled.findings
     hits = finding_rows(findings, context.reconciled.detail.rows)
     first = hits.groupby("finding", sort=False)["position"].first()
@@ -30,6 +32,9 @@ def table(context: Context) -> Detail:
     links: list[tuple[str, int] | None] = [None] * len(findings)
     for finding, position in zip(first.index.tolist(), first.tolist(), strict=True):
         links[finding] = place_of(layout, position)
+    rows_of_pairs = balances.row_of(context)
+    for finding, pair in balances.fund_findings(context)["pair"].items():
+        links[int(finding)] = rows_of_pairs.get(pair)
     texts = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
     columns = [
         number_column("序号", pd.Series(np.arange(1, len(findings) + 1)), fen=False),
@@ -40,7 +45,7 @@ def table(context: Context) -> Detail:
         number_column(EXCEPTION_HEADER[8], findings["amount_fen"], fen=True),
         number_column(EXCEPTION_HEADER[9], findings["compared_fen"], fen=True),
         text_column(EXCEPTION_HEADER[10], findings["lineage"].map(places), wrap=True),
-        link_column("对账明细", links),
+        link_column("所在行", links),
     ]
     highlights = [(f'=$C{{row}}="{severity}"', fmt) for severity, fmt in SEVERITY_FORMATS]
     return Detail(
@@ -57,4 +62,4 @@ def table(context: Context) -> Detail:
 def _note(severity: pd.Series) -> str:
     counts = severity.value_counts()
     by_severity = "，".join(f"{s} {int(counts.get(s, 0)):,} 条" for s in SEVERITIES)
-    return f"共 {len(severity):,} 条：{by_severity}。按严重程度、规则编号排列；链接指向对账明细中的行。"
+    return f"共 {len(severity):,} 条：{by_severity}。按严重程度、规则编号排列；链接指向对账明细或资金结余中的行。"
