@@ -17,8 +17,11 @@ How it is made, the way a Chinese finance office prints its reports:
 - with ``mask`` (``--mask``), every text cell of every sheet passes ``privacy.mask_text``: no
   full ID or card number is left in the file;
 - column widths are computed here, CJK characters counting double;
-- A4 landscape, one page wide, header rows repeated, page numbers in the footer;
-- the document's created time is the period end, so the same inputs give the same cells.
+- A4 landscape, one page wide where that prints at 8 pt or more (else at that size, the key
+  column repeated), header rows repeated; every page's header names the unit, the sheet and the
+  period, its footer the page number, the program and when the workbook was made;
+- the created time and 编制日期 are when the run made it, or SOURCE_DATE_EPOCH when set, so the
+  same inputs can give the same bytes.
 
 The workbook is written in xlsxwriter's constant-memory mode: each row goes to disk once the
 next one starts, so a province's detail sheets never sit in memory. Rows must therefore be
@@ -37,7 +40,6 @@ detail sheet's columns). ``Book`` below puts them together in ``SHEETS`` order.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -60,8 +62,8 @@ from pipeline.workbook import (
     rules,
     usage,
 )
-from pipeline.workbook.cells import Formats, Sheet
-from pipeline.workbook.context import PROGRAM, Context, unit_of
+from pipeline.workbook.cells import Formats, Sheet, page_headers
+from pipeline.workbook.context import PROGRAM, Context, made_at, unit_of, version
 from pipeline.workbook.detail import EXCEL_ROWS, Detail, Part, masked, parts, write_detail
 
 SHEETS = (
@@ -93,13 +95,13 @@ class Book:
         self, target: Path | BinaryIO, period: pd.Period, mask: bool, max_rows: int = EXCEL_ROWS
     ) -> None:
         self.period, self.mask, self.max_rows = period, mask, max_rows
-        self.end = dt.datetime.combine(period.end_time.date(), dt.time())
+        self.made = made_at()
         options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
         self.book = xlsxwriter.Workbook(
             str(target) if isinstance(target, Path) else target, options
         )
         self.book.set_properties(
-            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.end}
+            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.made}
         )
         self.formats = Formats(self.book)
         self.layout: dict[str, list[Part]] = {}
@@ -135,7 +137,7 @@ class Book:
             self.layout[name] = parts(name, count, self.max_rows)
         period_text = f"{self.period.year}年{self.period.month}月"
         unit = unit_of(reconciled)
-        context = Context(reconciled, unit, period_text, self.end, self.layout, self.max_rows)
+        context = Context(reconciled, unit, period_text, self.made, self.layout, self.max_rows)
         for name in SHEETS[SHEETS.index("对账明细") + 1 :]:
             if name in DETAILS:
                 self._detail(DETAILS[name](context), ignore)
@@ -143,6 +145,8 @@ class Book:
                 self._add_summary(name)
         for name, sheet in self.summaries.items():  # in SHEETS order: 图表 uses earlier sheets
             SUMMARIES[name](sheet, context)
+        made = f"{PROGRAM} {version()} 编制于 {self.made:%Y-%m-%d %H:%M}"
+        page_headers(self.book.worksheets(), unit, period_text, made)
 
     def _add_summary(self, name: str) -> None:
         self.summaries[name] = Sheet(self.book.add_worksheet(name), self.formats, mask=self.mask)

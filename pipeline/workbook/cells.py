@@ -26,6 +26,11 @@ CUT = "…（过长已截断，完整内容见 exceptions.csv）"
 SIGNATURES = ("制表人：", "审核人：", "负责人：")
 TOTAL, SUBTOTAL = "合计", "小计"
 LINE_HEIGHT = 13.5  # points per line of 10-point text
+BODY_PT = 10  # the smallest font of every sheet (cells, notes, chart labels)
+SMALLEST_PRINTED_PT = 8  # nothing prints smaller: the floor of every page's scale
+FLOOR_SCALE = 100 * SMALLEST_PRINTED_PT // BODY_PT  # percent
+# A4 landscape between xlsxwriter's default side margins (0.7 in each), in points
+PRINTABLE_WIDTH = 841.89 - 2 * 0.7 * 72
 
 
 class Heading(Protocol):
@@ -71,7 +76,7 @@ class Formats:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        font = {"font_name": "宋体", "font_size": BODY_PT, "valign": "vcenter"}
         cell = {**font, "border": 1}
 
         def make(base: dict[str, Any], **props: Any) -> Any:
@@ -305,7 +310,7 @@ class Sheet:
                 check(getattr(ws, method)(row, col, *args), where)
         for col, width in enumerate(widths):
             check(ws.set_column(col, col, width), f"{self.name} 列宽 {col + 1}")
-        page_setup(ws, header, filter_to, freeze_cols, columns)
+        page_setup(ws, header, filter_to, freeze_cols, widths)
 
     def _heights(self, widths: Sequence[int]) -> dict[int, float]:
         """Rows whose wrapped text needs more than one line: no program fits them on opening
@@ -334,20 +339,49 @@ def page_setup(
     header: tuple[int, int] | None,
     filter_to: int | None,
     freeze_cols: int,
-    columns: int,
+    widths: Sequence[float],
 ) -> None:
-    """Frozen header, filter over the data, A4 landscape one page wide, page numbers."""
+    """Frozen header, filter over the data, A4 landscape at the scale the columns' ``widths``
+    (in characters, as set) need (``print_scale``). Headers and footers: ``page_headers``."""
     if header is not None:
         first, last = header
         ws.freeze_panes(last + 1, freeze_cols)
         check(ws.repeat_rows(first, last), f"{ws.name} 打印标题行")
         if filter_to is not None:
-            check(ws.autofilter(last, 0, max(filter_to, last), columns - 1), "筛选")
+            check(ws.autofilter(last, 0, max(filter_to, last), len(widths) - 1), "筛选")
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    if print_scale(widths) is None:
+        ws.fit_to_pages(1, 0)
+    else:  # too wide to fit at a readable size: the columns go on over further pages
+        ws.set_print_scale(FLOOR_SCALE)
+        check(ws.repeat_columns(0, max(freeze_cols, 1) - 1), f"{ws.name} 打印标题列")
+
+
+def print_scale(widths: Sequence[float]) -> int | None:
+    """None when the columns fit one page wide at ``FLOOR_SCALE`` or more (they are then
+    fitted to the page's width), else ``FLOOR_SCALE``: shrinking further would print text
+    below ``SMALLEST_PRINTED_PT``. A column of width w is w·7+5 pixels in Excel (Calibri's
+    digits), but LibreOffice without Calibri draws it w·7+5 points wide: the wider reading
+    decides, with a twentieth kept in hand for rounding."""
+    points = sum(width * 7 + 5 for width in widths)
+    return None if points * FLOOR_SCALE / 100 <= PRINTABLE_WIDTH * 0.95 else FLOOR_SCALE
+
+
+def page_headers(worksheets: Sequence[Any], unit: str, period_text: str, made: str) -> None:
+    """Every page says where it belongs, so that a loose page can be put back: the unit, the
+    sheet (&A) and the period at its head; page N of M, the program and when the workbook was
+    made at its foot. Set last, once the unit is known (page setup is written on closing)."""
+
+    def literal(text: str) -> str:
+        return text.replace("&", "&&")  # & starts a header code
+
+    head = f"&L编制单位：{literal(unit or '（未注明）')}&C&A&R期间：{literal(period_text)}"
+    foot = f"&L{literal(made)}&C第 &P 页，共 &N 页"
+    for ws in worksheets:
+        check(ws.set_header(head), f"{ws.name} 页眉")
+        check(ws.set_footer(foot), f"{ws.name} 页脚")
 
 
 def ranges(cells: Sequence[tuple[int, int]]) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import os
 from dataclasses import dataclass, field
 
 from pipeline.results import Reconciled
@@ -32,7 +33,7 @@ class Context:
     reconciled: Reconciled
     unit: str
     period_text: str
-    period_end: dt.datetime
+    made: dt.datetime  # when the run made the workbook (``made_at``)
     layout: dict[str, list[Part]]  # each detail table's worksheets
     max_rows: int  # rows per worksheet (Excel's limit; lower in tests)
     # where the charts' data are, filled in by the sheets that hold them (written before 图表)
@@ -44,6 +45,16 @@ def version() -> str:
         return importlib.metadata.version(PROGRAM)
     except importlib.metadata.PackageNotFoundError:
         return "未安装"
+
+
+def made_at() -> dt.datetime:
+    """Now, or the time SOURCE_DATE_EPOCH gives (seconds since 1970, UTC), as reproducible
+    builds set it: the same inputs then give the same bytes. The workbook's 编制日期 and its
+    created time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def unit_of(reconciled: Reconciled) -> str:

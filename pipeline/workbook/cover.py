@@ -23,7 +23,7 @@ def fill(sheet: Sheet, context: Context) -> None:
     facts: list[tuple[str, Callable[[int], None]]] = [
         ("编制单位", lambda r: sheet.merge(r, 1, 4, context.unit or "（未注明）", f.text)),
         ("对账期间", lambda r: sheet.merge(r, 1, 4, context.period_text, f.text)),
-        ("编制日期（期末）", lambda r: sheet.date(r, 1, context.period_end)),
+        ("编制日期", lambda r: sheet.merge(r, 1, 4, f"{context.made:%Y-%m-%d %H:%M}", f.text)),
         ("程序版本", lambda r: sheet.merge(r, 1, 4, f"{PROGRAM} {version()}", f.text)),
         ("本月支出（元）", lambda r: sheet.money(r, 1, month_fen)),
         ("本年累计支出（元）", lambda r: sheet.money(r, 1, year_fen)),

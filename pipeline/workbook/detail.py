@@ -169,7 +169,7 @@ def write_detail(
         if detail.total and part is layout[-1]:
             _write_detail_total(ws, formats, detail.columns, layout, last + 2)
         ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
-        page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, len(widths))
+        page_setup(ws, (0, 0), max(last, 1), detail.freeze_cols, widths)
 
 
 def _write_rows(
