@@ -8,6 +8,13 @@ workbook, recalculates every formula and saves a copy; each formula cell of each
 must hold its cached value, to the fen. ``test_a_wrong_cached_value_is_caught`` proves both halves:
 a cached value one fen off survives neither the recalculation nor the comparison.
 
+Printing the whole workbook: nothing on any page prints below 8 pt. The size of text is read
+from the PDF (``pdftotext -bbox``: a word's box is as high as its font's ascent and descent), in
+units measured in the same run on a calibration page of 10 pt text printed at full size, so the
+font LibreOffice substitutes does not matter; ``test_a_shrunk_sheet_is_caught`` proves the
+check can fail. Every page's header names the unit, the sheet and the period, its footer
+the page number.
+
 Printing: 封面 and 资金使用, each on its own, as LibreOffice prints them to PDF (a copy of the
 workbook in which every other sheet is hidden: only ``xl/workbook.xml`` differs, so the sheet is
 printed exactly as written, and its pages are known to be its own; printing the whole workbook
@@ -20,7 +27,8 @@ for a person to look at. ``test_a_cut_column_is_caught`` proves the check can fa
 
 Nothing here depends on which sheets or columns the workbook has: formulas, first and last
 columns and their texts are found in the file. Each start of LibreOffice costs a second or more,
-so it starts twice: once to recalculate every workbook checked here, once to print every sheet.
+so it starts twice: once to recalculate every workbook checked here, once to print every sheet
+and the whole workbook.
 Where LibreOffice, poppler-utils or a Chinese font is missing, these tests skip (their reasons
 start with ``LIBREOFFICE_SKIP``), and the terminal summary says so in red (``tests/conftest.py``).
 """
@@ -46,6 +54,8 @@ LIBREOFFICE_SKIP = "NOT CHECKED IN LIBREOFFICE:"
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(os.environ.get("AID_PAGES_DIR") or ROOT / "outputs" / "libreoffice")
 PRINTED = ("封面", "资金使用")
+SMALLEST_PT = 8  # nothing printed smaller (pipeline.workbook.cells.SMALLEST_PRINTED_PT)
+CALIBRATION_PT = 10
 INSTALL = (
     "run `make libreoffice` as root, or "
     "`apt-get install --no-install-recommends libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei`"
@@ -385,15 +395,100 @@ def wide_sheet(path: Path) -> Path:
     return path
 
 
+def calibration_sheet(path: Path) -> Path:
+    """Words of CALIBRATION_PT printed at full size: the height of their boxes per point."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("校准")
+    sheet.set_print_scale(100)
+    size = book.add_format({"font_name": "宋体", "font_size": CALIBRATION_PT})
+    sheet.write_row(0, 0, ["汉字", "12,345.67", "R07"], size)
+    book.close()
+    return path
+
+
+def shrunk_sheet(path: Path) -> Path:
+    """Forty wide columns fitted to one page: shrunk far below 8 pt."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("缩小")
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 1)
+    sheet.set_column(0, 39, 12)
+    sheet.write_row(0, 0, [f"列{n}" for n in range(40)])
+    book.close()
+    return path
+
+
+def word_heights(pdf: Path) -> list[list[float]]:
+    """Per page, the height of every word's box (points), as pdftotext -bbox gives them."""
+    boxes = _tool("pdftotext", "-bbox", str(pdf), "-")
+    return [
+        [float(y_max) - float(y_min) for y_min, y_max in re.findall(WORD_BOX, page)]
+        for page in boxes.split("<page ")[1:]
+    ]
+
+
+WORD_BOX = re.compile(r'<word [^>]*yMin="([\d.]+)"[^>]*yMax="([\d.]+)"')
+
+
+def smallest_text(pdf: Path, per_point: float) -> list[float]:
+    """Per page, the size in points of its smallest text."""
+    return [min(heights) / per_point if heights else math.inf for heights in word_heights(pdf)]
+
+
 @pytest.fixture(scope="module")
 def printed(office: Office, sample_workbook: Path, tmp_path_factory) -> dict[str, Path]:
-    """The PDFs of the sample's sheets in ``PRINTED``, each printed alone, and of ``wide_sheet``
-    (under "wide"), by name; each beside the workbook it was printed from."""
+    """The PDFs of the sample's sheets in ``PRINTED``, each printed alone, of the whole sample
+    workbook ("整本"), and of ``wide_sheet`` ("wide"), ``calibration_sheet`` ("calibration")
+    and ``shrunk_sheet`` ("shrunk"), by name; each beside the workbook it was printed from."""
     _printing_tools()
     folder = tmp_path_factory.mktemp("printed")
     sources = [only_sheet(sample_workbook, name, folder / f"{name}.xlsx") for name in PRINTED]
+    sources.append(Path(shutil.copyfile(sample_workbook, folder / "整本.xlsx")))
     sources.append(wide_sheet(folder / "wide.xlsx"))
+    sources.append(calibration_sheet(folder / "calibration.xlsx"))
+    sources.append(shrunk_sheet(folder / "shrunk.xlsx"))
     return office.convert(sources, "pdf", folder)
+
+
+@pytest.fixture(scope="module")
+def per_point(printed: dict[str, Path]) -> float:
+    """The height of a word's box per point of font size, on this machine's fonts."""
+    (heights,) = word_heights(printed["calibration"])
+    assert len(heights) == 3 and max(heights) - min(heights) < 0.01, heights
+    return heights[0] / CALIBRATION_PT
+
+
+def test_nothing_in_the_workbook_prints_below_8_pt(
+    printed: dict[str, Path], per_point: float
+) -> None:
+    pdf = printed["整本"]
+    sizes = smallest_text(pdf, per_point)
+    small = {
+        page: round(size, 2) for page, size in enumerate(sizes, 1) if size < SMALLEST_PT - 0.05
+    }
+    assert small == {}, f"pages printing below {SMALLEST_PT} pt (page: pt)"
+    render(pdf, "整本")  # every page, for a person to look at
+
+
+def test_a_shrunk_sheet_is_caught(printed: dict[str, Path], per_point: float) -> None:
+    (size,) = smallest_text(printed["shrunk"], per_point)
+    assert size < SMALLEST_PT - 2
+
+
+def test_every_page_names_the_unit_the_sheet_and_the_period(
+    printed: dict[str, Path], sample_workbook: Path
+) -> None:
+    sheets = openpyxl.load_workbook(sample_workbook, read_only=True).sheetnames
+    pages = page_texts(printed["整本"])
+    named = []
+    for number, text in enumerate(pages, start=1):
+        assert text.startswith("编制单位：裕安区"), (number, text[:40])
+        assert "期间：2021年12月" in text[:80] and f"第{number}页，共{len(pages)}页" in text
+        head = text.removeprefix("编制单位：裕安区")
+        named.append(
+            next(name for name in sorted(sheets, key=len, reverse=True) if head.startswith(name))
+        )
+    assert list(dict.fromkeys(named)) == sheets  # every sheet prints, in order
 
 
 @pytest.mark.parametrize("name", PRINTED)
