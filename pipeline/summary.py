@@ -112,9 +112,17 @@ def _file_rows(item: InputFile, counts: pd.DataFrame) -> FileRows:
 
 def _kind_rows(counts: pd.DataFrame) -> dict[str, KindRows]:
     kinds = counts["kind"].map(lambda kind: KIND_BY_NAME[kind].file_kind)
-    columns = ["read", "kept", "rejected", "duplicates", "rejected_fen", "rejected_no_amount"]
-    totals = counts.groupby(kinds, sort=False)[[*columns, "duplicates_fen"]].sum()
+    fields = {  # KindRows field: validation's column
+        "read": "read",
+        "reconciled": "kept",
+        "rejected": "rejected",
+        "exported_twice": "duplicates",
+        "rejected_amount_fen": "rejected_fen",
+        "rejected_no_amount": "rejected_no_amount",
+        "exported_twice_amount_fen": "duplicates_fen",
+    }
+    totals = counts.groupby(kinds, sort=False)[list(fields.values())].sum()
     return {
-        str(kind): KindRows(*(int(row[c]) for c in columns), int(row["duplicates_fen"]))
+        str(kind): KindRows(**{field: int(row[column]) for field, column in fields.items()})
         for kind, row in totals.iterrows()
     }

@@ -23,7 +23,8 @@ whose first and last columns hold text has both on one page, and every page show
 column (a sheet split across pages sideways has pages of right-hand columns only); a sheet
 whose rows fit on one page at full size prints on one page; a Chinese font is embedded. The pages
 are also rendered to PNG in ``outputs/libreoffice/`` (``AID_PAGES_DIR=`` to put them elsewhere)
-for a person to look at. ``test_a_cut_column_is_caught`` proves the check can fail.
+for a person to look at, and the whole workbook's PDF beside them. ``test_a_cut_column_is_caught``
+proves the check can fail.
 
 Nothing here depends on which sheets or columns the workbook has: formulas, first and last
 columns and their texts are found in the file. Each start of LibreOffice costs a second or more,
@@ -56,6 +57,7 @@ PAGES = Path(os.environ.get("AID_PAGES_DIR") or ROOT / "outputs" / "libreoffice"
 PRINTED = ("封面", "资金使用")
 SMALLEST_PT = 8  # nothing printed smaller (pipeline.workbook.cells.SMALLEST_PRINTED_PT)
 CALIBRATION_PT = 10
+MARGIN = 45  # points: the header and footer sit above and below (xlsxwriter's margins: 54, 21.6)
 INSTALL = (
     "run `make libreoffice` as root, or "
     "`apt-get install --no-install-recommends libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei`"
@@ -290,11 +292,37 @@ def page_sizes(pdf: Path) -> list[tuple[float, float]]:
 
 
 def page_texts(pdf: Path) -> list[str]:
-    """Each page's text without any white space (so a wrapped cell reads as one)."""
-    return [
-        re.sub(r"\s", "", _tool("pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"))
-        for n in range(1, len(page_sizes(pdf)) + 1)
-    ]
+    """Each page's text between its header and footer (``margin_texts``), without any white
+    space (so a wrapped cell reads as one)."""
+    texts = []
+    for number, (width, height) in enumerate(page_sizes(pdf), start=1):
+        crop = [
+            "-x",
+            "0",
+            "-y",
+            str(MARGIN),
+            "-W",
+            str(int(width)),
+            "-H",
+            str(int(height) - 2 * MARGIN),
+        ]
+        text = _tool("pdftotext", "-f", str(number), "-l", str(number), *crop, str(pdf), "-")
+        texts.append(re.sub(r"\s", "", text))
+    return texts
+
+
+def margin_texts(pdf: Path) -> list[tuple[str, str]]:
+    """Each page's header and footer: the words within MARGIN of its top and of its bottom,
+    without white space."""
+    boxes = _tool("pdftotext", "-bbox", str(pdf), "-")
+    found = []
+    for page in boxes.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = re.findall(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)
+        head = "".join(word for y, word in words if float(y) < MARGIN)
+        foot = "".join(word for y, word in words if float(y) > height - MARGIN)
+        found.append((html.unescape(head), html.unescape(foot)))
+    return found
 
 
 def embedded_fonts(pdf: Path) -> set[str]:
@@ -467,7 +495,8 @@ def test_nothing_in_the_workbook_prints_below_8_pt(
         page: round(size, 2) for page, size in enumerate(sizes, 1) if size < SMALLEST_PT - 0.05
     }
     assert small == {}, f"pages printing below {SMALLEST_PT} pt (page: pt)"
-    render(pdf, "整本")  # every page, for a person to look at
+    PAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, PAGES / "整本.pdf")  # for a person to look at every page
 
 
 def test_a_shrunk_sheet_is_caught(printed: dict[str, Path], per_point: float) -> None:
@@ -478,17 +507,18 @@ def test_a_shrunk_sheet_is_caught(printed: dict[str, Path], per_point: float) ->
 def test_every_page_names_the_unit_the_sheet_and_the_period(
     printed: dict[str, Path], sample_workbook: Path
 ) -> None:
+    """Every page's header: 编制单位, the sheet's name, 期间; its footer: page N of M. The
+    sheets print in the workbook's order, each at least one page."""
     sheets = openpyxl.load_workbook(sample_workbook, read_only=True).sheetnames
-    pages = page_texts(printed["整本"])
+    margins = margin_texts(printed["整本"])
     named = []
-    for number, text in enumerate(pages, start=1):
-        assert text.startswith("编制单位：裕安区"), (number, text[:40])
-        assert "期间：2021年12月" in text[:80] and f"第{number}页，共{len(pages)}页" in text
-        head = text.removeprefix("编制单位：裕安区")
-        named.append(
-            next(name for name in sorted(sheets, key=len, reverse=True) if head.startswith(name))
-        )
-    assert list(dict.fromkeys(named)) == sheets  # every sheet prints, in order
+    for number, (head, foot) in enumerate(margins, start=1):
+        assert head.startswith("编制单位：裕安区") and head.endswith("期间：2021年12月"), head
+        middle = head.removeprefix("编制单位：裕安区").removesuffix("期间：2021年12月")
+        assert middle in sheets, (number, head)
+        named.append(middle)
+        assert f"第{number}页，共{len(margins)}页" in foot, (number, foot)
+    assert list(dict.fromkeys(named)) == sheets
 
 
 @pytest.mark.parametrize("name", PRINTED)

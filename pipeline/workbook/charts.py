@@ -27,7 +27,7 @@ from pipeline.aggregate import period_bounds
 from pipeline.workbook.cells import BODY_PT, TOTAL, Sheet, check
 from pipeline.workbook.context import Context
 
-WIDTHS = (24, *(12,) * 8)  # nine columns: 120 characters, one page wide at full size
+WIDTHS = (22, *(12,) * 8)  # nine columns, one page wide at 80 % or more (cells.print_scale)
 GREYS = ("#404040", "#A6A6A6", "#FFFFFF", "#D9D9D9", "#000000")  # series fills, black outlines
 CHART_SIZE = {"x_scale": 1.8, "y_scale": 1.3}  # of 480 × 288 pixels
 CHART_ROWS = 20  # rows the chart covers (at 20 pixels a row)

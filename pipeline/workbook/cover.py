@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import cast
 
 import pandas as pd
 
@@ -22,8 +23,8 @@ from pipeline.workbook.cells import TOTAL, Sheet
 from pipeline.workbook.context import PROGRAM, Context, kind_label, version
 from pipeline.workbook.rejections import EXPORTED_TWICE, REJECTED, first_lines, handling
 
-# eight columns that print on A4 landscape at 80 % or more (cells.print_scale): 120 characters
-COVER_WIDTHS = (24, 14, 14, 14, 14, 14, 10, 16)
+# eight columns that print one page wide at 80 % or more (cells.print_scale)
+COVER_WIDTHS = (24, 14, 14, 14, 14, 14, 10, 15)
 HUNDREDTH = Decimal("0.01")
 
 
@@ -316,13 +317,16 @@ def _cover_reasons(sheet: Sheet, context: Context, row: int) -> int:
     rows = rows.assign(column=rows["column"].where(rows["handling"] == REJECTED, ""))
     keys = ["kind", "handling", "column"]
     grouped = rows.groupby(keys, sort=False)["amount_fen"].agg(["size", "sum"])
-    grouped = grouped.sort_index(level="handling", key=lambda h: h == EXPORTED_TWICE)
+    grouped = grouped.sort_index(
+        level="handling", key=lambda h: h == EXPORTED_TWICE, sort_remaining=False
+    )
     if grouped.empty:
         sheet.merge(row, 0, 7, "无", f.text)
         return row + 1
     first = row
-    for (kind, how, column), item in grouped.iterrows():
-        sheet.text(row, 0, kind_label(str(kind)), f.wrap)
+    for key, item in grouped.iterrows():
+        kind, how, column = cast(tuple[str, str, str], key)
+        sheet.text(row, 0, kind_label(kind), f.wrap)
         sheet.merge(row, 1, 2, how, f.text)
         sheet.merge(row, 3, 4, column, f.text)
         sheet.count(row, 5, item["size"])
