@@ -414,6 +414,12 @@ def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(sample_workbook
     assert conclusion.startswith("本年累计支出 984,950.00 元，执行率 98.72%；发现错误 5 条")
     assert "拒收输入行 8 行，涉及金额 6,800.00 元（另有 2 行金额无法识别）" in conclusion
     assert "重复导出的 3 行已只计一次" in conclusion
+    reasons = _table_under(rows, "五、")
+    subtotals = [r[5:7] for r in reasons if r[0] == "小计"]
+    assert subtotals == [[8, 6_800], [3, 29_500]]  # 拒收, then copies exported twice
+    by_column = {(r[0], r[3]): r[5:7] for r in reasons[1:] if r[1] == "拒收"}
+    assert by_column["帮扶救助记录", "救助金额"] == [2, None]  # 1,234.567 and −500.00 unread
+    assert by_column["银行发放明细", "账号"] == [1, 1_800]
     assert book["封面"].row_breaks.brk[0].id == rows.index(_table_under(rows, "（四）")[0]) + 3
 
 

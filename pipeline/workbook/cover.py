@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.money import capital_amount, yuan
 from pipeline.rules import SEVERITIES
 from pipeline.summary import KindRows
-from pipeline.workbook.cells import TOTAL, Sheet
+from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet
 from pipeline.workbook.context import PROGRAM, Context, kind_label, version
 from pipeline.workbook.rejections import EXPORTED_TWICE, REJECTED, first_lines, handling
 
@@ -308,33 +308,40 @@ def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
 
 def _cover_reasons(sheet: Sheet, context: Context, row: int) -> int:
     """Rejected rows per file kind and column at fault (a row with several problems under its
-    first), with their money; copies exported twice apart."""
+    first), with their money and a 小计 each of 拒收 and of copies exported twice. An amount
+    that could not be read is blank."""
     f, rejected = sheet.formats, context.reconciled.checked.validated.rejected
     sheet.text(row, 0, "五、拒收行按原因（每行计一次）", f.heading, fit=False)
     spans = [("数据类型", 0, 0), ("处理", 1, 2), ("问题所在列", 3, 4), ("行数", 5, 5)]
     row = _cover_header(sheet, row + 1, [*spans, ("金额（元）", 6, 7)])
     rows = rejected[first_lines(rejected)].assign(handling=handling(rejected))
-    rows = rows.assign(column=rows["column"].where(rows["handling"] == REJECTED, ""))
-    keys = ["kind", "handling", "column"]
-    grouped = rows.groupby(keys, sort=False)["amount_fen"].agg(["size", "sum"])
-    grouped = grouped.sort_index(
-        level="handling", key=lambda h: h == EXPORTED_TWICE, sort_remaining=False
-    )
-    if grouped.empty:
+    if rows.empty:
         sheet.merge(row, 0, 7, "无", f.text)
         return row + 1
+    for how in (REJECTED, EXPORTED_TWICE):
+        mine = rows[rows["handling"] == how]
+        if len(mine):
+            row = _reason_rows(sheet, row, how, mine)
+    return row
+
+
+def _reason_rows(sheet: Sheet, row: int, how: str, rows: pd.DataFrame) -> int:
+    """The rows of one 处理 grouped by file kind and column, then their 小计."""
+    f = sheet.formats
+    columns = rows["column"] if how == REJECTED else pd.Series("", index=rows.index)
+    grouped = rows.groupby([rows["kind"], columns], sort=False)["amount_fen"]
     first = row
-    for key, item in grouped.iterrows():
-        kind, how, column = cast(tuple[str, str, str], key)
+    for key, amounts in grouped:
+        kind, column = cast(tuple[str, str], key)
         sheet.text(row, 0, kind_label(kind), f.wrap)
         sheet.merge(row, 1, 2, how, f.text)
         sheet.merge(row, 3, 4, column, f.text)
-        sheet.count(row, 5, item["size"])
-        sheet.money(row, 6, int(item["sum"]))
+        sheet.count(row, 5, len(amounts))
+        sheet.money(row, 6, amounts.sum() if amounts.notna().any() else None)
         sheet.text(row, 7, None, f.text)
         row += 1
-    sheet.text(row, 0, TOTAL, f.total_text)
-    sheet.merge(row, 1, 4, "", f.total_text)
+    sheet.text(row, 0, SUBTOTAL, f.total_text)
+    sheet.merge(row, 1, 4, how, f.total_text)
     sheet.total(row, 5, [(r, 5) for r in range(first, row)], len(rows), fen=False)
     sheet.total(row, 6, [(r, 6) for r in range(first, row)], int(rows["amount_fen"].sum()))
     sheet.text(row, 7, None, f.total_text)
