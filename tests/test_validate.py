@@ -4,6 +4,7 @@ file, sheet, row, column, value and reason; rows read = kept + rejected on every
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -555,3 +556,28 @@ def test_rejected_rows_carry_their_money_and_copies_are_apart(folder: Path) -> N
     ]
     assert aid["duplicates_fen"] == int(AID_ROW[6]) * 100
     assert bank_counts[["rejected", "rejected_fen", "duplicates_fen"]].tolist() == [1, 180_000, 0]
+
+
+def test_sample_rejected_money_per_file_kind(sample_reconciled: results.Reconciled) -> None:
+    """The sample's planted bad rows: six aid records rejected, of which four amounts read
+    (1,500 × 3 + 500) and two not (1,234.567, −500.00); three copies exported twice (15,000 +
+    6,500 + 8,000); one successful bank payment of 1,800.00 whose card Excel stored as a
+    number. summary.json's rows carry the same."""
+    rows = sample_reconciled.summary.rows
+    aid, bank = asdict(rows["aid_records"]), asdict(rows["bank_payments"])
+    assert aid == {
+        "read": 263,
+        "reconciled": 254,
+        "rejected": 9,
+        "exported_twice": 3,
+        "rejected_amount_fen": 500_000,
+        "rejected_no_amount": 2,
+        "exported_twice_amount_fen": 2_950_000,
+    }
+    assert rows["aid_records"].errors == 6
+    assert (bank["rejected"], bank["rejected_amount_fen"], bank["exported_twice"]) == (
+        1,
+        180_000,
+        0,
+    )
+    assert rows["worker_files"].rejected_amount_fen == 0
