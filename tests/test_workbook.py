@@ -280,6 +280,21 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
     assert value.startswith("=行")
 
 
+def test_a_fixed_width_gives_way_to_a_wider_number_only(tmp_path) -> None:
+    """Columns fixed at 6: the 合计 155,679,900.00 (14 characters) widens its column to 16 (so it
+    shows no ###), a long text does not widen its own."""
+    book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    sheet = cells.Sheet(book.add_worksheet("s"), cells.Formats(book))
+    sheet.money(0, 0, 15_567_990_000)
+    sheet.total(1, 0, [(0, 0)], 15_567_990_000)
+    sheet.text(0, 1, "一段很长很长很长很长的说明文字")
+    sheet.fixed.update({0: 6, 1: 6})
+    sheet.finish(None, 2)
+    book.close()
+    columns = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"].column_dimensions
+    assert round(columns["A"].width) == 17 and round(columns["B"].width) == 7  # + Excel's padding
+
+
 # ---- long tables and links ----------------------------------------------------------------------
 
 

@@ -130,14 +130,17 @@ class Sheet:
     exact: dict[tuple[int, int], int] = field(default_factory=dict)  # fen or counts per cell
     cells: dict[tuple[int, int], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     fixed: dict[int, int] = field(default_factory=dict)  # column widths set, not fitted
+    numbers: dict[int, int] = field(default_factory=dict)  # the widest number of each column
     mask: bool = False  # ID and card numbers in its texts masked (``--mask``)
 
     @property
     def name(self) -> str:
         return str(self.worksheet.name)
 
-    def _fit(self, col: int, text: str) -> None:
+    def _fit(self, col: int, text: str, number: bool = False) -> None:
         self.widths[col] = max(self.widths.get(col, 0), display_width(text))
+        if number:  # a fixed width gives way to it: a number too wide shows as ###
+            self.numbers[col] = max(self.numbers.get(col, 0), len(text))
 
     def _put(self, row: int, col: int, method: str, *args: Any) -> None:
         self.cells[row, col] = (method, args)
@@ -175,7 +178,7 @@ class Sheet:
         self.exact[row, col] = number
         shown = number / 100 if fen else number
         self._put(row, col, "write_number", shown, fmt)
-        self._fit(col, yuan_text(number, grouped=True) if fen else f"{number:,}")
+        self._fit(col, yuan_text(number, grouped=True) if fen else f"{number:,}", number=True)
 
     def money(self, row: int, col: int, fen: object, fmt: Any = None) -> None:
         self.integer(row, col, fen, fmt or self.formats.money, fen=True)
@@ -189,7 +192,7 @@ class Sheet:
             return
         number = Decimal(str(value))
         self._put(row, col, "write_number", float(number), fmt)
-        self._fit(col, str(number))
+        self._fit(col, str(number), number=True)
 
     def date(self, row: int, col: int, value: object) -> None:
         if blank(value):
@@ -219,7 +222,7 @@ class Sheet:
         fmt = fmt or (self.formats.total_money if fen else self.formats.total_count)
         shown = value / 100 if fen else value
         self._put(row, col, "write_formula", f"=SUM({ranges(cells)})", fmt, shown)
-        self._fit(col, yuan_text(value, grouped=True) if fen else f"{value:,}")
+        self._fit(col, yuan_text(value, grouped=True) if fen else f"{value:,}", number=True)
 
     def wan(self, row: int, col: int, yuan_cell: tuple[int, int], bold: bool = False) -> None:
         """万元 of a yuan cell of this sheet, as ``ROUND(cell/10000,6)``: exact to the fen."""
@@ -230,7 +233,7 @@ class Sheet:
         fmt = self.formats.total_wan if bold else self.formats.wan
         formula = f"=ROUND({xl_rowcol_to_cell(*yuan_cell)}/10000,{WAN_DECIMALS})"
         self._put(row, col, "write_formula", formula, fmt, fen / 1_000_000)
-        self._fit(col, wan_text(fen))
+        self._fit(col, wan_text(fen), number=True)
 
     def merge(
         self, row: int, first: int, last: int, text: str, fmt: Any, personal: bool = True
@@ -289,11 +292,13 @@ class Sheet:
         filter_to: int | None = None,
         freeze_cols: int = 0,
     ) -> None:
-        """The cells in row order (each row at the height its wrapped texts need), then widths,
-        frozen header, filter, A4 landscape."""
+        """The cells in row order (each row at the height its wrapped texts need), then widths
+        (a fixed width widened where a number needs more), frozen header, filter, A4
+        landscape."""
         ws = self.worksheet
+        fitted = [min(max(self.widths.get(c, 0), 4) + 2, MAX_WIDTH) for c in range(columns)]
         widths = [
-            self.fixed.get(c, min(max(self.widths.get(c, 0), 4) + 2, MAX_WIDTH))
+            max(self.fixed[c], self.numbers.get(c, 0) + 2) if c in self.fixed else fitted[c]
             for c in range(columns)
         ]
         heights = self._heights(widths)
