@@ -110,10 +110,18 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     )
 
 
+def amount_header(kind: SheetKind) -> str | None:
+    """The header of the kind's ``amount_fen`` column (救助金额, a bank row's 金额, a ledger
+    金额), or None: the kind's rows hold no money."""
+    return next((spec.header for spec in kind.columns if spec.field == "amount_fen"), None)
+
+
+PRICED_FILE_KINDS = frozenset(kind.file_kind for kind in KINDS if amount_header(kind))
+
+
 def _amounts(kind: SheetKind, typed: pd.DataFrame) -> pd.Series:
-    """Each row's amount in fen (the kind's ``amount_fen`` column: 救助金额, a bank row's 金额,
-    a ledger 金额); NA where the kind has none or the cell did not parse."""
-    header = next((spec.header for spec in kind.columns if spec.field == "amount_fen"), None)
+    """Each row's amount in fen; NA where the kind has none or the cell did not parse."""
+    header = amount_header(kind)
     if header is None:
         return pd.Series(pd.NA, index=typed.index, dtype="Int64")
     return typed[header].astype("Int64")
@@ -466,7 +474,7 @@ def _counts(
     )
     kind = sheets[0].info.kind
     amounts = _amounts(kind, typed)
-    priced = any(spec.field == "amount_fen" for spec in kind.columns)
+    priced = amount_header(kind) is not None
     rejected = typed[REJECTED].to_numpy()
     flags = pd.DataFrame(
         {

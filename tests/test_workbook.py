@@ -424,6 +424,7 @@ def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(sample_workbook
     rejected = {r[0]: r[1:6] for r in _table_under(rows, "（三）")[1:]}
     assert rejected["帮扶救助记录"] == [6, 5_000, 2, 3, 29_500]
     assert rejected["银行发放明细"] == [1, 1_800, 0, 0, 0]
+    assert rejected["困难职工档案"] == [1, None, None, 0, None]  # its rows hold no money
     assert rejected["合计"][:2] == [8, 6_800]
     (conclusion,) = _table_under(rows, "（四）")[0][:1]
     assert conclusion.startswith("本年累计支出 984,950.00 元，执行率 98.72%；发现错误 5 条")

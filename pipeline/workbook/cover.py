@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.money import capital_amount, yuan
 from pipeline.rules import SEVERITIES
 from pipeline.summary import KindRows
+from pipeline.validate import PRICED_FILE_KINDS
 from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet
 from pipeline.workbook.context import PROGRAM, Context, kind_label, version
 from pipeline.workbook.rejections import EXPORTED_TWICE, REJECTED, first_lines, handling
@@ -153,10 +154,11 @@ def _cover_rejected(sheet: Sheet, context: Context, row: int) -> int:
     for kind, rows in kinds.items():
         sheet.text(row, 0, kind_label(kind), f.wrap)
         sheet.count(row, 1, rows.errors)
-        sheet.money(row, 2, rows.rejected_amount_fen)
-        sheet.count(row, 3, rows.rejected_no_amount)
+        priced = kind in PRICED_FILE_KINDS  # else no money: blank, not 0.00
+        sheet.money(row, 2, rows.rejected_amount_fen if priced else None)
+        sheet.count(row, 3, rows.rejected_no_amount if priced else None)
         sheet.count(row, 4, rows.exported_twice)
-        sheet.money(row, 5, rows.exported_twice_amount_fen)
+        sheet.money(row, 5, rows.exported_twice_amount_fen if priced else None)
         sheet.merge(row, 6, 7, "见“数据校验”", f.text)
         row += 1
     if not kinds:
