@@ -469,13 +469,15 @@ def _counts(
     copies (``rejected_fen``, left out of every total) and of the copies (``duplicates_fen``,
     counted once already); ``rejected_no_amount``: rejected rows whose amount did not parse."""
     exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
-    copy = pd.MultiIndex.from_frame(typed[list(LINEAGE)]).isin(
-        pd.MultiIndex.from_frame(exported_twice[list(LINEAGE)].astype({"source_row": "int64"}))
-    )
     kind = sheets[0].info.kind
     amounts = _amounts(kind, typed)
     priced = amount_header(kind) is not None
     rejected = typed[REJECTED].to_numpy()
+    copy = np.zeros(len(typed), dtype=bool)  # the copies are among the few rejected rows
+    if len(exported_twice):
+        lineage = pd.MultiIndex.from_frame(typed.loc[rejected, list(LINEAGE)])
+        copies = exported_twice[list(LINEAGE)].astype({"source_row": "int64"})
+        copy[np.flatnonzero(rejected)[lineage.isin(pd.MultiIndex.from_frame(copies))]] = True
     flags = pd.DataFrame(
         {
             "source_file": typed["source_file"],
