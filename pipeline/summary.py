@@ -2,7 +2,8 @@
 
 In: the input files read, the per-sheet row counts of validation, the period, the findings and
 the figures. Out: a ``Summary`` — per input file its kinds, checksum and rows read and rejected;
-per file kind the rows read, kept for reconciliation and rejected; per rule of the catalogue
+per file kind the rows read, kept for reconciliation and rejected (the copies exported twice
+among them) and the money the rejected rows leave out; per rule of the catalogue
 its findings; and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as
 contract §3.2 says.
 """
@@ -37,11 +38,23 @@ class FileRows:
 
 @dataclass(frozen=True)
 class KindRows:
-    """Rows of one file kind: read = reconciled + rejected."""
+    """Rows of one file kind: read = reconciled + rejected. Of the rejected, ``exported_twice``
+    are copies of a row kept once (nothing is missing); the others leave
+    ``rejected_amount_fen`` out of every total, and ``rejected_no_amount`` of them an amount
+    that could not be read (0 for kinds without amounts)."""
 
     read: int
     reconciled: int
     rejected: int
+    exported_twice: int
+    rejected_amount_fen: int
+    rejected_no_amount: int
+    exported_twice_amount_fen: int
+
+    @property
+    def errors(self) -> int:
+        """Rejected rows that are not copies exported twice: to be fixed and exported again."""
+        return self.rejected - self.exported_twice
 
 
 @dataclass(frozen=True)
@@ -99,8 +112,17 @@ def _file_rows(item: InputFile, counts: pd.DataFrame) -> FileRows:
 
 def _kind_rows(counts: pd.DataFrame) -> dict[str, KindRows]:
     kinds = counts["kind"].map(lambda kind: KIND_BY_NAME[kind].file_kind)
-    totals = counts.groupby(kinds, sort=False)[["read", "kept", "rejected"]].sum()
+    fields = {  # KindRows field: validation's column
+        "read": "read",
+        "reconciled": "kept",
+        "rejected": "rejected",
+        "exported_twice": "duplicates",
+        "rejected_amount_fen": "rejected_fen",
+        "rejected_no_amount": "rejected_no_amount",
+        "exported_twice_amount_fen": "duplicates_fen",
+    }
+    totals = counts.groupby(kinds, sort=False)[list(fields.values())].sum()
     return {
-        str(kind): KindRows(int(row["read"]), int(row["kept"]), int(row["rejected"]))
+        str(kind): KindRows(**{field: int(row[column]) for field, column in fields.items()})
         for kind, row in totals.iterrows()
     }

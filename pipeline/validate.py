@@ -31,7 +31,16 @@ from pipeline.errors import MissingInput
 from pipeline.load import STRAY, RawSheet, SheetInfo
 from schemas import KIND_BY_NAME, KINDS, LINEAGE, ColumnSpec, SheetKind
 
-REPORT_COLUMNS = (*LINEAGE, "kind", "record", "person", "column", "value", "reason")
+REPORT_COLUMNS = (
+    *LINEAGE,
+    "kind",
+    "record",
+    "person",
+    "column",
+    "value",
+    "reason",
+    "amount_fen",
+)
 REJECTED = "_rejected"  # per typed row: some problem was found
 DUPLICATE = "重复导出"
 DEDUPLICATE_BY = {"worker_files": "档案编号", "aid_records": "救助编号"}
@@ -66,7 +75,9 @@ class Validated:
     tables: dict[str, pd.DataFrame]
     rejected: pd.DataFrame
     warnings: pd.DataFrame
-    counts: pd.DataFrame  # source_file, source_sheet, kind, read, kept, rejected, duplicates
+    # source_file, source_sheet, kind, read, rejected, rejected_fen, rejected_no_amount,
+    # duplicates_fen, duplicates, kept
+    counts: pd.DataFrame
 
 
 # --- one sheet ---------------------------------------------------------------------------------
@@ -93,7 +104,27 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     typed["source_row"] = text["source_row"].to_numpy()
     warnings = _concat_issues(noted)
     warnings = warnings[~warnings["row"].isin(errors["row"])]
-    return CheckedSheet(info, typed, _report(info, text, errors), _report(info, text, warnings))
+    amounts = _amounts(info.kind, typed)
+    return CheckedSheet(
+        info, typed, _report(info, text, errors, amounts), _report(info, text, warnings, amounts)
+    )
+
+
+def amount_header(kind: SheetKind) -> str | None:
+    """The header of the kind's ``amount_fen`` column (救助金额, a bank row's 金额, a ledger
+    金额), or None: the kind's rows hold no money."""
+    return next((spec.header for spec in kind.columns if spec.field == "amount_fen"), None)
+
+
+PRICED_FILE_KINDS = frozenset(kind.file_kind for kind in KINDS if amount_header(kind))
+
+
+def _amounts(kind: SheetKind, typed: pd.DataFrame) -> pd.Series:
+    """Each row's amount in fen; NA where the kind has none or the cell did not parse."""
+    header = amount_header(kind)
+    if header is None:
+        return pd.Series(pd.NA, index=typed.index, dtype="Int64")
+    return typed[header].astype("Int64")
 
 
 def _parse_column(spec: ColumnSpec, column: pd.Series, cell_types: bool) -> normalize.Parsed:
@@ -220,8 +251,11 @@ def _reason(check: str, column: pa.Column | None) -> str:
     return check  # frame-level checks carry their own Chinese message
 
 
-def _report(info: SheetInfo, text: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Issues with the file, sheet and row the clerk opens, and the value as exported."""
+def _report(
+    info: SheetInfo, text: pd.DataFrame, issues: pd.DataFrame, amounts: pd.Series
+) -> pd.DataFrame:
+    """Issues with the file, sheet and row the clerk opens, the value as exported and the
+    row's amount (``amounts``: per row of ``text``)."""
     rows = issues["row"].to_numpy()
     values = pd.Series(pd.NA, index=issues.index, dtype="str")
     for column, at in issues.groupby("column", sort=False).groups.items():
@@ -239,6 +273,7 @@ def _report(info: SheetInfo, text: pd.DataFrame, issues: pd.DataFrame) -> pd.Dat
             "column": issues["column"].astype("str"),
             "value": values,
             "reason": issues["reason"].astype("str"),
+            "amount_fen": pd.array(amounts.to_numpy()[rows], dtype="Int64"),
         },
         columns=list(REPORT_COLUMNS),
     )
@@ -392,6 +427,7 @@ def _cross_report(
             "column": column,
             "value": pd.array(list(values), dtype="str"),  # type: ignore[call-overload]
             "reason": pd.array(reasons, dtype="str"),
+            "amount_fen": pd.array(_amounts(kind, rows).to_numpy(), dtype="Int64"),
         },
         columns=list(REPORT_COLUMNS),
     )
@@ -428,14 +464,29 @@ def _empty_table(kind: SheetKind) -> pd.DataFrame:
 def _counts(
     sheets: list[CheckedSheet], typed: pd.DataFrame, duplicates: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per sheet: rows read, rejected (duplicates included) and kept; read = kept + rejected."""
+    """Per sheet: rows read, rejected (copies exported twice included) and kept, read = kept +
+    rejected; the copies exported twice; the money of the rejected rows other than those
+    copies (``rejected_fen``, left out of every total) and of the copies (``duplicates_fen``,
+    counted once already); ``rejected_no_amount``: rejected rows whose amount did not parse."""
     exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
+    kind = sheets[0].info.kind
+    amounts = _amounts(kind, typed)
+    priced = amount_header(kind) is not None
+    rejected = typed[REJECTED].to_numpy()
+    copy = np.zeros(len(typed), dtype=bool)  # the copies are among the few rejected rows
+    if len(exported_twice):
+        lineage = pd.MultiIndex.from_frame(typed.loc[rejected, list(LINEAGE)])
+        copies = exported_twice[list(LINEAGE)].astype({"source_row": "int64"})
+        copy[np.flatnonzero(rejected)[lineage.isin(pd.MultiIndex.from_frame(copies))]] = True
     flags = pd.DataFrame(
         {
             "source_file": typed["source_file"],
             "source_sheet": typed["source_sheet"],
             "read": 1,
-            "rejected": typed[REJECTED].astype("int64"),
+            "rejected": rejected.astype("int64"),
+            "rejected_fen": amounts.fillna(0).where(rejected & ~copy, 0),
+            "rejected_no_amount": (rejected & ~copy & amounts.isna() & priced).astype("int64"),
+            "duplicates_fen": amounts.fillna(0).where(copy, 0),
         }
     )
     per_sheet = flags.groupby(["source_file", "source_sheet"], sort=False).sum()
@@ -459,5 +510,5 @@ def _sorted(reports: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _empty_report() -> pd.DataFrame:
-    dtypes = {"source_row": "Int64"}
+    dtypes = {"source_row": "Int64", "amount_fen": "Int64"}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "str")) for c in REPORT_COLUMNS})

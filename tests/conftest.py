@@ -6,10 +6,15 @@ a folder of its own. ``sample_reconciled`` is its result, ``sample_outputs`` the
 and ``sample_workbook`` the workbook in it. They are shared: a test that changes a file copies
 it first, and a test that needs other options (``--mask``, ``--password``, another period, a
 fault) makes a run of its own.
+
+Every workbook of the tests is made "at" SOURCE_DATE_EPOCH (set here unless the environment
+sets it), as reproducible builds do: its 编制日期 and created time, and so its bytes and the
+golden dumps, do not depend on when the tests run.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +23,8 @@ from pipeline import results, run
 from tests.builders import PARAMETER_SHEETS, SAMPLE, write_xlsx
 
 LIBREOFFICE_TESTS = "tests/test_libreoffice.py"
+MADE_AT = "1641376800"  # 2022-01-05 10:00 UTC, a few days after the sample's period
+os.environ.setdefault("SOURCE_DATE_EPOCH", MADE_AT)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

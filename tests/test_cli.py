@@ -117,7 +117,15 @@ def test_reconcile_writes_summary_exceptions_and_history(folder: Path, tmp_path_
         ("bank.csv", "bank_payments", 1, 0),
         ("参数.xlsx", "parameters", 9, 0),
     ]
-    assert summary["rows"]["aid_records"] == {"read": 1, "reconciled": 1, "rejected": 0}
+    assert summary["rows"]["aid_records"] == {
+        "read": 1,
+        "reconciled": 1,
+        "rejected": 0,
+        "exported_twice": 0,
+        "rejected_amount_fen": 0,
+        "rejected_no_amount": 0,
+        "exported_twice_amount_fen": 0,
+    }
     assert summary["fund_usage"][0]["year_amount_fen"] == 10000
     assert sorted(p.name for p in out.iterdir()) == [
         "exceptions.csv",

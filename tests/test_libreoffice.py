@@ -8,6 +8,13 @@ workbook, recalculates every formula and saves a copy; each formula cell of each
 must hold its cached value, to the fen. ``test_a_wrong_cached_value_is_caught`` proves both halves:
 a cached value one fen off survives neither the recalculation nor the comparison.
 
+Printing the whole workbook: nothing on any page prints below 8 pt. The size of text is read
+from the PDF (``pdftotext -bbox``: a word's box is as high as its font's ascent and descent), in
+units measured in the same run on a calibration page of 10 pt text printed at full size, so the
+font LibreOffice substitutes does not matter; ``test_a_shrunk_sheet_is_caught`` proves the
+check can fail. Every page's header names the unit, the sheet and the period, its footer
+the page number.
+
 Printing: 封面 and 资金使用, each on its own, as LibreOffice prints them to PDF (a copy of the
 workbook in which every other sheet is hidden: only ``xl/workbook.xml`` differs, so the sheet is
 printed exactly as written, and its pages are known to be its own; printing the whole workbook
@@ -16,11 +23,13 @@ whose first and last columns hold text has both on one page, and every page show
 column (a sheet split across pages sideways has pages of right-hand columns only); a sheet
 whose rows fit on one page at full size prints on one page; a Chinese font is embedded. The pages
 are also rendered to PNG in ``outputs/libreoffice/`` (``AID_PAGES_DIR=`` to put them elsewhere)
-for a person to look at. ``test_a_cut_column_is_caught`` proves the check can fail.
+for a person to look at, and the whole workbook's PDF beside them. ``test_a_cut_column_is_caught``
+proves the check can fail.
 
 Nothing here depends on which sheets or columns the workbook has: formulas, first and last
 columns and their texts are found in the file. Each start of LibreOffice costs a second or more,
-so it starts twice: once to recalculate every workbook checked here, once to print every sheet.
+so it starts twice: once to recalculate every workbook checked here, once to print every sheet
+and the whole workbook.
 Where LibreOffice, poppler-utils or a Chinese font is missing, these tests skip (their reasons
 start with ``LIBREOFFICE_SKIP``), and the terminal summary says so in red (``tests/conftest.py``).
 """
@@ -46,6 +55,9 @@ LIBREOFFICE_SKIP = "NOT CHECKED IN LIBREOFFICE:"
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(os.environ.get("AID_PAGES_DIR") or ROOT / "outputs" / "libreoffice")
 PRINTED = ("封面", "资金使用")
+SMALLEST_PT = 8  # nothing printed smaller (pipeline.workbook.cells.SMALLEST_PRINTED_PT)
+CALIBRATION_PT = 10
+MARGIN = 45  # points: the header and footer sit above and below (xlsxwriter's margins: 54, 21.6)
 INSTALL = (
     "run `make libreoffice` as root, or "
     "`apt-get install --no-install-recommends libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei`"
@@ -280,11 +292,37 @@ def page_sizes(pdf: Path) -> list[tuple[float, float]]:
 
 
 def page_texts(pdf: Path) -> list[str]:
-    """Each page's text without any white space (so a wrapped cell reads as one)."""
-    return [
-        re.sub(r"\s", "", _tool("pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"))
-        for n in range(1, len(page_sizes(pdf)) + 1)
-    ]
+    """Each page's text between its header and footer (``margin_texts``), without any white
+    space (so a wrapped cell reads as one)."""
+    texts = []
+    for number, (width, height) in enumerate(page_sizes(pdf), start=1):
+        crop = [
+            "-x",
+            "0",
+            "-y",
+            str(MARGIN),
+            "-W",
+            str(int(width)),
+            "-H",
+            str(int(height) - 2 * MARGIN),
+        ]
+        text = _tool("pdftotext", "-f", str(number), "-l", str(number), *crop, str(pdf), "-")
+        texts.append(re.sub(r"\s", "", text))
+    return texts
+
+
+def margin_texts(pdf: Path) -> list[tuple[str, str]]:
+    """Each page's header and footer: the words within MARGIN of its top and of its bottom,
+    without white space."""
+    boxes = _tool("pdftotext", "-bbox", str(pdf), "-")
+    found = []
+    for page in boxes.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = re.findall(r'<word [^>]*yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)
+        head = "".join(word for y, word in words if float(y) < MARGIN)
+        foot = "".join(word for y, word in words if float(y) > height - MARGIN)
+        found.append((html.unescape(head), html.unescape(foot)))
+    return found
 
 
 def embedded_fonts(pdf: Path) -> set[str]:
@@ -385,15 +423,102 @@ def wide_sheet(path: Path) -> Path:
     return path
 
 
+def calibration_sheet(path: Path) -> Path:
+    """Words of CALIBRATION_PT printed at full size: the height of their boxes per point."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("校准")
+    sheet.set_print_scale(100)
+    size = book.add_format({"font_name": "宋体", "font_size": CALIBRATION_PT})
+    sheet.write_row(0, 0, ["汉字", "12,345.67", "R07"], size)
+    book.close()
+    return path
+
+
+def shrunk_sheet(path: Path) -> Path:
+    """Forty wide columns fitted to one page: shrunk far below 8 pt."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("缩小")
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 1)
+    sheet.set_column(0, 39, 12)
+    sheet.write_row(0, 0, [f"列{n}" for n in range(40)])
+    book.close()
+    return path
+
+
+def word_heights(pdf: Path) -> list[list[float]]:
+    """Per page, the height of every word's box (points), as pdftotext -bbox gives them."""
+    boxes = _tool("pdftotext", "-bbox", str(pdf), "-")
+    return [
+        [float(y_max) - float(y_min) for y_min, y_max in re.findall(WORD_BOX, page)]
+        for page in boxes.split("<page ")[1:]
+    ]
+
+
+WORD_BOX = re.compile(r'<word [^>]*yMin="([\d.]+)"[^>]*yMax="([\d.]+)"')
+
+
+def smallest_text(pdf: Path, per_point: float) -> list[float]:
+    """Per page, the size in points of its smallest text."""
+    return [min(heights) / per_point if heights else math.inf for heights in word_heights(pdf)]
+
+
 @pytest.fixture(scope="module")
 def printed(office: Office, sample_workbook: Path, tmp_path_factory) -> dict[str, Path]:
-    """The PDFs of the sample's sheets in ``PRINTED``, each printed alone, and of ``wide_sheet``
-    (under "wide"), by name; each beside the workbook it was printed from."""
+    """The PDFs of the sample's sheets in ``PRINTED``, each printed alone, of the whole sample
+    workbook ("整本"), and of ``wide_sheet`` ("wide"), ``calibration_sheet`` ("calibration")
+    and ``shrunk_sheet`` ("shrunk"), by name; each beside the workbook it was printed from."""
     _printing_tools()
     folder = tmp_path_factory.mktemp("printed")
     sources = [only_sheet(sample_workbook, name, folder / f"{name}.xlsx") for name in PRINTED]
+    sources.append(Path(shutil.copyfile(sample_workbook, folder / "整本.xlsx")))
     sources.append(wide_sheet(folder / "wide.xlsx"))
+    sources.append(calibration_sheet(folder / "calibration.xlsx"))
+    sources.append(shrunk_sheet(folder / "shrunk.xlsx"))
     return office.convert(sources, "pdf", folder)
+
+
+@pytest.fixture(scope="module")
+def per_point(printed: dict[str, Path]) -> float:
+    """The height of a word's box per point of font size, on this machine's fonts."""
+    (heights,) = word_heights(printed["calibration"])
+    assert len(heights) == 3 and max(heights) - min(heights) < 0.01, heights
+    return heights[0] / CALIBRATION_PT
+
+
+def test_nothing_in_the_workbook_prints_below_8_pt(
+    printed: dict[str, Path], per_point: float
+) -> None:
+    pdf = printed["整本"]
+    sizes = smallest_text(pdf, per_point)
+    small = {
+        page: round(size, 2) for page, size in enumerate(sizes, 1) if size < SMALLEST_PT - 0.05
+    }
+    assert small == {}, f"pages printing below {SMALLEST_PT} pt (page: pt)"
+    PAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(pdf, PAGES / "整本.pdf")  # for a person to look at every page
+
+
+def test_a_shrunk_sheet_is_caught(printed: dict[str, Path], per_point: float) -> None:
+    (size,) = smallest_text(printed["shrunk"], per_point)
+    assert size < SMALLEST_PT - 2
+
+
+def test_every_page_names_the_unit_the_sheet_and_the_period(
+    printed: dict[str, Path], sample_workbook: Path
+) -> None:
+    """Every page's header: 编制单位, the sheet's name, 期间; its footer: page N of M. The
+    sheets print in the workbook's order, each at least one page."""
+    sheets = openpyxl.load_workbook(sample_workbook, read_only=True).sheetnames
+    margins = margin_texts(printed["整本"])
+    named = []
+    for number, (head, foot) in enumerate(margins, start=1):
+        assert head.startswith("编制单位：裕安区") and head.endswith("期间：2021年12月"), head
+        middle = head.removeprefix("编制单位：裕安区").removesuffix("期间：2021年12月")
+        assert middle in sheets, (number, head)
+        named.append(middle)
+        assert f"第{number}页，共{len(margins)}页" in foot, (number, foot)
+    assert list(dict.fromkeys(named)) == sheets
 
 
 @pytest.mark.parametrize("name", PRINTED)

@@ -4,6 +4,7 @@ file, sheet, row, column, value and reason; rows read = kept + rejected on every
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -523,3 +524,60 @@ def test_an_id_stored_as_a_number_deep_in_a_sheet_is_rejected_as_such(folder: Pa
     (reason,) = rejected["reason"]
     assert "已被 Excel 存成数字" in reason and "设为文本后重新导出" in reason
     assert len(validated.tables["aid_records"]) == 4999
+
+
+def test_rejected_rows_carry_their_money_and_copies_are_apart(folder: Path) -> None:
+    """Planted in aid.xlsx: JZ2 of 1,500.00 with a date that does not exist (its money
+    is known); JZ3 with a three-decimal amount (its money cannot be read); JZ1 exported twice
+    (the copy: 1,000.00 counted once). In bank.xlsx a payment of 1,800.00 with a card Excel
+    stored as a number."""
+    jz2 = ["JZ2", *AID_ROW[1:6], "1500", "2021-02-30", *AID_ROW[8:]]
+    jz3 = ["JZ3", *AID_ROW[1:6], "1.234", *AID_ROW[7:]]
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW, jz2, jz3, AID_ROW]})
+    bank = [
+        ["批次号", "户名", "账号", "金额", "交易日期", "状态"],
+        ["DF1", "王五", 6.217001234567893e15, "1800", "2021-03-01", "成功"],
+    ]
+    write_xlsx(folder / "bank.xlsx", {"代发": bank})
+    validated = check(folder).validated
+    rejected = validated.rejected
+    money = dict(zip(rejected["record"].fillna("bank"), rejected["amount_fen"], strict=True))
+    assert money["救助编号 JZ2；档案编号 DA1"] == 150_000
+    assert money["救助编号 JZ3；档案编号 DA1"] is pd.NA
+    assert money["救助编号 JZ1；档案编号 DA1"] == int(AID_ROW[6]) * 100
+    assert money["批次号 DF1"] == 180_000
+    counts = validated.counts.set_index("source_file")
+    aid, bank_counts = counts.loc["aid.xlsx"], counts.loc["bank.xlsx"]
+    assert aid[["rejected", "duplicates", "rejected_fen", "rejected_no_amount"]].tolist() == [
+        3,
+        1,
+        150_000,
+        1,
+    ]
+    assert aid["duplicates_fen"] == int(AID_ROW[6]) * 100
+    assert bank_counts[["rejected", "rejected_fen", "duplicates_fen"]].tolist() == [1, 180_000, 0]
+
+
+def test_sample_rejected_money_per_file_kind(sample_reconciled: results.Reconciled) -> None:
+    """The sample's planted bad rows: six aid records rejected, of which four amounts read
+    (1,500 × 3 + 500) and two not (1,234.567, −500.00); three copies exported twice (15,000 +
+    6,500 + 8,000); one successful bank payment of 1,800.00 whose card Excel stored as a
+    number. summary.json's rows carry the same."""
+    rows = sample_reconciled.summary.rows
+    aid, bank = asdict(rows["aid_records"]), asdict(rows["bank_payments"])
+    assert aid == {
+        "read": 263,
+        "reconciled": 254,
+        "rejected": 9,
+        "exported_twice": 3,
+        "rejected_amount_fen": 500_000,
+        "rejected_no_amount": 2,
+        "exported_twice_amount_fen": 2_950_000,
+    }
+    assert rows["aid_records"].errors == 6
+    assert (bank["rejected"], bank["rejected_amount_fen"], bank["exported_twice"]) == (
+        1,
+        180_000,
+        0,
+    )
+    assert rows["worker_files"].rejected_amount_fen == 0

@@ -139,7 +139,8 @@ def test_totals_equal_the_computed_figures(
     facts = {r[0].value: r[1].value for r in cover.iter_rows(max_row=10) if r[0].value}
     assert facts["本年累计支出（元）"] == 984_950
     assert facts["本年累计支出大写"] == "玖拾捌万肆仟玖佰伍拾元整"
-    assert facts["编制日期（期末）"] == dt.datetime(2021, 12, 31)
+    made = dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), dt.UTC)
+    assert facts["编制日期"] == f"{made:%Y-%m-%d %H:%M}" == "2022-01-05 10:00"  # conftest
     assert facts["程序版本"].startswith("aid-fund-reconcile ")
 
 
@@ -168,7 +169,8 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
     assert order == sorted(order)
     assert book["异常清单"].conditional_formatting
     checks = book["数据校验"]
-    assert checks.max_row - 1 == len(reconciled.checked.validated.rejected) + len(
+    handled = [r[0].value for r in checks.iter_rows(min_row=2) if r[0].value != "合计"]
+    assert len([h for h in handled if h]) == len(reconciled.checked.validated.rejected) + len(
         reconciled.checked.validated.warnings
     )
     rules = [r[0].value for r in book["规则说明"].iter_rows(min_row=2)]
@@ -213,7 +215,7 @@ def test_two_runs_write_the_same_cells(
     assert sample_cells == dump(second)
     with zipfile.ZipFile(first) as a, zipfile.ZipFile(second) as b:
         assert a.read("docProps/core.xml") == b.read("docProps/core.xml")
-        assert b"2021-12-31T00:00:00Z" in a.read("docProps/core.xml")
+        assert b"2022-01-05T10:00:00Z" in a.read("docProps/core.xml")  # SOURCE_DATE_EPOCH
 
 
 # ---- 资金使用, 资金结余, 救助人次 -------------------------------------------------------------------
@@ -524,6 +526,21 @@ def test_text_longer_than_a_cell_is_cut_and_said(tmp_path) -> None:
     assert value.startswith("=行")
 
 
+def test_a_fixed_width_gives_way_to_a_wider_number_only(tmp_path) -> None:
+    """Columns fixed at 6: the 合计 155,679,900.00 (14 characters) widens its column to 16 (so it
+    shows no ###), a long text does not widen its own."""
+    book = workbook.xlsxwriter.Workbook(tmp_path / "t.xlsx")
+    sheet = cells.Sheet(book.add_worksheet("s"), cells.Formats(book))
+    sheet.money(0, 0, 15_567_990_000)
+    sheet.total(1, 0, [(0, 0)], 15_567_990_000)
+    sheet.text(0, 1, "一段很长很长很长很长的说明文字")
+    sheet.fixed.update({0: 6, 1: 6})
+    sheet.finish(None, 2)
+    book.close()
+    columns = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"].column_dimensions
+    assert round(columns["A"].width) == 17 and round(columns["B"].width) == 7  # + Excel's padding
+
+
 # ---- long tables and links ----------------------------------------------------------------------
 
 
@@ -752,3 +769,146 @@ def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(
         "数据评分 28.0 / 33.0 分；人工评分 67.0 分待评价人员填写（其中使用期限未到 3.0 分）；"
         "满分 100.0 分"
     )
+
+
+# ---- 封面, 数据校验, 图表 and the print setup --------------------------------------------------
+
+
+def _rows(sheet) -> list[list[object]]:
+    return [[c.value for c in r] for r in sheet.iter_rows()]
+
+
+def _table_under(rows: list[list[object]], heading: str) -> list[list[object]]:
+    """The rows of the table under the row whose first cell starts with ``heading``: its
+    header first, up to the blank row after it."""
+    start = next(i for i, r in enumerate(rows) if str(r[0] or "").startswith(heading)) + 1
+    end = next((i for i in range(start, len(rows)) if not any(rows[i])), len(rows))
+    return rows[start:end]
+
+
+def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(
+    sample_reconciled: results.Reconciled, sample_workbook: Path
+) -> None:
+    """The sample: 中央 received 620,086.40 (620,000 + 86.40 interest) and spent 618,950.00,
+    1,136.40 left, 执行率 99.82 %; all sources 98.72 %. Findings: as many per severity as the
+    rules found, with the sum of their 金额 (the rules say what each 金额 is). Rejected:
+    six aid records, of which two amounts cannot be read (1,234.567 and −500.00) and four are
+    1,500 + 1,500 + 1,500 + 500; the bank row of 1,800.00 whose card Excel stored as a number;
+    three aid records exported twice (15,000 + 6,500 + 8,000) counted once."""
+    book = openpyxl.load_workbook(sample_workbook, data_only=True)
+    rows = _rows(book["封面"])
+    funds = _table_under(rows, "（一）")
+    assert funds[0][:7] == [
+        "资金来源",
+        "上年结转",
+        "本年收入",
+        "本年支出",
+        "调出",
+        "期末结余",
+        "执行率（%）",
+    ]
+    by_source = {r[0]: r[1:7] for r in funds[1:]}
+    assert by_source["中央财政专项帮扶资金"] == [0, 620_086.4, 618_950, 0, 1_136.4, 99.82]
+    assert by_source["合计"][2] == 984_950 and by_source["合计"][5] == 98.72
+    severities = {r[0]: r[1:3] for r in _table_under(rows, "（二）")[1:]}
+    findings = sample_reconciled.findings
+    errors = findings[findings["severity"] == "错误"]
+    assert severities["错误"] == [len(errors), errors["amount_fen"].sum() / 100] and len(errors)
+    assert severities["提示"] == [0, 0]
+    assert severities["合计"] == [len(findings), findings["amount_fen"].sum() / 100]
+    rejected = {r[0]: r[1:6] for r in _table_under(rows, "（三）")[1:]}
+    assert rejected["帮扶救助记录"] == [6, 5_000, 2, 3, 29_500]
+    assert rejected["银行发放明细"] == [1, 1_800, 0, 0, 0]
+    assert rejected["困难职工档案"] == [1, None, None, 0, None]  # its rows hold no money
+    assert rejected["合计"][:2] == [8, 6_800]
+    (conclusion,) = _table_under(rows, "（四）")[0][:1]
+    assert conclusion.startswith(
+        f"本年累计支出 984,950.00 元，执行率 98.72%；发现错误 {len(errors)} 条"
+    )
+    assert "拒收输入行 8 行，涉及金额 6,800.00 元（另有 2 行金额无法识别）" in conclusion
+    assert "重复导出的 3 行已只计一次" in conclusion
+    reasons = _table_under(rows, "五、")
+    subtotals = [r[5:7] for r in reasons if r[0] == "小计"]
+    assert subtotals == [[8, 6_800], [3, 29_500]]  # 拒收, then copies exported twice
+    by_column = {(r[0], r[3]): r[5:7] for r in reasons[1:] if r[1] == "拒收"}
+    assert by_column["帮扶救助记录", "救助金额"] == [2, None]  # 1,234.567 and −500.00 unread
+    assert by_column["银行发放明细", "账号"] == [1, 1_800]
+    assert book["封面"].row_breaks.brk[0].id == rows.index(_table_under(rows, "（四）")[0]) + 3
+
+
+def test_the_cover_totals_findings_by_severity(sample_reconciled: results.Reconciled) -> None:
+    from pipeline.workbook.cover import severity_totals
+
+    findings = sample_reconciled.findings
+    totals = severity_totals(findings)
+    assert totals.index.tolist() == ["错误", "警告", "提示"]
+    errors = findings[findings["severity"] == "错误"]
+    assert totals.loc["错误"].tolist() == [len(errors), int(errors["amount_fen"].sum())]
+    assert totals.loc["提示"].tolist() == [0, 0]
+
+
+def test_rejections_say_what_became_of_each_row_and_its_money(sample_workbook: Path) -> None:
+    """Copies exported twice are 重复导出，已计一次, not 拒收; each rejected row's amount is
+    counted once; the 合计 are the cover's."""
+    sheet = openpyxl.load_workbook(sample_workbook, data_only=True)["数据校验"]
+    rows = _rows(sheet)
+    header = rows[0]
+    assert header[0] == "处理" and header[-2:] == ["拒收金额", "重复导出金额"]
+    handled = [r[0] for r in rows[1:] if r[0] and r[0] != "合计"]
+    assert handled.count("重复导出，已计一次") == 3 and handled.count("拒收") == 8
+    total = next(r for r in rows if r[0] == "合计")
+    assert total[-2:] == [6_800, 29_500]
+    bank = next(r for r in rows if r[1] == "bank_2021Q2.csv")
+    assert bank[0] == "拒收" and bank[-2] == 1_800
+
+
+def test_charts_plot_their_own_tables_in_greys(sample_workbook: Path) -> None:
+    """Four charts, each of a table on 图表 whose 合计 is 资金使用's 984,950.00; every fill and
+    line of every chart is a grey (red = green = blue): nothing depends on colour."""
+    book = openpyxl.load_workbook(sample_workbook, data_only=True)
+    rows = _rows(book["图表"])
+    spending = _table_under(rows, "本年累计支出：资金来源 × 救助类型（元）")
+    assert spending[-1][0] == "合计" and spending[-1][5] == 984_950
+    wan = _table_under(rows, "本年累计支出：资金来源 × 救助类型（万元")
+    assert wan[-1][5] == 98.495
+    months = _table_under(rows, "月度支出与人次")
+    assert [r[0] for r in months[1:13]] == [f"{m}月" for m in range(1, 13)]
+    assert months[-1][1:4] == [984_950, 98.495, 254]
+    persons = _table_under(rows, "救助人数：目标与实际")
+    assert {r[0]: r[1:3] for r in persons[1:]}["生活救助"] == [20, 26]
+    with zipfile.ZipFile(sample_workbook) as archive:
+        charts = [n for n in archive.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        colours = set()
+        for name in charts:
+            colours |= set(re.findall(rb'srgbClr val="([0-9A-F]{6})"', archive.read(name)))
+    assert len(charts) == 4
+    assert colours and all(c[0:2] == c[2:4] == c[4:6] for c in colours), colours
+
+
+def test_print_scale_keeps_text_at_8_pt() -> None:
+    assert cells.FLOOR_SCALE == 80
+    assert cells.print_scale([12] * 8) is None  # fits: fitted to the page's width
+    assert cells.print_scale([12] * 24) == 80  # would shrink below 8 pt: printed at 80 %
+
+
+def test_wide_sheets_print_at_the_floor_with_their_key_column(sample_workbook: Path) -> None:
+    book = openpyxl.load_workbook(sample_workbook)
+    for name in ("资金使用", "图表", "规则说明"):
+        assert book[name].sheet_properties.pageSetUpPr.fitToPage, name
+        assert book[name].page_setup.fitToWidth in (None, 1), name
+    for name in ("对账明细", "数据校验"):
+        assert book[name].page_setup.scale == 80, name
+        assert book[name].print_title_cols == "$A:$A", name
+    assert book["封面"].oddHeader.center.text == "&A"
+    assert book["封面"].oddHeader.left.text == "编制单位：裕安区"
+    assert book["封面"].oddFooter.center.text == "第 &P 页，共 &N 页"
+
+
+def test_made_at_is_now_unless_source_date_epoch_says(monkeypatch) -> None:
+    from pipeline.workbook.context import made_at
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert made_at() == dt.datetime(1970, 1, 1)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    before = dt.datetime.now().replace(microsecond=0)
+    assert before <= made_at() <= dt.datetime.now()

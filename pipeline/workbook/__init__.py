@@ -20,10 +20,13 @@ How it is made, the way a Chinese finance office prints its reports:
 - with ``mask`` (``--mask``), every text cell of every sheet passes ``privacy.mask_text``: no
   full ID or card number is left in the file;
 - column widths are computed here, CJK characters counting double;
-- A4 landscape, one page wide, header rows repeated, page numbers in the footer (资金使用 and
-  资金结余 hold several tables: their first table's header is frozen, not repeated over the
-  others);
-- the document's created time is the period end, so the same inputs give the same cells.
+- A4 landscape, one page wide where that prints at 8 pt or more (else at that size, the key
+  column repeated), header rows repeated (资金使用 and 资金结余 hold several tables: their first
+  table's header is frozen, not repeated over the others); every page's header names the unit,
+  the sheet and the period, its footer the page number, the program and when the workbook was
+  made;
+- the created time and 编制日期 are when the run made it, or SOURCE_DATE_EPOCH when set, so the
+  same inputs can give the same bytes.
 
 The workbook is written in xlsxwriter's constant-memory mode: each row goes to disk once the
 next one starts, so a province's detail sheets never sit in memory. Rows must therefore be
@@ -42,7 +45,6 @@ detail sheet's columns). ``Book`` below puts them together in ``SHEETS`` order.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,8 +67,8 @@ from pipeline.workbook import (
     rules,
     usage,
 )
-from pipeline.workbook.cells import Formats, Sheet
-from pipeline.workbook.context import PROGRAM, Context, unit_of
+from pipeline.workbook.cells import Formats, Sheet, page_headers
+from pipeline.workbook.context import PROGRAM, Context, made_at, unit_of, version
 from pipeline.workbook.detail import (
     EXCEL_ROWS,
     Detail,
@@ -106,13 +108,13 @@ class Book:
         self, target: Path | BinaryIO, period: pd.Period, mask: bool, max_rows: int = EXCEL_ROWS
     ) -> None:
         self.period, self.mask, self.max_rows = period, mask, max_rows
-        self.end = dt.datetime.combine(period.end_time.date(), dt.time())
+        self.made = made_at()
         options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
         self.book = xlsxwriter.Workbook(
             str(target) if isinstance(target, Path) else target, options
         )
         self.book.set_properties(
-            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.end}
+            {"title": f"帮扶资金对账_{period}", "author": PROGRAM, "created": self.made}
         )
         self.formats = Formats(self.book)
         self.period_text = f"{period.year}年{period.month}月"
@@ -162,12 +164,14 @@ class Book:
     def rest(self, reconciled: Reconciled) -> None:
         """The other detail sheets, then the summary sheets, now that everything is known."""
         context = Context(
-            reconciled, self.unit, self.period_text, self.end, self.layout, self.max_rows
+            reconciled, self.unit, self.period_text, self.made, self.layout, self.max_rows
         )
         for make in DETAILS.values():
             self._detail(make(context), ignore)
         for name, sheet in self.summaries.items():  # in SHEETS order: 图表 uses earlier sheets
             SUMMARIES[name](sheet, context)
+        made = f"{PROGRAM} {version()} 编制于 {self.made:%Y-%m-%d %H:%M}"
+        page_headers(self.book.worksheets(), self.unit, self.period_text, made)
 
     def _add_summary(self, name: str) -> None:
         self.summaries[name] = Sheet(self.book.add_worksheet(name), self.formats, mask=self.mask)

@@ -29,6 +29,11 @@ CUT = "…（过长已截断，完整内容见 exceptions.csv）"
 SIGNATURES = ("制表人：", "审核人：", "负责人：")
 TOTAL, SUBTOTAL = "合计", "小计"
 LINE_HEIGHT = 13.5  # points per line of 10-point text
+BODY_PT = 10  # the smallest font of every sheet (cells, notes, chart labels)
+SMALLEST_PRINTED_PT = 8  # nothing prints smaller: the floor of every page's scale
+FLOOR_SCALE = 100 * SMALLEST_PRINTED_PT // BODY_PT  # percent
+# A4 landscape between xlsxwriter's default side margins (0.7 in each), in points
+PRINTABLE_WIDTH = 841.89 - 2 * 0.7 * 72
 
 
 class Heading(Protocol):
@@ -74,7 +79,7 @@ class Formats:
 
     def __init__(self, book: Any) -> None:
         self.book = book
-        font = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+        font = {"font_name": "宋体", "font_size": BODY_PT, "valign": "vcenter"}
         cell = {**font, "border": 1}
 
         def make(base: dict[str, Any], **props: Any) -> Any:
@@ -128,14 +133,17 @@ class Sheet:
     exact: dict[tuple[int, int], int] = field(default_factory=dict)  # fen or counts per cell
     cells: dict[tuple[int, int], tuple[str, tuple[Any, ...]]] = field(default_factory=dict)
     fixed: dict[int, int] = field(default_factory=dict)  # column widths set, not fitted
+    numbers: dict[int, int] = field(default_factory=dict)  # the widest number of each column
     mask: bool = False  # ID and card numbers in its texts masked (``--mask``)
 
     @property
     def name(self) -> str:
         return str(self.worksheet.name)
 
-    def _fit(self, col: int, text: str) -> None:
+    def _fit(self, col: int, text: str, number: bool = False) -> None:
         self.widths[col] = max(self.widths.get(col, 0), display_width(text))
+        if number:  # a fixed width gives way to it: a number too wide shows as ###
+            self.numbers[col] = max(self.numbers.get(col, 0), len(text))
 
     def _put(self, row: int, col: int, method: str, *args: Any) -> None:
         self.cells[row, col] = (method, args)
@@ -173,7 +181,7 @@ class Sheet:
         self.exact[row, col] = number
         shown = number / 100 if fen else number
         self._put(row, col, "write_number", shown, fmt)
-        self._fit(col, yuan_text(number, grouped=True) if fen else f"{number:,}")
+        self._fit(col, yuan_text(number, grouped=True) if fen else f"{number:,}", number=True)
 
     def money(self, row: int, col: int, fen: object, fmt: Any = None) -> None:
         self.integer(row, col, fen, fmt or self.formats.money, fen=True)
@@ -187,7 +195,7 @@ class Sheet:
             return
         number = Decimal(str(value))
         self._put(row, col, "write_number", float(number), fmt)
-        self._fit(col, str(number))
+        self._fit(col, str(number), number=True)
 
     def date(self, row: int, col: int, value: object) -> None:
         if blank(value):
@@ -217,7 +225,7 @@ class Sheet:
         fmt = fmt or (self.formats.total_money if fen else self.formats.total_count)
         shown = value / 100 if fen else value
         self._put(row, col, "write_formula", f"=SUM({ranges(cells)})", fmt, shown)
-        self._fit(col, yuan_text(value, grouped=True) if fen else f"{value:,}")
+        self._fit(col, yuan_text(value, grouped=True) if fen else f"{value:,}", number=True)
 
     def wan(self, row: int, col: int, yuan_cell: tuple[int, int], bold: bool = False) -> None:
         """万元 of a yuan cell of this sheet, as ``ROUND(cell/10000,6)``: exact to the fen."""
@@ -228,7 +236,7 @@ class Sheet:
         fmt = self.formats.total_wan if bold else self.formats.wan
         formula = f"=ROUND({xl_rowcol_to_cell(*yuan_cell)}/10000,{WAN_DECIMALS})"
         self._put(row, col, "write_formula", formula, fmt, fen / 1_000_000)
-        self._fit(col, wan_text(fen))
+        self._fit(col, wan_text(fen), number=True)
 
     def merge(
         self, row: int, first: int, last: int, text: str, fmt: Any, personal: bool = True
@@ -287,11 +295,13 @@ class Sheet:
         filter_to: int | None = None,
         freeze_cols: int = 0,
     ) -> None:
-        """The cells in row order (each row at the height its wrapped texts need), then widths,
-        frozen header, filter, A4 landscape."""
+        """The cells in row order (each row at the height its wrapped texts need), then widths
+        (a fixed width widened where a number needs more), frozen header, filter, A4
+        landscape."""
         ws = self.worksheet
+        fitted = [min(max(self.widths.get(c, 0), 4) + 2, MAX_WIDTH) for c in range(columns)]
         widths = [
-            self.fixed.get(c, min(max(self.widths.get(c, 0), 4) + 2, MAX_WIDTH))
+            max(self.fixed[c], self.numbers.get(c, 0) + 2) if c in self.fixed else fitted[c]
             for c in range(columns)
         ]
         heights = self._heights(widths)
@@ -308,7 +318,7 @@ class Sheet:
                 check(getattr(ws, method)(row, col, *args), where)
         for col, width in enumerate(widths):
             check(ws.set_column(col, col, width), f"{self.name} 列宽 {col + 1}")
-        page_setup(ws, header, filter_to, freeze_cols, columns)
+        page_setup(ws, header, filter_to, freeze_cols, widths)
 
     def _heights(self, widths: Sequence[int]) -> dict[int, float]:
         """Rows whose wrapped text needs more than one line: no program fits them on opening
@@ -337,20 +347,49 @@ def page_setup(
     header: tuple[int, int] | None,
     filter_to: int | None,
     freeze_cols: int,
-    columns: int,
+    widths: Sequence[float],
 ) -> None:
-    """Frozen header, filter over the data, A4 landscape one page wide, page numbers."""
+    """Frozen header, filter over the data, A4 landscape at the scale the columns' ``widths``
+    (in characters, as set) need (``print_scale``). Headers and footers: ``page_headers``."""
     if header is not None:
         first, last = header
         ws.freeze_panes(last + 1, freeze_cols)
         check(ws.repeat_rows(first, last), f"{ws.name} 打印标题行")
         if filter_to is not None:
-            check(ws.autofilter(last, 0, max(filter_to, last), columns - 1), "筛选")
+            check(ws.autofilter(last, 0, max(filter_to, last), len(widths) - 1), "筛选")
     ws.set_paper(9)  # A4
     ws.set_landscape()
-    ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    if print_scale(widths) is None:
+        ws.fit_to_pages(1, 0)
+    else:  # too wide to fit at a readable size: the columns go on over further pages
+        ws.set_print_scale(FLOOR_SCALE)
+        check(ws.repeat_columns(0, max(freeze_cols, 1) - 1), f"{ws.name} 打印标题列")
+
+
+def print_scale(widths: Sequence[float]) -> int | None:
+    """None when the columns fit one page wide at ``FLOOR_SCALE`` or more (they are then
+    fitted to the page's width), else ``FLOOR_SCALE``: shrinking further would print text
+    below ``SMALLEST_PRINTED_PT``. A column of width w is w·7+5 pixels in Excel (Calibri's
+    digits), but LibreOffice without Calibri draws it w·7+5 points wide: the wider reading
+    decides, with a twentieth kept in hand for rounding."""
+    points = sum(width * 7 + 5 for width in widths)
+    return None if points * FLOOR_SCALE / 100 <= PRINTABLE_WIDTH * 0.95 else FLOOR_SCALE
+
+
+def page_headers(worksheets: Sequence[Any], unit: str, period_text: str, made: str) -> None:
+    """Every page says where it belongs, so that a loose page can be put back: the unit, the
+    sheet (&A) and the period at its head; page N of M, the program and when the workbook was
+    made at its foot. Set last, once the unit is known (page setup is written on closing)."""
+
+    def literal(text: str) -> str:
+        return text.replace("&", "&&")  # & starts a header code
+
+    head = f"&L编制单位：{literal(unit or '（未注明）')}&C&A&R期间：{literal(period_text)}"
+    foot = f"&L{literal(made)}&C第 &P 页，共 &N 页"
+    for ws in worksheets:
+        check(ws.set_header(head), f"{ws.name} 页眉")
+        check(ws.set_footer(foot), f"{ws.name} 页脚")
 
 
 def ranges(cells: Sequence[tuple[int, int]]) -> str:

@@ -1,12 +1,13 @@
-"""What every sheet is made from: the run, the unit and period as printed, the detail sheets'
-layout, and where the charts' data are.
+"""What every sheet is made from: the run, the unit and period as printed, when the workbook
+was made, and the detail sheets' layout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,27 +19,13 @@ PROGRAM = "aid-fund-reconcile"
 
 
 @dataclass(frozen=True)
-class ChartData:
-    """A table on another sheet: categories in column A of rows first..last, one series per
-    column of ``series``, named by the header row."""
-
-    sheet: str
-    header: int
-    first: int
-    last: int
-    series: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class Context:
     reconciled: Reconciled
     unit: str
     period_text: str
-    period_end: dt.datetime
+    made: dt.datetime  # when the run made the workbook (``made_at``)
     layout: dict[str, list[Part]]  # each detail table's worksheets
     max_rows: int  # rows per worksheet (Excel's limit; lower in tests)
-    # where the charts' data are, filled in by the sheets that hold them (written before 图表)
-    charts: dict[str, ChartData] = field(default_factory=dict)
 
 
 def version() -> str:
@@ -46,6 +33,16 @@ def version() -> str:
         return importlib.metadata.version(PROGRAM)
     except importlib.metadata.PackageNotFoundError:
         return "未安装"
+
+
+def made_at() -> dt.datetime:
+    """Now, or the time SOURCE_DATE_EPOCH gives (seconds since 1970, UTC), as reproducible
+    builds set it: the same inputs then give the same bytes. The workbook's 编制日期 and its
+    created time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def unit_of(tables: dict[str, pd.DataFrame]) -> str:

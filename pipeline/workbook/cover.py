@@ -1,19 +1,37 @@
-"""The sheet 封面."""
+"""The sheet 封面: page 1 is the audit summary, the pages after it the evidence.
+
+Page 1: unit, period, when the workbook was made (``Context.made``) and by which version; per
+资金来源 上年结转, 本年收入, 本年支出, 调出, 期末结余 and 执行率 (支出 ÷ (上年结转 + 本年收入)),
+from the balances, with 合计; findings per severity, their count and the sum of their 金额;
+rejected input rows per file kind and the money they leave out, copies exported twice apart;
+and a conclusion written from those figures. Then, from page 2: 一、输入文件, 二、行数核对,
+三、未读取的工作表和文件, 四、异常统计 (per rule), 五、拒收行按原因, 六、明细工作表.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import cast
 
-from pipeline.money import capital_amount
-from pipeline.workbook.cells import TOTAL, Sheet
+import pandas as pd
+
+from pipeline.money import capital_amount, yuan
+from pipeline.rules import SEVERITIES
+from pipeline.summary import KindRows
+from pipeline.validate import PRICED_FILE_KINDS
+from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet
 from pipeline.workbook.context import PROGRAM, Context, kind_label, version
+from pipeline.workbook.rejections import EXPORTED_TWICE, REJECTED, first_lines, handling
 
-COVER_WIDTHS = (28, 18, 16, 10, 10, 10, 12, 36)  # eight columns that fit A4 landscape
+# eight columns that print one page wide at 80 % or more (cells.print_scale)
+COVER_WIDTHS = (24, 14, 14, 14, 14, 14, 10, 15)
+HUNDREDTH = Decimal("0.01")
 
 
 def fill(sheet: Sheet, context: Context) -> None:
-    """Facts, then five tables sharing eight columns of fixed width: a wide text spans the
-    columns to its right, so that the page prints at a readable size."""
+    """The summary on page 1, then the tables sharing its eight columns of fixed width: a
+    wide text spans the columns to its right, so that every page prints at a readable size."""
     f, reconciled = sheet.formats, context.reconciled
     columns = len(COVER_WIDTHS)
     sheet.merge(0, 0, columns - 1, "困难职工帮扶资金对账报告", f.title)
@@ -23,7 +41,7 @@ def fill(sheet: Sheet, context: Context) -> None:
     facts: list[tuple[str, Callable[[int], None]]] = [
         ("编制单位", lambda r: sheet.merge(r, 1, 4, context.unit or "（未注明）", f.text)),
         ("对账期间", lambda r: sheet.merge(r, 1, 4, context.period_text, f.text)),
-        ("编制日期（期末）", lambda r: sheet.date(r, 1, context.period_end)),
+        ("编制日期", lambda r: sheet.merge(r, 1, 4, f"{context.made:%Y-%m-%d %H:%M}", f.text)),
         ("程序版本", lambda r: sheet.merge(r, 1, 4, f"{PROGRAM} {version()}", f.text)),
         ("本月支出（元）", lambda r: sheet.money(r, 1, month_fen)),
         ("本年累计支出（元）", lambda r: sheet.money(r, 1, year_fen)),
@@ -34,14 +52,167 @@ def fill(sheet: Sheet, context: Context) -> None:
         sheet.text(row, 0, label, f.header, fit=False)
         put(row)
         row += 1
-    row = _cover_inputs(sheet, context, row + 1)
+    row = _cover_funds(sheet, context, row + 1)
+    row = _cover_severities(sheet, context, row + 1)
+    row = _cover_rejected(sheet, context, row + 1)
+    row = _cover_conclusion(sheet, context, row + 1)
+    row = sheet.signatures(row + 1, columns)
+    sheet.worksheet.set_h_pagebreaks([row])  # the evidence from page 2
+    row = _cover_inputs(sheet, context, row)
     row = _cover_counts(sheet, context, row + 1)
     row = _cover_not_read(sheet, context, row + 1)
     row = _cover_findings(sheet, context, row + 1)
-    row = _cover_sheets(sheet, context, row + 1)
-    sheet.signatures(row + 1, columns)
+    row = _cover_reasons(sheet, context, row + 1)
+    _cover_sheets(sheet, context, row + 1)
     sheet.fixed.update(enumerate(COVER_WIDTHS))
     sheet.finish(None, columns)
+
+
+def execution_rate(spent_fen: int, available_fen: int) -> Decimal | None:
+    """执行率 in percent to the hundredth: spent ÷ (上年结转 + income); none without money."""
+    if available_fen <= 0:
+        return None
+    return (Decimal(int(spent_fen)) * 100 / int(available_fen)).quantize(HUNDREDTH)
+
+
+def _source_funds(context: Context) -> pd.DataFrame:
+    """Per 资金来源 (in the balances' order), its fund years added up."""
+    balances = context.reconciled.figures.balances
+    money = ["opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen"]
+    return balances.groupby("source", sort=False)[money].sum().astype("int64")
+
+
+def _cover_funds(sheet: Sheet, context: Context, row: int) -> int:
+    f = sheet.formats
+    sheet.text(row, 0, "（一）各资金来源收支（元）", f.heading, fit=False)
+    labels = ("资金来源", "上年结转", "本年收入", "本年支出", "调出", "期末结余", "执行率（%）")
+    row = _cover_header(sheet, row + 1, [(label, c, c) for c, label in enumerate(labels)])
+    funds, first = _source_funds(context), row
+    for source, money in funds.iterrows():
+        sheet.text(row, 0, source, f.wrap)
+        for col, value in enumerate(money, start=1):
+            sheet.money(row, col, value)
+        spent, available = money["expenditure_fen"], money["opening_fen"] + money["income_fen"]
+        sheet.decimal(row, 6, execution_rate(spent, available), f.percent)
+        row += 1
+    sheet.text(row, 0, TOTAL, f.total_text)
+    for col, column in enumerate(funds.columns, start=1):
+        cells = [(r, col) for r in range(first, row)]
+        sheet.total(row, col, cells, int(funds[column].sum()))
+    available = int(funds["opening_fen"].sum() + funds["income_fen"].sum())
+    rate = execution_rate(int(funds["expenditure_fen"].sum()), available)
+    sheet.decimal(row, 6, rate, f.percent)
+    return row + 1
+
+
+def severity_totals(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per severity (错误, 警告, 提示, all three): findings and the sum of their 金额."""
+    grouped = findings.groupby("severity", observed=True)["amount_fen"]
+    return pd.DataFrame(
+        {
+            "count": grouped.size().reindex(SEVERITIES, fill_value=0),
+            "amount_fen": grouped.sum(min_count=0).reindex(SEVERITIES, fill_value=0),
+        }
+    ).astype("int64")
+
+
+def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
+    f = sheet.formats
+    sheet.text(row, 0, "（二）发现的异常", f.heading, fit=False)
+    spans = [("严重程度", 0, 0), ("条数", 1, 1), ("涉及金额（元）", 2, 2), ("说明", 3, 7)]
+    row = _cover_header(sheet, row + 1, spans)
+    totals, first = severity_totals(context.reconciled.findings), row
+    notes = {
+        "错误": "须更正或追回，逐条见“异常清单”",
+        "警告": "须核实并说明",
+        "提示": "供参考",
+    }
+    for severity, item in totals.iterrows():
+        sheet.text(row, 0, severity, f.text)
+        sheet.count(row, 1, item["count"])
+        sheet.money(row, 2, item["amount_fen"])
+        sheet.merge(row, 3, 7, notes[str(severity)], f.text)
+        row += 1
+    sheet.text(row, 0, TOTAL, f.total_text)
+    for col, column, fen in ((1, "count", False), (2, "amount_fen", True)):
+        cells = [(r, col) for r in range(first, row)]
+        sheet.total(row, col, cells, int(totals[column].sum()), fen=fen)
+    sheet.merge(row, 3, 7, "金额为每条异常的“金额”之和，各规则的含义见“规则说明”", f.text)
+    return row + 1
+
+
+def _cover_rejected(sheet: Sheet, context: Context, row: int) -> int:
+    """Per file kind with rejected rows: rows to fix and the money they leave out; copies
+    exported twice apart (counted once already)."""
+    f = sheet.formats
+    sheet.text(row, 0, "（三）拒收的输入行（未计入任何合计）", f.heading, fit=False)
+    labels = ("数据类型", "拒收行数", "拒收金额（元）", "金额无法识别", "重复导出行数")
+    spans = [(label, c, c) for c, label in enumerate(labels)]
+    row = _cover_header(sheet, row + 1, [*spans, ("重复导出金额（元）", 5, 5), ("说明", 6, 7)])
+    kinds = {k: r for k, r in context.reconciled.summary.rows.items() if r.rejected}
+    first = row
+    for kind, rows in kinds.items():
+        sheet.text(row, 0, kind_label(kind), f.wrap)
+        sheet.count(row, 1, rows.errors)
+        priced = kind in PRICED_FILE_KINDS  # else no money: blank, not 0.00
+        sheet.money(row, 2, rows.rejected_amount_fen if priced else None)
+        sheet.count(row, 3, rows.rejected_no_amount if priced else None)
+        sheet.count(row, 4, rows.exported_twice)
+        sheet.money(row, 5, rows.exported_twice_amount_fen if priced else None)
+        sheet.merge(row, 6, 7, "见“数据校验”", f.text)
+        row += 1
+    if not kinds:
+        sheet.merge(row, 0, 7, "无", f.text)
+        return row + 1
+    sheet.text(row, 0, TOTAL, f.total_text)
+    fields: list[tuple[Callable[[KindRows], int], bool]] = [
+        (lambda r: r.errors, False),
+        (lambda r: r.rejected_amount_fen, True),
+        (lambda r: r.rejected_no_amount, False),
+        (lambda r: r.exported_twice, False),
+        (lambda r: r.exported_twice_amount_fen, True),
+    ]
+    for col, (value, fen) in enumerate(fields, start=1):
+        cells = [(r, col) for r in range(first, row)]
+        sheet.total(row, col, cells, sum(value(r) for r in kinds.values()), fen=fen)
+    sheet.merge(row, 6, 7, "", f.total_text)
+    return row + 1
+
+
+def conclusion(context: Context) -> str:
+    """One paragraph from the figures: spending and 执行率, findings per severity with their
+    amounts, rejected rows and their money."""
+    funds = _source_funds(context)
+    spent = int(funds["expenditure_fen"].sum())
+    rate = execution_rate(spent, int(funds["opening_fen"].sum() + funds["income_fen"].sum()))
+    parts = [f"本年累计支出 {yuan(spent, grouped=True)}"]
+    parts[0] += f"，执行率 {rate}%" if rate is not None else "，无可用资金，执行率无法计算"
+    severities = severity_totals(context.reconciled.findings)
+    found = [
+        f"{severity} {int(item['count'])} 条，涉及金额 {yuan(int(item['amount_fen']), True)}"
+        for severity, item in severities.iterrows()
+        if item["count"]
+    ]
+    parts.append("发现" + "，".join(found) if found else "未发现异常")
+    rows = context.reconciled.summary.rows.values()
+    errors = sum(r.errors for r in rows)
+    if errors:
+        left_out = yuan(sum(r.rejected_amount_fen for r in rows), grouped=True)
+        unknown = sum(r.rejected_no_amount for r in rows)
+        text = f"拒收输入行 {errors} 行，涉及金额 {left_out}"
+        text += f"（另有 {unknown} 行金额无法识别）" if unknown else ""
+        parts.append(text + "，未计入上述数字，须在系统中更正后重新导出")
+    twice = sum(r.exported_twice for r in rows)
+    if twice:
+        parts.append(f"重复导出的 {twice} 行已只计一次")
+    return "；".join(parts) + "。"
+
+
+def _cover_conclusion(sheet: Sheet, context: Context, row: int) -> int:
+    f = sheet.formats
+    sheet.text(row, 0, "（四）结论", f.heading, fit=False)
+    sheet.merge(row + 1, 0, len(COVER_WIDTHS) - 1, conclusion(context), f.wrap)
+    return row + 2
 
 
 def _cover_header(sheet: Sheet, row: int, spans: Sequence[tuple[str, int, int]]) -> int:
@@ -62,7 +233,7 @@ def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
         sheet.text(row, 1, "、".join(map(kind_label, item.kinds)), f.wrap)
         sheet.count(row, 2, item.read)
         sheet.count(row, 3, item.rejected)
-        sheet.merge(row, 4, 7, item.sha256, f.text, personal=False)
+        sheet.merge(row, 4, 7, item.sha256, f.wrap, personal=False)
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
@@ -117,27 +288,72 @@ def _cover_not_read(sheet: Sheet, context: Context, row: int) -> int:
 def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
     f, found = sheet.formats, context.reconciled.summary.findings
     sheet.text(row, 0, "四、异常统计", f.heading, fit=False)
-    spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 6), ("条数", 7, 7)]
-    row = _cover_header(sheet, row + 1, spans)
+    spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 5), ("条数", 6, 6)]
+    row = _cover_header(sheet, row + 1, [*spans, ("涉及金额（元）", 7, 7)])
+    amounts = context.reconciled.findings.groupby("rule")["amount_fen"].sum(min_count=0)
     first = row
     for rule in found:
         sheet.text(row, 0, rule.code, f.text)
         sheet.text(row, 1, rule.severity, f.text)
-        sheet.merge(row, 2, 6, rule.title, f.text)
-        sheet.count(row, 7, rule.count)
+        sheet.merge(row, 2, 5, rule.title, f.wrap)
+        sheet.count(row, 6, rule.count)
+        sheet.money(row, 7, int(amounts.get(rule.code, 0)))
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     sheet.text(row, 1, None, f.total_text)
-    sheet.merge(row, 2, 6, "", f.total_text)
+    sheet.merge(row, 2, 5, "", f.total_text)
     total = sum(rule.count for rule in found)
-    sheet.total(row, 7, [(r, 7) for r in range(first, row)], total, fen=False)
+    sheet.total(row, 6, [(r, 6) for r in range(first, row)], total, fen=False)
+    sheet.total(row, 7, [(r, 7) for r in range(first, row)], int(amounts.sum()))
+    return row + 1
+
+
+def _cover_reasons(sheet: Sheet, context: Context, row: int) -> int:
+    """Rejected rows per file kind and column at fault (a row with several problems under its
+    first), with their money and a 小计 each of 拒收 and of copies exported twice. An amount
+    that could not be read is blank."""
+    f, rejected = sheet.formats, context.reconciled.checked.validated.rejected
+    sheet.text(row, 0, "五、拒收行按原因（每行计一次）", f.heading, fit=False)
+    spans = [("数据类型", 0, 0), ("处理", 1, 2), ("问题所在列", 3, 4), ("行数", 5, 5)]
+    row = _cover_header(sheet, row + 1, [*spans, ("金额（元）", 6, 7)])
+    rows = rejected[first_lines(rejected)].assign(handling=handling(rejected))
+    if rows.empty:
+        sheet.merge(row, 0, 7, "无", f.text)
+        return row + 1
+    for how in (REJECTED, EXPORTED_TWICE):
+        mine = rows[rows["handling"] == how]
+        if len(mine):
+            row = _reason_rows(sheet, row, how, mine)
+    return row
+
+
+def _reason_rows(sheet: Sheet, row: int, how: str, rows: pd.DataFrame) -> int:
+    """The rows of one 处理 grouped by file kind and column, then their 小计."""
+    f = sheet.formats
+    columns = rows["column"] if how == REJECTED else pd.Series("", index=rows.index)
+    grouped = rows.groupby([rows["kind"], columns], sort=False)["amount_fen"]
+    first = row
+    for key, amounts in grouped:
+        kind, column = cast(tuple[str, str], key)
+        sheet.text(row, 0, kind_label(kind), f.wrap)
+        sheet.merge(row, 1, 2, how, f.text)
+        sheet.merge(row, 3, 4, column, f.text)
+        sheet.count(row, 5, len(amounts))
+        sheet.money(row, 6, amounts.sum() if amounts.notna().any() else None)
+        sheet.text(row, 7, None, f.text)
+        row += 1
+    sheet.text(row, 0, SUBTOTAL, f.total_text)
+    sheet.merge(row, 1, 4, how, f.total_text)
+    sheet.total(row, 5, [(r, 5) for r in range(first, row)], len(rows), fen=False)
+    sheet.total(row, 6, [(r, 6) for r in range(first, row)], int(rows["amount_fen"].sum()))
+    sheet.text(row, 7, None, f.total_text)
     return row + 1
 
 
 def _cover_sheets(sheet: Sheet, context: Context, row: int) -> int:
     """The detail tables' worksheets and rows: a table over Excel's limit continues."""
     f = sheet.formats
-    sheet.text(row, 0, "五、明细工作表", f.heading, fit=False)
+    sheet.text(row, 0, "六、明细工作表", f.heading, fit=False)
     spans = [("明细", 0, 0), ("工作表", 1, 1), ("行数", 2, 2), ("说明", 3, 7)]
     row = _cover_header(sheet, row + 1, spans)
     for name, layout in context.layout.items():

@@ -222,7 +222,7 @@ def write_detail(
         if detail.total and part is layout[-1]:
             _write_detail_total(ws, formats, detail.columns, layout, top + last + 2)
         ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
-        page_setup(ws, (top, top), top + max(last, 1), detail.freeze_cols, len(widths))
+        page_setup(ws, (top, top), top + max(last, 1), detail.freeze_cols, widths)
         if detail.print_title_only:  # on one page, at the size its first columns print
             check(ws.print_area(0, 0, top - 1, printed - 1), f"{part.sheet} 打印区域")
             ws.fit_to_pages(1, 1)

@@ -33,8 +33,9 @@ def table(context: Context) -> Detail:
     for finding, position in zip(first.index.tolist(), first.tolist(), strict=True):
         links[finding] = place_of(layout, position)
     rows_of_pairs = balances.row_of(context)
-    for finding, pair in balances.fund_findings(context)["pair"].items():
-        links[int(finding)] = rows_of_pairs.get(pair)
+    fund = balances.fund_findings(context)["pair"]
+    for finding, pair in zip(fund.index.tolist(), fund.tolist(), strict=True):
+        links[finding] = rows_of_pairs.get(pair)
     texts = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
     columns = [
         number_column("序号", pd.Series(np.arange(1, len(findings) + 1)), fen=False),

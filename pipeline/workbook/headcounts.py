@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipeline import aggregate
 from pipeline.workbook.cells import TOTAL, Sheet
-from pipeline.workbook.context import ChartData, Context
+from pipeline.workbook.context import Context
 
 # (label, column, kind); 目标人数 and 实际人数 first: the chart of 图表 draws those two columns
 HEADCOUNT_SPEC = (
@@ -63,7 +63,6 @@ def fill(sheet: Sheet, context: Context) -> None:
         for col, (_, column, kind) in enumerate(spec):
             _cell(sheet, row, col, kind, item[column])
         row += 1
-    last = row - 1
     everything = figures.usage_totals[figures.usage_totals["scope"] == "all"].iloc[0]
     _all_types(sheet, row, first, table, int(everything["year_persons"]))
     covered = _with_targets(sheet, row + 1, first, table)
@@ -71,8 +70,6 @@ def fill(sheet: Sheet, context: Context) -> None:
     for offset, line in enumerate(notes, start=2):
         sheet.text(row + offset, 0, line, f.note, fit=False)
     row = _worker_files(sheet, figures.worker_files, row + len(notes) + 3)
-    if len(table):  # 目标人数 (B) beside 实际人数 (C) per 救助类型
-        context.charts["completion"] = ChartData(sheet.name, header_last, first, last, (1, 2))
     sheet.signatures(row + 1, width)
     sheet.finish((header_first, header_last), width)
 

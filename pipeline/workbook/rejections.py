@@ -1,21 +1,46 @@
-"""The sheet 数据校验: every rejected row and every warning, with its reason."""
+"""The sheet 数据校验: every rejected row and every warning, with its reason and its money.
+
+处理 says what became of the row: 拒收 (left out of every total until it is fixed in the system
+and exported again), 重复导出，已计一次 (a copy of a row kept once: nothing is missing) or
+警告，已保留. A rejected row's amount (where its kind has one and the cell could be read) is
+shown on its first line only, under 拒收金额 or 重复导出金额, so that each 合计 counts every row
+once; the same totals by file kind and reason are on 封面.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.validate import DUPLICATE
 from pipeline.workbook.context import Context, kind_label
 from pipeline.workbook.detail import Detail, number_column, text_column
+
+REJECTED, EXPORTED_TWICE, WARNED = "拒收", "重复导出，已计一次", "警告，已保留"
+LINEAGE = ["source_file", "source_sheet", "source_row"]
+
+
+def handling(rejected: pd.DataFrame) -> pd.Series:
+    """Per line of validation's ``rejected``: 拒收, or 重复导出，已计一次 for a copy."""
+    copy = rejected["reason"].str.startswith(f"{DUPLICATE}：").fillna(False)
+    return pd.Series(REJECTED, index=rejected.index).where(~copy, EXPORTED_TWICE)
+
+
+def first_lines(rejected: pd.DataFrame) -> pd.Series:
+    """True on the first line of each rejected row (a row with several problems has several)."""
+    return ~rejected[LINEAGE].astype("string").duplicated()
 
 
 def table(context: Context) -> Detail:
     validated = context.reconciled.checked.validated
-    frame = pd.concat(
-        [validated.rejected.assign(category="拒收"), validated.warnings.assign(category="警告")],
-        ignore_index=True,
+    rejected = validated.rejected.assign(handling=handling(validated.rejected))
+    once = rejected["amount_fen"].where(first_lines(rejected))
+    rejected = rejected.assign(
+        rejected_fen=once.where(rejected["handling"] == REJECTED),
+        copy_fen=once.where(rejected["handling"] == EXPORTED_TWICE),
     )
+    frame = pd.concat([rejected, validated.warnings.assign(handling=WARNED)], ignore_index=True)
     columns = [
-        text_column("类别", frame["category"]),
+        text_column("处理", frame["handling"]),
         text_column("文件", frame["source_file"]),
         text_column("工作表", frame["source_sheet"]),
         number_column("行号", frame["source_row"], fen=False),
@@ -25,5 +50,7 @@ def table(context: Context) -> Detail:
         text_column("列", frame["column"]),
         text_column("值", frame["value"], wrap=True),
         text_column("原因", frame["reason"], wrap=True),
+        number_column("拒收金额", frame["rejected_fen"], fen=True, total=True),
+        number_column("重复导出金额", frame["copy_fen"], fen=True, total=True),
     ]
-    return Detail("数据校验", columns)
+    return Detail("数据校验", columns, total=True)

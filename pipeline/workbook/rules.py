@@ -8,7 +8,7 @@ from pipeline.workbook.cells import Sheet
 from pipeline.workbook.context import Context
 
 COLUMNS = ("规则", "严重程度", "说明", "金额的含义", "比较金额的含义")
-WRAPPED_WIDTHS = {2: 36, 3: 44, 4: 32}  # the long texts wrap, so the page stays one A4 wide
+WRAPPED_WIDTHS = {2: 32, 3: 40, 4: 28}  # the long texts wrap, so the page stays one A4 wide
 
 
 def fill(sheet: Sheet, context: Context) -> None:

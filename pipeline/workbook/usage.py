@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline import aggregate
 from pipeline.workbook.cells import SUBTOTAL, TOTAL, Sheet, label, own_pages, row_header_last
-from pipeline.workbook.context import ChartData, Context
+from pipeline.workbook.context import Context
 from schemas.inputs import AID_TYPES
 
 USAGE_MEASURES = (("amount_fen", "金额"), ("person_times", "人次"), ("persons", "人数"))
@@ -182,9 +182,6 @@ def _usage_by_type(
             expected = year_fen if name == TOTAL and col == len(types) + 1 else None
             sheet.total(row, col, [(at[s], col) for s in sources], expected)
         row += 1
-    if len(table) and types:
-        series = range(1, len(types) + 1)
-        context.charts["spending"] = ChartData(sheet.name, header, first, last, tuple(series))
     sheet.text(row + 1, 0, "本年累计支出：资金来源 × 救助类型（万元）", f.heading, fit=False)
     sheet.header(row + 2, labels)
     for offset, source_row in enumerate(range(first, row)):
