@@ -253,9 +253,17 @@ def test_a_wrong_cached_value_is_caught(recalculated: dict[Path, Path]) -> None:
 # ---- printed -----------------------------------------------------------------------------------
 
 
+def _other_print_areas_removed(workbook_xml: str, kept: int) -> str:
+    area = r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)">[^<]*</definedName>'
+    return re.sub(
+        area, lambda found: found.group(0) if int(found.group(1)) == kept else "", workbook_xml
+    )
+
+
 def only_sheet(source: Path, name: str, target: Path) -> Path:
     """A copy of the workbook in which every sheet but ``name`` is hidden and ``name`` is the
-    active one; the rest of the file is byte for byte the same."""
+    active one, and only its print area is kept (LibreOffice prints a hidden sheet's print
+    area); the rest of the file is byte for byte the same."""
     with zipfile.ZipFile(source) as archive:
         entries = [(info, archive.read(info)) for info in archive.infolist()]
     names: list[str] = []
@@ -274,6 +282,7 @@ def only_sheet(source: Path, name: str, target: Path) -> Path:
                 view = f'<workbookView activeTab="{names.index(name)}" firstSheet="0"'
                 text = re.sub(r'\s(activeTab|firstSheet)="\d+"', "", text)
                 text = text.replace("<workbookView", view, 1)
+                text = _other_print_areas_removed(text, names.index(name))
                 data = text.encode("utf-8")
             copy.writestr(info, data)
     return target

@@ -159,9 +159,20 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
         )
     findings = book["异常清单"]
     header = [c.value for c in findings[HEADER_ROW]]
-    assert header[:4] == ["序号", "规则", "严重程度", "说明"] and header[-2:] == [
-        "来源",
+    assert header == [  # what a page holds first, then the references (exceptions.csv's)
+        "序号",
+        "规则",
+        "严重程度",
+        "说明",
+        "金额",
+        "比较金额",
+        "姓名",
         "所在行",
+        "身份证号",
+        "资金来源",
+        "救助类型",
+        "救助编号",
+        "来源",
     ]
     rows = [[c.value for c in r] for r in findings.iter_rows(min_row=HEADER_ROW + 1)]
     assert [r[0] for r in rows] == list(range(1, len(reconciled.findings) + 1))
@@ -612,7 +623,7 @@ def test_reconciliation_rows_say_which_rules_hit_them(
     assert any(wang[0].coordinate in r for r in ranges)
     findings_header, listed = _table(book["异常清单"])
     number_col = findings_header.index("序号")
-    rule_col = findings_header.index("规则")
+    rule_col, back_col = findings_header.index("规则"), findings_header.index("所在行")
     link_col = header.index("异常清单")
     linked = [r for r in rows if r[link_col].hyperlink is not None]
     assert len(linked) == sum(1 for r in rows if r[col["异常规则"]].value)
@@ -623,7 +634,7 @@ def test_reconciliation_rows_say_which_rules_hit_them(
         back = [
             f[number_col].value
             for f in listed
-            if f[-1].hyperlink is not None and _target(f[-1])[1] == row[0].row
+            if f[back_col].hyperlink is not None and _target(f[back_col])[1] == row[0].row
         ]
         assert finding[number_col].value == min(back)
 
@@ -632,8 +643,9 @@ def test_detail_sheets_open_with_a_title_block(
     sample_reconciled: results.Reconciled, sample_workbook: Path
 ) -> None:
     """对账明细 and 异常清单: title, 编制单位 / 期间 / 单位：元, a note (the rows, the findings),
-    then the frozen, filtered header repeated on every printed page; the short sample prints
-    whole."""
+    then the frozen, filtered header repeated on every printed page. 异常清单 prints whole;
+    the sample's 169 rows of 对账明细, 8 pages down and several across (more than
+    PRINT_PAGES_MAX), print only the title block, whose note says so."""
     counted = {
         "对账明细": f"本表共 {len(sample_reconciled.detail.table)} 行",
         "异常清单": f"共 {len(sample_reconciled.findings)} 条",
@@ -647,8 +659,12 @@ def test_detail_sheets_open_with_a_title_block(
         assert sheet.freeze_panes.endswith(str(HEADER_ROW + 1))
         assert sheet.auto_filter.ref.startswith(f"A{HEADER_ROW}:")
         assert sheet.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
-        assert not sheet.print_area
-    assert "取消打印区域" not in book["对账明细"]["A3"].value
+    assert not book["异常清单"].print_area
+    area = book["对账明细"].print_area  # the title block, over the columns of a first page
+    assert area.startswith("'对账明细'!$A$1:") and area.endswith("$3")
+    pages = re.search(r"打印约 (\d+) 页", book["对账明细"]["A3"].value)
+    assert pages and int(pages[1]) > workbook.reconciliation.PRINT_PAGES_MAX
+    assert "取消打印区域" in book["对账明细"]["A3"].value
 
 
 def test_a_long_reconciliation_prints_only_its_title_block(
@@ -705,13 +721,13 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(
     listed = [r for r in cover if r[0] == "对账明细"]
     assert [r[1] for r in listed] == names and [r[2] for r in listed] == [44, 44, 44, 37]
     for row in _table(book["异常清单"])[1]:
-        if row[-1].hyperlink is not None:
-            sheet, target = _target(row[-1])
-            assert book[sheet][f"B{target}"].value == row[5].value
+        if row[7].hyperlink is not None:  # 所在行
+            sheet, target = _target(row[7])
+            assert book[sheet][f"B{target}"].value == row[8].value  # 身份证号
     for row in data:
         if row[15].hyperlink is not None:
             sheet, target = _target(row[15])
-            assert book[sheet][f"F{target}"].value == row[1].value
+            assert book[sheet][f"I{target}"].value == row[1].value  # 身份证号
 
 
 def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(
@@ -727,7 +743,7 @@ def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(
     groups = [c.value for c in sheet[3]]
     header = [c.value for c in sheet[4]]
     assert header[:4] == ["一级指标", "二级指标", "三级指标", "分值"]
-    assert groups[8] == "数据评分" and groups[10] == "人工评分（评价人员填写）"
+    assert groups[8] == "数据评分" and groups[10] == "人工评分"
     assert header[8:12] == ["分值", "得分", "分值", "得分"]
     weight, data_weight, data_score, hand_weight, hand_score = "DIJKL"
     table = reconciled.indicators

@@ -362,9 +362,28 @@ def page_setup(
     ws.center_horizontally()
     if print_scale(widths) is None:
         ws.fit_to_pages(1, 0)
-    else:  # too wide to fit at a readable size: the columns go on over further pages
-        ws.set_print_scale(FLOOR_SCALE)
+    else:  # too wide to fit at a readable size: the columns go on over further pages,
+        ws.set_print_scale(FLOOR_SCALE)  # the key columns repeated, and a row's pages follow
         check(ws.repeat_columns(0, max(freeze_cols, 1) - 1), f"{ws.name} 打印标题列")
+        ws.print_across()  # one another (across, then down), so they can be laid side by side
+
+
+def bands(widths: Sequence[float], freeze_cols: int) -> list[int]:
+    """The first column of each page across (``page_setup``): [0] when the columns fit one
+    page wide, else as many pages as they take at ``FLOOR_SCALE``, each page after the first
+    starting with the repeated key columns."""
+    if print_scale(widths) is None:
+        return [0]
+    room = PRINTABLE_WIDTH * 0.95 * 100 / FLOOR_SCALE
+    points = [width * 7 + 5 for width in widths]
+    repeated = sum(points[: max(freeze_cols, 1)])
+    starts, used = [0], 0.0
+    for col, point in enumerate(points):
+        if used + point > room and used > repeated:
+            starts.append(col)
+            used = repeated
+        used += point
+    return starts
 
 
 def print_scale(widths: Sequence[float]) -> int | None:

@@ -32,6 +32,7 @@ from pipeline.workbook.cells import (
     Formats,
     Heading,
     WorkbookError,
+    bands,
     blank,
     check,
     display_width,
@@ -46,7 +47,6 @@ EXCEL_LINKS = 65_530  # hyperlinks Excel keeps on one worksheet
 ADVANCE_EVERY = 10_000  # detail rows between two updates of the progress display
 
 TITLE_ROWS = 3  # title; 编制单位, 期间, 单位; note — above the header of a titled detail sheet
-TITLE_PRINT_WIDTH = 130  # characters of column width on an A4 landscape page at full size
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,12 @@ def link_column(label: str, targets: list[tuple[str, int] | None]) -> Column:
     """Links to rows of another sheet, (sheet, Excel row) or None for no link."""
     widths = {display_width(link_text(target)) for target in targets if target}
     return Column(label, "link", targets, max([*widths, display_width(label)]))
+
+
+def column_widths(columns: Sequence[Column]) -> list[int]:
+    """The widths the columns are set to: their widest text's (4 at least, 2 more for the
+    filter's button), ``MAX_WIDTH`` at most (longer texts wrap)."""
+    return [min(max(column.width, 4) + 2, MAX_WIDTH) for column in columns]
 
 
 @dataclass(frozen=True)
@@ -195,8 +201,8 @@ def write_detail(
     the 合计 under the last part adds every part."""
     column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
     column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
-    widths = [min(max(column.width, 4) + 2, MAX_WIDTH) for column in detail.columns]
-    printed = _title_columns(widths) if detail.print_title_only else len(widths)
+    widths = column_widths(detail.columns)
+    printed = _first_page(detail, widths)
     for number, (ws, part) in enumerate(zip(worksheets, layout, strict=True), start=1):
         top = part.top
         if (detail.title is None) != (top == 0):
@@ -223,17 +229,16 @@ def write_detail(
             _write_detail_total(ws, formats, detail.columns, layout, top + last + 2)
         ws.hide_gridlines(0)  # gridlines printed: the detail cells have no borders
         page_setup(ws, (top, top), top + max(last, 1), detail.freeze_cols, widths)
-        if detail.print_title_only:  # on one page, at the size its first columns print
+        if detail.print_title_only:  # on one page, at least as large as the table would print
             check(ws.print_area(0, 0, top - 1, printed - 1), f"{part.sheet} 打印区域")
             ws.fit_to_pages(1, 1)
 
 
-def _title_columns(widths: Sequence[int]) -> int:
-    """How many first columns fit a printed page's width: a title block printed alone spans
-    them, so that it prints at full size."""
-    total = np.cumsum(widths)
-    fit = int(np.searchsorted(total, TITLE_PRINT_WIDTH, side="right"))
-    return min(max(fit, 2), len(widths))  # a title is merged over two columns at least
+def _first_page(detail: Detail, widths: Sequence[int]) -> int:
+    """How many columns the first printed page across holds: the title block spans them, so
+    that it is whole on the page where the table starts."""
+    starts = bands(widths, detail.freeze_cols)
+    return starts[1] if len(starts) > 1 else len(widths)
 
 
 def _write_title_block(

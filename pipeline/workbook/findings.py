@@ -20,6 +20,11 @@ from pipeline.workbook.context import Context
 from pipeline.workbook.detail import Detail, link_column, number_column, place_of, text_column
 
 SEVERITY_FORMATS = (("错误", "error"), ("警告", "warning"))
+FINDING_TEXTS = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
+# exceptions.csv's order, except that the amounts, the person and the link come before the
+# identifiers: on paper the first page across is the working paper, the second the references
+FIRST = ("规则", "严重程度", "说明")
+AFTER = ("身份证号", "资金来源", "救助类型", "救助编号")
 
 
 def table(context: Context) -> Detail:
@@ -36,17 +41,16 @@ def table(context: Context) -> Detail:
     fund = balances.fund_findings(context)["pair"]
     for finding, pair in zip(fund.index.tolist(), fund.tolist(), strict=True):
         links[finding] = rows_of_pairs.get(pair)
-    texts = ("rule", "severity", "message", "name", "id_no", "source", "aid_type", "record_id")
-    columns = [
+    text = dict(zip(EXCEPTION_HEADER, FINDING_TEXTS, strict=False))
+    columns = [  # what a page holds first when the columns print over two pages across
         number_column("序号", pd.Series(np.arange(1, len(findings) + 1)), fen=False),
-        *(
-            text_column(label, findings[c], wrap=c == "message")
-            for label, c in zip(EXCEPTION_HEADER, texts, strict=False)
-        ),
-        number_column(EXCEPTION_HEADER[8], findings["amount_fen"], fen=True),
-        number_column(EXCEPTION_HEADER[9], findings["compared_fen"], fen=True),
-        text_column(EXCEPTION_HEADER[10], findings["lineage"].map(places), wrap=True),
+        *(text_column(label, findings[text[label]], wrap=label == "说明") for label in FIRST),
+        number_column("金额", findings["amount_fen"], fen=True),
+        number_column("比较金额", findings["compared_fen"], fen=True),
+        text_column("姓名", findings["name"]),
         link_column("所在行", links),
+        *(text_column(label, findings[text[label]]) for label in AFTER),
+        text_column("来源", findings["lineage"].map(places), wrap=True),
     ]
     highlights = [(f'=$C{{row}}="{severity}"', fmt) for severity, fmt in SEVERITY_FORMATS]
     return Detail(

@@ -20,22 +20,22 @@ from pipeline.indicators.common import num, total
 from pipeline.workbook.cells import SCORE, SUBTOTAL, TOTAL, Sheet, blank
 from pipeline.workbook.context import Context
 
-DATA, MANUAL = "数据评分", "人工评分（评价人员填写）"
-INDICATOR_COLUMNS = (  # (group, header, column, width): 143 characters fit A4 landscape
-    (None, "一级指标", "level1", 5),
-    (None, "二级指标", "level2", 7),
-    (None, "三级指标", "indicator", 12),
+DATA, MANUAL = "数据评分", "人工评分"
+INDICATOR_COLUMNS = (  # (group, header, column, width): one A4 landscape page wide at 80 %
+    (None, "一级指标", "level1", 4),
+    (None, "二级指标", "level2", 6),
+    (None, "三级指标", "indicator", 9),
     (None, "分值", "weight", 5),
-    (None, "评分标准", "criterion", 23),
-    (None, "计算方法", "formula", 16),
-    (None, "数据", "inputs", 20),
-    (None, "指标值", "value", 13),
+    (None, "评分标准", "criterion", 15),
+    (None, "计算方法", "formula", 11),
+    (None, "数据", "inputs", 12),
+    (None, "指标值", "value", 9),
     (DATA, "分值", "scored_weight", 5),
     (DATA, "得分", "score", 5),
     (MANUAL, "分值", "manual_weight", 5),
-    (MANUAL, "得分", "manual_score", 6),
-    (None, "评分方式", "basis", 7),
-    (None, "说明", "note", 14),
+    (MANUAL, "得分", "manual_score", 5),
+    (None, "评分方式", "basis", 6),
+    (None, "说明", "note", 7),
 )
 COLUMN = {column: col for col, (_, _, column, _) in enumerate(INDICATOR_COLUMNS)}
 LABEL_LAST = COLUMN["indicator"]  # 小计 and 合计 labels span 一级 to 三级指标

@@ -3,7 +3,8 @@ each row with the rules that hit it, highlighted by the worst, and linked to its
 
 In: the flagged ``Reconciliation`` (``pipeline.reconciliation.flag``) and the layout of 异常清单
 (where each finding's row is). Out: the ``Detail`` of the sheet. Longer than ``PRINT_PAGES_MAX``
-pages, it is left out of the default print range: its print area is the title block, whose note
+pages (as many pages down as its lines take, times the pages wide its columns print), it is
+left out of the default print range: its print area is the title block, whose note
 says how to print it.
 """
 
@@ -16,9 +17,11 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline.match import PENDING
 from pipeline.reconciliation import Reconciliation
+from pipeline.workbook.cells import bands
 from pipeline.workbook.detail import (
     Detail,
     Part,
+    column_widths,
     link_column,
     number_column,
     place_of,
@@ -27,6 +30,7 @@ from pipeline.workbook.detail import (
 
 PRINT_PAGES_MAX = 20  # longer, 对账明细 is not printed by default
 ROWS_PER_PAGE = 35  # an estimate: lines of 对账明细 on a printed A4 page
+FREEZE_COLS = 1  # 姓名, kept in view and repeated on every page of a row
 
 
 def table(detail: Reconciliation, findings_layout: Sequence[Part]) -> Detail:
@@ -68,12 +72,12 @@ def table(detail: Reconciliation, findings_layout: Sequence[Part]) -> Detail:
     ]
     wrapped = [column.lines for column in columns if column.lines is not None]
     lines = int(np.max(wrapped, axis=0).sum()) if wrapped else len(table)
-    pages = -(-lines // ROWS_PER_PAGE)
+    pages = -(-lines // ROWS_PER_PAGE) * len(bands(column_widths(columns), FREEZE_COLS))
     return Detail(
         "对账明细",
         columns,
         total=True,
-        freeze_cols=1,
+        freeze_cols=FREEZE_COLS,
         highlights=highlights,
         title="帮扶资金对账明细",
         note=_note(len(table), pages),
