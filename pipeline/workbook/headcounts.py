@@ -17,7 +17,7 @@ from pipeline import aggregate
 from pipeline.workbook.cells import TOTAL, Sheet
 from pipeline.workbook.context import Context
 
-# (label, column, kind); 目标人数 and 实际人数 first: the chart of 图表 draws those two columns
+# (label, column, kind)
 HEADCOUNT_SPEC = (
     ("救助类型", "aid_type", "text"),
     ("目标人数", "target_persons", "target"),
@@ -41,8 +41,21 @@ TARGETS = {
     "target_amount_fen": ("amount_fen", None),
 }
 WITH_TARGETS = "有目标类型"
-# columns whose labels wrap onto two lines, so that the table prints at 8 pt or more
-NARROW = {"completion_pct": 9, "times_pct": 9, "filed_persons": 8, "non_filed_persons": 8}
+# columns whose labels wrap onto two lines, so that the table prints one page wide at 8 pt or
+# more (a fixed width still widens for a number that needs it); 目标人数 is as wide as the
+# worker files' 类别 under it
+NARROW = {
+    "persons": 6,
+    "completion_pct": 8,
+    "target_times": 6,
+    "person_times": 6,
+    "times_pct": 8,
+    "grade": 4,
+    "met": 4,
+    "households": 6,
+    "filed_persons": 6,
+    "non_filed_persons": 6,
+}
 
 
 def fill(sheet: Sheet, context: Context) -> None:
