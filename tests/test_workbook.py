@@ -180,7 +180,8 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
     assert order == sorted(order)
     assert book["异常清单"].conditional_formatting
     checks = book["数据校验"]
-    handled = [r[0].value for r in checks.iter_rows(min_row=2) if r[0].value != "合计"]
+    assert checks["A1"].value == "2021年12月输入数据校验表"
+    handled = [r[0].value for r in checks.iter_rows(min_row=HEADER_ROW + 1) if r[0].value != "合计"]
     assert len([h for h in handled if h]) == len(reconciled.checked.validated.rejected) + len(
         reconciled.checked.validated.warnings
     )
@@ -865,17 +866,22 @@ def test_the_cover_totals_findings_by_severity(sample_reconciled: results.Reconc
 
 def test_rejections_say_what_became_of_each_row_and_its_money(sample_workbook: Path) -> None:
     """Copies exported twice are 重复导出，已计一次, not 拒收; each rejected row's amount is
-    counted once; the 合计 are the cover's."""
+    counted once; the 合计 are the cover's, and so is the note under the title: 8 rows
+    rejected (one bank payment of 1,800.00, five aid records with 5,000.00 readable, a worker
+    file), 3 copies of 29,500.00. What and how much come first, where exactly after."""
     sheet = openpyxl.load_workbook(sample_workbook, data_only=True)["数据校验"]
     rows = _rows(sheet)
-    header = rows[0]
-    assert header[0] == "处理" and header[-2:] == ["拒收金额", "重复导出金额"]
-    handled = [r[0] for r in rows[1:] if r[0] and r[0] != "合计"]
+    assert rows[2][0].startswith(
+        "拒收 8 行，金额 6,800.00 元；重复导出，已计一次 3 行，金额 29,500.00 元"
+    )
+    header = rows[HEADER_ROW - 1]
+    assert header[:6] == ["处理", "文件", "行号", "原因", "拒收金额", "重复导出金额"]
+    handled = [r[0] for r in rows[HEADER_ROW:] if r[0] and r[0] != "合计"]
     assert handled.count("重复导出，已计一次") == 3 and handled.count("拒收") == 8
     total = next(r for r in rows if r[0] == "合计")
-    assert total[-2:] == [6_800, 29_500]
+    assert total[4:6] == [6_800, 29_500]
     bank = next(r for r in rows if r[1] == "bank_2021Q2.csv")
-    assert bank[0] == "拒收" and bank[-2] == 1_800
+    assert bank[0] == "拒收" and bank[4] == 1_800
 
 
 def test_charts_plot_their_own_tables_in_greys(sample_workbook: Path) -> None:

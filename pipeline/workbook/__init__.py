@@ -204,4 +204,4 @@ DETAILS: dict[str, Callable[[Context], Detail]] = {  # 对账明细: Book.reconc
     "异常清单": findings.table,
     "数据校验": rejections.table,
 }
-TITLED = ("异常清单", "对账明细")  # detail sheets under a title block
+TITLED = ("异常清单", "数据校验", "对账明细")  # detail sheets under a title block
