@@ -856,11 +856,17 @@ def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(
 def test_the_cover_totals_findings_by_severity(sample_reconciled: results.Reconciled) -> None:
     from pipeline.workbook.cover import severity_totals
 
-    findings = sample_reconciled.findings
+    """The money a severity's findings involve is the sum of their 金额 without sign: planted,
+    R03 paid 100.00 less instead of more (−100.00) still involves 100.00."""
+    findings = sample_reconciled.findings.copy()
+    r03 = findings["rule"] == "R03"
+    assert findings.loc[r03, "amount_fen"].tolist() == [10_000]
+    findings.loc[r03, "amount_fen"] = -10_000
     totals = severity_totals(findings)
     assert totals.index.tolist() == ["错误", "警告", "提示"]
     errors = findings[findings["severity"] == "错误"]
-    assert totals.loc["错误"].tolist() == [len(errors), int(errors["amount_fen"].sum())]
+    assert totals.loc["错误"].tolist() == [len(errors), int(errors["amount_fen"].abs().sum())]
+    assert totals.loc["错误", "amount_fen"] == 420_000  # 100 + 1,800 + 500 + 1,800
     assert totals.loc["提示"].tolist() == [0, 0]
 
 

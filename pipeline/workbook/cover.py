@@ -105,9 +105,15 @@ def _cover_funds(sheet: Sheet, context: Context, row: int) -> int:
     return row + 1
 
 
+def involved_fen(findings: pd.DataFrame) -> pd.Series:
+    """The money each finding involves: its 金额 without sign (a difference paid less is as
+    much money in question as one paid more), 0 where it has none."""
+    return findings["amount_fen"].abs().fillna(0)
+
+
 def severity_totals(findings: pd.DataFrame) -> pd.DataFrame:
-    """Per severity (错误, 警告, 提示, all three): findings and the sum of their 金额."""
-    grouped = findings.groupby("severity", observed=True)["amount_fen"]
+    """Per severity (错误, 警告, 提示, all three): findings and the money they involve."""
+    grouped = involved_fen(findings).groupby(findings["severity"], observed=True)
     return pd.DataFrame(
         {
             "count": grouped.size().reindex(SEVERITIES, fill_value=0),
@@ -137,7 +143,7 @@ def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
     for col, column, fen in ((1, "count", False), (2, "amount_fen", True)):
         cells = [(r, col) for r in range(first, row)]
         sheet.total(row, col, cells, int(totals[column].sum()), fen=fen)
-    sheet.merge(row, 3, 7, "金额为每条异常的“金额”之和，各规则的含义见“规则说明”", f.text)
+    sheet.merge(row, 3, 7, "涉及金额为每条异常“金额”的绝对值之和，各规则的含义见“规则说明”", f.text)
     return row + 1
 
 
@@ -290,7 +296,8 @@ def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
     sheet.text(row, 0, "四、异常统计", f.heading, fit=False)
     spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 5), ("条数", 6, 6)]
     row = _cover_header(sheet, row + 1, [*spans, ("涉及金额（元）", 7, 7)])
-    amounts = context.reconciled.findings.groupby("rule")["amount_fen"].sum(min_count=0)
+    findings = context.reconciled.findings
+    amounts = involved_fen(findings).groupby(findings["rule"]).sum()
     first = row
     for rule in found:
         sheet.text(row, 0, rule.code, f.text)
