@@ -13,21 +13,20 @@ from tests.builders import context, row_of, rule_findings
 JINQIU = "省总金秋助学资金"  # deadline 当年12-31
 UNION = "本级工会经费"  # no deadline
 CENTRAL = "中央财政专项帮扶资金"  # deadline 次年02-28
+# 金秋 2021 (1,000.00 received, deadline 2021-12-31) spends 600.00 on 2021-09-01
+JINQIU_SPENT = {
+    "source": JINQIU,
+    "aid_type": "助学救助",
+    "amount_fen": 60000,
+    "aid_date": "2021-09-01",
+}
 
 
 def test_money_left_after_its_deadline() -> None:
     """Planted: 金秋 2021 received 1,000.00, spent 600.00 by its deadline 2021-12-31 (R20 for
     400.00). Near miss: 中央 2021 has 500.00 left but its deadline 2022-02-28 is ahead."""
     ctx = context(
-        aid=[
-            {
-                "source": JINQIU,
-                "aid_type": "助学救助",
-                "amount_fen": 60000,
-                "aid_date": "2021-09-01",
-            },
-            {"amount_fen": 50000},
-        ],
+        aid=[JINQIU_SPENT, {"amount_fen": 50000}],
         ledger=[{"source": JINQIU}, {}],
     )
     result = rule_findings(funds.RULES, "R20", ctx)
@@ -41,14 +40,7 @@ def test_money_left_after_its_deadline() -> None:
 def test_deadline_ahead_at_an_earlier_period_is_no_finding() -> None:
     """Near miss: the same 金秋 balance closed in November, before the deadline."""
     ctx = context(
-        aid=[
-            {
-                "source": JINQIU,
-                "aid_type": "助学救助",
-                "amount_fen": 60000,
-                "aid_date": "2021-09-01",
-            }
-        ],
+        aid=[JINQIU_SPENT],
         ledger=[{"source": JINQIU}],
         period="2021-11",
     )
@@ -111,14 +103,7 @@ def test_money_past_its_deadline_that_may_carry_over_is_r20_alone() -> None:
     结转下年 document: one finding, R20, whose message says no document covers it — not R21
     for the same 400.00 again."""
     ctx = context(
-        aid=[
-            {
-                "source": JINQIU,
-                "aid_type": "助学救助",
-                "amount_fen": 60000,
-                "aid_date": "2021-09-01",
-            }
-        ],
+        aid=[JINQIU_SPENT],
         ledger=[{"source": JINQIU}],
         carry_over=[JINQIU],
     )
