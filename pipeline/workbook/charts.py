@@ -27,9 +27,10 @@ from pipeline.aggregate import period_bounds
 from pipeline.workbook.cells import BODY_PT, TOTAL, Sheet, check
 from pipeline.workbook.context import Context
 
-WIDTHS = (22, *(12,) * 8)  # nine columns, one page wide at 80 % or more (cells.print_scale)
+# the tables' six columns: one page wide at 80 %, and wide enough for a province's 元
+WIDTHS = (22, *(19,) * 5)
 GREYS = ("#404040", "#A6A6A6", "#FFFFFF", "#D9D9D9", "#000000")  # series fills, black outlines
-CHART_SIZE = {"x_scale": 1.8, "y_scale": 1.3}  # of 480 × 288 pixels
+CHART_SIZE = {"x_scale": 1.8, "y_scale": 1.3}  # of 480 × 288 pixels: as wide as the tables
 CHART_ROWS = 20  # rows the chart covers (at 20 pixels a row)
 WAN_LABEL = "#,##0.00"  # a data label: 万元 to the hundred yuan; the cell keeps all six decimals
 FONT = {"name": "宋体", "size": BODY_PT}
