@@ -10,7 +10,7 @@ then fills in the rules that hit each row, once the findings are known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -52,10 +52,14 @@ STATUS_BY_OUTCOME = (("重复发放", "重复发放"), ("失败未重发", "发�
 
 @dataclass(frozen=True)
 class Reconciliation:
-    """对账明细 and, for linking a finding to its row, the row of every input row in it."""
+    """对账明细 and, for linking a finding to its row, the row of every input row in it; once
+    flagged (``flag``), each finding's row."""
 
     table: pd.DataFrame  # RECONCILIATION_COLUMNS, lineage as text
     rows: pd.DataFrame  # source_file, source_sheet, source_row → position (row of ``table``)
+    # finding (its position in the findings) → the row of the first of its input rows found
+    # in the table; findings with none are missing
+    finding_rows: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
 
 
 def reconciliation(
@@ -101,8 +105,9 @@ def flag(detail: Reconciliation, findings: pd.DataFrame) -> Reconciliation:
     """``detail`` with the rules that hit each row: rules (their codes, in code order, joined
     with 、), severity (the worst of them) and finding (the first of them in the order of
     ``findings``, as its position there; missing where none). A finding hits every row that
-    holds one of its input rows (lineage)."""
-    hits = finding_rows(findings, detail.rows)
+    holds one of its input rows (lineage); its own row, for 异常清单's link, is that of the first
+    of them."""
+    hits = _hits(findings, detail.rows)
     at = hits["finding"].to_numpy()
     hits = hits.assign(
         rule=findings["rule"].astype("str").to_numpy()[at],
@@ -118,10 +123,11 @@ def flag(detail: Reconciliation, findings: pd.DataFrame) -> Reconciliation:
         severity=worst.reindex(rows, fill_value="").astype("str"),
         finding=by_row["finding"].min().reindex(rows).astype("Int64"),
     )
-    return replace(detail, table=table)
+    first = hits.groupby("finding", sort=False)["position"].first()
+    return replace(detail, table=table, finding_rows=first)
 
 
-def finding_rows(findings: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def _hits(findings: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Every (finding, position) where an input row of the finding (its lineage) is in the row
     ``position`` of 对账明细; ``finding`` is the finding's position in ``findings``. In the
     order of the findings, then of their lineage."""

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from pipeline.outputs import EXCEPTION_HEADER, places
-from pipeline.reconciliation import finding_rows
 from pipeline.rules import SEVERITIES
 from pipeline.workbook import balances
 from pipeline.workbook.context import Context
@@ -31,8 +30,7 @@ def table(context: Context) -> Detail:
     """Findings as the rules sorted them (severity, rule, first source row), each linked to its
     row of 对账明细 or of 资金结余."""
     findings = context.reconciled.findings
-    hits = finding_rows(findings, context.reconciled.detail.rows)
-    first = hits.groupby("finding", sort=False)["position"].first()
+    first = context.reconciled.detail.finding_rows
     layout = context.layout["对账明细"]
     links: list[tuple[str, int] | None] = [None] * len(findings)
     for finding, position in zip(first.index.tolist(), first.tolist(), strict=True):
