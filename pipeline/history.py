@@ -1,24 +1,40 @@
-"""The run history: each closed period's figures, so December can check last year's carry-over.
+"""The run history: each closed period's balances and findings, and the clerk's notes on them.
 
 In: the output folder (the database ``run_history.sqlite`` lives beside the outputs and is
-created on first use) and a run's summary; or, instead of the history, a previous
-``summary.json`` (``--previous``). Out: last year's closing balance per funding source.
+created on first use), a run's closing balances, its findings list (``pipeline.carry``) and the
+notes read back from the workbooks (``pipeline.notes``); or, instead of the history, a
+previous ``summary.json`` (``--previous``). Out: what the next run needs — last year's closing
+balance per source, the findings open at the last close before this one, the clerk's notes,
+and what each earlier workbook held when it was last written or read.
 
-Only figures are stored — periods, sources, fund years and amounts in fen — never names, ID or
-card numbers. Writing a period replaces that period's entry in one transaction, so a rerun
-never leaves two versions and an interrupted run leaves the previous history intact.
+What is stored: per period the closing balances (fen) and the findings as 异常清单 showed them,
+with every ID and card number masked as ``--mask`` masks them (names and messages are kept: the
+next month lists a resolved finding by them); the notes as a log, never overwritten, the latest
+per finding applying; per workbook its checksum and the notes it held.
+
+A run writes the history as one of its staged outputs: the database is copied beside it,
+changed there and renamed into place with the workbook (``pipeline.staging``), so an
+interrupted or failed run — a full disk, a kill — leaves the previous history whole and never an
+empty database. A rerun of a period replaces that period's entry.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import shutil
 import sqlite3
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from pipeline import privacy
 from pipeline.errors import ReconcileError
+from pipeline.staging import Staging
 
 DATABASE = "run_history.sqlite"
 SCHEMA = """
@@ -28,31 +44,238 @@ create table if not exists closing_balances (
     fund_year integer not null,
     closing_fen integer not null,
     primary key (period, source, fund_year)
-)
+);
+create table if not exists findings (
+    period text not null,            -- the period whose 异常清单 listed it
+    finding_id text not null,        -- 异常编号
+    rule text not null,
+    severity text not null,
+    state text not null,             -- 新增, 持续, 本月解决
+    first_period text not null,      -- 首次发现
+    message text,
+    name text,
+    id_no text,                      -- masked
+    source text,
+    aid_type text,
+    record_id text,
+    amount_fen integer,
+    compared_fen integer,
+    fund_year integer,
+    lineage text,                    -- JSON [[file, sheet, row], ...]
+    note_status text,
+    note_text text,
+    primary key (period, finding_id)
+);
+create table if not exists notes (
+    seq integer primary key autoincrement,
+    finding_id text not null,
+    status text not null,
+    text text not null,
+    workbook text not null,          -- the workbook the clerk wrote it in
+    read_in text not null            -- the period of the run that read it
+);
+create table if not exists workbooks (
+    file text primary key,           -- a workbook's name in the output folder
+    sha256 text not null             -- the version last written or read
+);
+create table if not exists workbook_notes (
+    file text not null,
+    finding_id text not null,
+    status text not null,
+    text text not null,
+    primary key (file, finding_id)
+);
 """
+# The findings columns kept per period (beside period), in the table's order.
+FINDING_FIELDS = (
+    "finding_id",
+    "rule",
+    "severity",
+    "state",
+    "first_period",
+    "message",
+    "name",
+    "id_no",
+    "source",
+    "aid_type",
+    "record_id",
+    "amount_fen",
+    "compared_fen",
+    "fund_year",
+    "lineage",
+    "note_status",
+    "note_text",
+)
+NOTE_FIELDS = ("finding_id", "status", "text")
 
 
-def record(output_dir: Path, period: str, balances: Iterable[Mapping[Hashable, Any]]) -> None:
-    """Store a period's closing balances, replacing what an earlier run of it stored."""
-    with recording(output_dir, period, balances):
-        pass
+@dataclass(frozen=True)
+class Earlier:
+    """What the history holds before this run of ``period``."""
+
+    period: str = ""  # the period of the run about to be made
+    periods: tuple[str, ...] = ()  # every period recorded, in order
+    previous_period: str | None = None  # the last period before this one, in the same year
+    previous: pd.DataFrame = field(default_factory=lambda: _frame(FINDING_FIELDS))
+    last_year_open: int = 0  # findings open at last year's last close (January onward)
+    last_year_period: str | None = None
+    notes: pd.DataFrame = field(default_factory=lambda: _frame(NOTE_FIELDS))  # the latest
+    workbooks: dict[str, str] = field(default_factory=dict)  # file → sha256 last seen
+    workbook_notes: pd.DataFrame = field(default_factory=lambda: _frame(("file", *NOTE_FIELDS)))
+
+    @property
+    def later(self) -> tuple[str, ...]:
+        """Periods recorded after this run's: rerunning an earlier month leaves them as
+        they are."""
+        return tuple(p for p in self.periods if p > self.period)
 
 
-@contextmanager
-def recording(
-    output_dir: Path, period: str, balances: Iterable[Mapping[Hashable, Any]]
-) -> Iterator[None]:
-    """``record`` in a transaction committed only when the block succeeds: the run renames its
-    outputs into place inside it, so the history changes with them or not at all."""
-    rows = [
-        (period, str(b["source"]), int(b["fund_year"]), int(b["closing_fen"])) for b in balances
+@dataclass(frozen=True)
+class Entry:
+    """What one run adds to the history."""
+
+    period: str
+    balances: Sequence[Mapping[Hashable, Any]]
+    findings: pd.DataFrame  # the findings list: FINDING_FIELDS
+    notes: (
+        pd.DataFrame
+    )  # notes the clerk wrote, read back this run: finding_id, status, text, workbook
+    workbooks: dict[str, str]  # file → sha256: the workbooks read this run and the one written
+    workbook_notes: pd.DataFrame  # file, finding_id, status, text: what those workbooks hold
+    gone: tuple[str, ...] = ()  # workbooks no longer in the folder: named once, then forgotten
+
+
+def earlier(output_dir: Path, period: pd.Period) -> Earlier:
+    """The history before a run of ``period``; an empty one when there is none yet."""
+    path = output_dir / DATABASE
+    if not path.exists():
+        return Earlier(period=str(period))
+    with _reading(path) as db:
+        periods = tuple(
+            row[0]
+            for row in db.execute(
+                "select period from closing_balances union select period from findings order by 1"
+            )
+        )
+        this = str(period)
+        before = [p for p in periods if p < this]
+        same_year = [p for p in before if p[:4] == this[:4]]
+        last_year = [p for p in before if p[:4] < this[:4]]
+        previous_period = same_year[-1] if same_year else None
+        return Earlier(
+            period=this,
+            periods=periods,
+            previous_period=previous_period,
+            previous=_findings_of(db, previous_period),
+            last_year_open=_open_count(db, last_year[-1]) if last_year and not same_year else 0,
+            last_year_period=last_year[-1] if last_year and not same_year else None,
+            notes=_query(
+                db,
+                "select finding_id, status, text from notes where seq in "
+                "(select max(seq) from notes group by finding_id) order by finding_id",
+                NOTE_FIELDS,
+            ),
+            workbooks=dict(db.execute("select file, sha256 from workbooks").fetchall()),
+            workbook_notes=_query(
+                db, "select * from workbook_notes order by 1, 2", ("file", *NOTE_FIELDS)
+            ),
+        )
+
+
+def _findings_of(db: sqlite3.Connection, period: str | None) -> pd.DataFrame:
+    if period is None:
+        return _frame(FINDING_FIELDS)
+    found = _query(
+        db,
+        f"select {', '.join(FINDING_FIELDS)} from findings where period = ? order by rowid",
+        FINDING_FIELDS,
+        (period,),
+    )
+    lineage = [
+        tuple((str(f), str(s), int(r)) for f, s, r in json.loads(text)) for text in found["lineage"]
     ]
-    output_dir.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(output_dir / DATABASE)) as db, db:
-        db.execute(SCHEMA)
-        db.execute("delete from closing_balances where period = ?", (period,))
-        db.executemany("insert into closing_balances values (?, ?, ?, ?)", rows)
-        yield
+    return found.assign(lineage=pd.Series(lineage, index=found.index, dtype=object))
+
+
+def _open_count(db: sqlite3.Connection, period: str) -> int:
+    return int(
+        db.execute(
+            "select count(*) from findings where period = ? and state != '本月解决' "
+            "and coalesce(note_status, '') != '已核实无误'",
+            (period,),
+        ).fetchone()[0]
+    )
+
+
+def write(staging: Staging, output_dir: Path, entry: Entry) -> None:
+    """The history with ``entry`` added, as a staged output: a copy of the database is changed
+    beside it and renamed into place by ``staging.commit`` with the other outputs."""
+    copy = staging.path(DATABASE)
+    current = output_dir / DATABASE
+    if current.exists():
+        shutil.copyfile(current, copy)
+    try:
+        with closing(sqlite3.connect(copy)) as db, db:
+            db.executescript(SCHEMA)
+            _replace_period(db, entry)
+            _add_notes(db, entry)
+    except sqlite3.Error as error:
+        raise _as_os_error(error) from error
+
+
+def _replace_period(db: sqlite3.Connection, entry: Entry) -> None:
+    db.execute("delete from closing_balances where period = ?", (entry.period,))
+    db.executemany(
+        "insert into closing_balances values (?, ?, ?, ?)",
+        [
+            (entry.period, str(b["source"]), int(b["fund_year"]), int(b["closing_fen"]))
+            for b in entry.balances
+        ],
+    )
+    db.execute("delete from findings where period = ?", (entry.period,))
+    found = entry.findings
+    rows = found[list(FINDING_FIELDS)].assign(
+        message=privacy.mask_numbers(found["message"]),
+        id_no=privacy.mask_numbers(found["id_no"]),
+        lineage=[json.dumps([list(place) for place in lineage]) for lineage in found["lineage"]],
+    )
+    db.executemany(
+        f"insert into findings values (?, {', '.join('?' * len(FINDING_FIELDS))})",
+        [(entry.period, *map(_plain, row)) for row in rows.itertuples(index=False)],
+    )
+
+
+def _add_notes(db: sqlite3.Connection, entry: Entry) -> None:
+    db.executemany(
+        "insert into notes (finding_id, status, text, workbook, read_in) values (?, ?, ?, ?, ?)",
+        [
+            (*row, entry.period)
+            for row in entry.notes[["finding_id", "status", "text", "workbook"]].itertuples(
+                index=False
+            )
+        ],
+    )
+    for file in entry.gone:
+        db.execute("delete from workbooks where file = ?", (file,))
+        db.execute("delete from workbook_notes where file = ?", (file,))
+    for file, sha256 in entry.workbooks.items():
+        db.execute("insert or replace into workbooks values (?, ?)", (file, sha256))
+        db.execute("delete from workbook_notes where file = ?", (file,))
+    db.executemany(
+        "insert into workbook_notes values (?, ?, ?, ?)",
+        entry.workbook_notes[["file", *NOTE_FIELDS]].itertuples(index=False),
+    )
+
+
+def _as_os_error(error: sqlite3.Error) -> OSError:
+    """sqlite's own words for a full disk or a read-only file, as the OSError the staging
+    turns into the message every output gives (``pipeline.staging.unwritable``)."""
+    text = str(error)
+    if "full" in text:
+        return OSError(errno.ENOSPC, text)
+    if "readonly" in text or "read-only" in text:
+        return OSError(errno.EROFS, text)
+    return OSError(errno.EIO, text)
 
 
 def closing_before(output_dir: Path, previous: Path | None, year: int) -> dict[str, int] | None:
@@ -69,8 +292,7 @@ def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:
     path = output_dir / DATABASE
     if not path.exists():
         return None
-    with closing(sqlite3.connect(path)) as db:
-        db.execute(SCHEMA)
+    with _reading(path) as db:
         latest = db.execute(
             "select max(period) from closing_balances where period like ?", (f"{year}-%",)
         ).fetchone()[0]
@@ -98,3 +320,40 @@ def closing_from_summary(path: Path) -> dict[str, int]:
         raise ReconcileError(
             f"上年的 summary.json（{path}）无法读取：{exc}。请指向上年 12 月对账输出目录里的 summary.json"
         ) from exc
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """The history, copied into memory (it holds findings, not records: small) with the tables
+    an older history lacks made empty — one written before findings were kept has closing
+    balances only. The file itself is opened read-only and never changed here."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as stored:
+            stored.backup(memory)
+        memory.executescript(SCHEMA)
+    except sqlite3.Error as error:
+        memory.close()
+        raise ReconcileError(
+            f"运行记录“{path}”无法读取（{error}）。它若已损坏，请把它移出输出目录再对账："
+            "上年结转的核对改用 --previous，以前的异常和处理说明将从头记起"
+        ) from error
+    with closing(memory):
+        yield memory
+
+
+def _query(
+    db: sqlite3.Connection, sql: str, columns: Iterable[str], args: tuple[Any, ...] = ()
+) -> pd.DataFrame:
+    return pd.DataFrame(db.execute(sql, args).fetchall(), columns=list(columns), dtype=object)
+
+
+def _frame(columns: Iterable[str]) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(columns), dtype=object)
+
+
+def _plain(value: object) -> object:
+    """A cell as sqlite takes it: NA → NULL, numpy numbers → int."""
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value

@@ -13,6 +13,7 @@ summary.json's file names) is masked.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -45,12 +46,19 @@ EXCEPTION_HEADER = (
     "金额",
     "比较金额",
     "来源",
+    "异常编号",
+    "首次发现",
+    "账龄（天）",
+    "状态",
+    "处理状态",
+    "处理说明",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def exceptions_csv(findings: pd.DataFrame, mask: bool = False) -> bytes:
-    """The CSV; ``mask``: every ID and card number in it masked (``--mask``)."""
+    """The CSV of the findings list (``pipeline.carry``: the findings, then those resolved
+    this period); ``mask``: every ID and card number in it masked (``--mask``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXCEPTION_HEADER)
@@ -68,6 +76,12 @@ def exceptions_csv(findings: pd.DataFrame, mask: bool = False) -> bytes:
                 _yuan(row["amount_fen"]),
                 _yuan(row["compared_fen"]),
                 _text(places(row["lineage"])),
+                row["finding_id"],
+                row["first_period"],
+                row["age_days"],
+                row["state"],
+                _text(row["note_status"]),
+                _text(row["note_text"]),
             ]
         )
     text = buffer.getvalue()
@@ -167,14 +181,35 @@ def workbook_target(staging: Staging, name: str, password: str | None) -> Iterat
 
 
 def commit(staging: Staging, config: Config, reconciled: Reconciled) -> None:
-    """summary.json and exceptions.csv beside the workbook; then all renamed into place inside
-    the run history's transaction, so that the history changes with the outputs or not."""
+    """summary.json, exceptions.csv and the run history beside the workbook; then all renamed
+    into place together, so that the history changes with the outputs or not at all."""
     mask = masks_beside(config)
     staging.write("summary.json", summary_json(reconciled.summary, mask))
-    staging.write("exceptions.csv", exceptions_csv(reconciled.findings, mask))
-    balances = reconciled.figures.balances.to_dict("records")
-    with history.recording(config.output_dir, str(reconciled.period), balances):
-        staging.commit()
+    staging.write("exceptions.csv", exceptions_csv(reconciled.close.worklist, mask))
+    history.write(staging, config.output_dir, history_entry(staging, reconciled))
+    staging.commit()
+
+
+def history_entry(staging: Staging, reconciled: Reconciled) -> history.Entry:
+    """What the run adds to the history: balances, the findings list, the notes read back, and
+    the workbook written with the notes it holds (so that it is read again only once the
+    clerk has changed it)."""
+    close, name = reconciled.close, workbook_name(reconciled.period)
+    written = hashlib.sha256(staging.files[staging.folder / name].read_bytes()).hexdigest()
+    holds = close.worklist[["finding_id", "note_status", "note_text"]].set_axis(
+        list(history.NOTE_FIELDS), axis=1
+    )
+    return history.Entry(
+        period=str(reconciled.period),
+        balances=reconciled.figures.balances.to_dict("records"),
+        findings=close.worklist,
+        notes=close.read_back.edits,
+        workbooks={**close.read_back.workbooks, name: written},
+        workbook_notes=pd.concat(
+            [close.read_back.holds[close.read_back.holds["file"] != name], holds.assign(file=name)]
+        ),
+        gone=close.read_back.gone,
+    )
 
 
 def masks_beside(config: Config) -> bool:

@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.aggregate import Figures
+from pipeline.history import Earlier
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
 from pipeline.match import Matched
+from pipeline.notes import ReadBack
 from pipeline.progress import StageFigure
 from pipeline.reconciliation import Reconciliation
 from pipeline.summary import Summary
@@ -75,3 +77,14 @@ class Reconciled:
     summary: Summary
     detail: Reconciliation  # 对账明细, flagged with the rules that hit each row
     indicators: pd.DataFrame  # 绩效指标
+    close: Close  # the findings list with its history, and the notes read back
+
+
+@dataclass(frozen=True)
+class Close:
+    """The monthly close: this period's findings list against the last close (``carry``), what
+    the history held before (``history.Earlier``) and the clerk's notes read back (``notes``)."""
+
+    worklist: pd.DataFrame  # the findings, then those resolved this period
+    earlier: Earlier
+    read_back: ReadBack

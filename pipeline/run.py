@@ -19,13 +19,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import aggregate, history, indicators, load, match, outputs, rules, validate
+from pipeline import (
+    aggregate,
+    carry,
+    history,
+    indicators,
+    load,
+    match,
+    notes,
+    outputs,
+    rules,
+    validate,
+)
 from pipeline.errors import ReconcileError
 from pipeline.parallel import Beside, large, map_in_order
 from pipeline.params import Parameters, parameters
 from pipeline.progress import Progress
 from pipeline.reconciliation import flag, reconciliation
-from pipeline.results import Checked, CheckedFile, Config, Figured, Found, Reconciled
+from pipeline.results import Checked, CheckedFile, Close, Config, Figured, Found, Reconciled
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.staging import staged
@@ -72,6 +83,8 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
     tables = checked.validated.tables
     params = parameters(tables)
     period = pd.Period(config.period or latest_period(checked.validated), freq="M")
+    earlier = history.earlier(config.output_dir, period)  # the last close, the clerk's notes
+    read_back = notes.read_back(config.output_dir, earlier, config.password)
     with progress.stage("match"):
         window = match.Window(
             params.standards.window_before_days, params.standards.window_after_days
@@ -86,7 +99,11 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         unflagged = reconciliation(matched, period, tables["worker_files"])
     found = finding.result()
     progress.figures.extend(found.stages)
-    figuring = Beside(lambda: figure(checked, params, period, found.findings), parallel)
+    latest_notes = pd.concat([earlier.notes, read_back.edits[list(history.NOTE_FIELDS)]])
+    close = Close(carry.carried(found.findings, earlier, latest_notes), earlier, read_back)
+    figuring = Beside(
+        lambda: figure(checked, params, period, found.findings, close.worklist), parallel
+    )
     with staged(config.output_dir) as staging:
         name = outputs.workbook_name(period)
         with (
@@ -95,7 +112,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             Book(target, period, config.mask) as book,
         ):
             detail = flag(unflagged, found.findings)  # the rules that hit each row
-            book.reconciliation(checked, detail, found.findings, advance)
+            book.reconciliation(checked, detail, close.worklist, advance)
             figured = figuring.result()
             progress.figures.extend(figured.stages)
             result = Reconciled(
@@ -107,6 +124,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
                 figured.summary,
                 detail,
                 figured.indicators,
+                close,
             )
             book.rest(result)
         outputs.commit(staging, config, result)
@@ -131,14 +149,18 @@ def find(
 
 
 def figure(
-    checked: Checked, params: Parameters, period: pd.Period, findings: pd.DataFrame
+    checked: Checked,
+    params: Parameters,
+    period: pd.Period,
+    findings: pd.DataFrame,
+    worklist: pd.DataFrame,
 ) -> Figured:
     """The figures, the summary and the indicators: what needs the findings."""
     progress = Progress()
     validated = checked.validated
     with progress.stage("aggregate"):
         figures = aggregate.figures(validated.tables, params, period)
-        summary = summarize(checked.files, validated.counts, period, findings, figures)
+        summary = summarize(checked.files, validated.counts, period, findings, figures, worklist)
         scored = indicators.indicators(validated.tables, params, figures, findings, period)
     return Figured(figures, summary, scored, progress.figures)
 

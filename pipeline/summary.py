@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.aggregate import Figures
+from pipeline.carry import WorkCounts
+from pipeline.carry import counts as work_counts
 from pipeline.load import InputFile
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
@@ -72,6 +74,7 @@ class Summary:
     rows: dict[str, KindRows]  # per file kind, in the order first met
     findings: tuple[RuleCount, ...]  # every rule of the catalogue, in code order
     figures: Figures
+    work: WorkCounts  # the findings list: open, by 账龄 and 处理状态, new, resolved
 
     @property
     def rejected(self) -> int:
@@ -84,8 +87,10 @@ def summarize(
     period: pd.Period,
     findings: pd.DataFrame,
     figures: Figures,
+    worklist: pd.DataFrame,
 ) -> Summary:
-    """``counts``: validation's rows per sheet (source_file, kind, read, kept, rejected)."""
+    """``counts``: validation's rows per sheet (source_file, kind, read, kept, rejected);
+    ``worklist``: the findings list of the close (``pipeline.carry``)."""
     per_rule = findings["rule"].value_counts()
     return Summary(
         period=period,
@@ -96,6 +101,7 @@ def summarize(
             for rule in CATALOGUE
         ),
         figures=figures,
+        work=work_counts(worklist),
     )
 
 

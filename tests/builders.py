@@ -21,6 +21,7 @@ that found him 符合.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -31,7 +32,8 @@ from typing import NamedTuple
 import pandas as pd
 import xlsxwriter
 
-from pipeline import match
+from pipeline import carry, match, results
+from pipeline.history import NOTE_FIELDS, Earlier
 from pipeline.params import parameters
 from pipeline.rules import Context, Rule
 from schemas import KIND_BY_NAME
@@ -394,3 +396,16 @@ DEFAULT_WINDOW = match.Window()
 
 def run_match(given: Inputs, window: match.Window = DEFAULT_WINDOW) -> match.Matched:
     return match.match(given.aid, given.bank, given.files, window)
+
+
+def listed(findings: pd.DataFrame, period: str = "2021-12") -> pd.DataFrame:
+    """Findings (with their 异常编号) as the findings list of a first close shows them: all
+    新增, first found in ``period``, no note."""
+    no_notes = pd.DataFrame(columns=list(NOTE_FIELDS), dtype=object)
+    return carry.carried(findings, Earlier(period=period), no_notes)
+
+
+def with_findings(reconciled: results.Reconciled, findings: pd.DataFrame) -> results.Reconciled:
+    """``reconciled`` with other findings, listed as at a first close."""
+    close = dataclasses.replace(reconciled.close, worklist=listed(findings, str(reconciled.period)))
+    return dataclasses.replace(reconciled, findings=findings, close=close)

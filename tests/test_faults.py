@@ -50,17 +50,20 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def reference(sample_outputs: Path) -> dict[str, bytes]:
-    """The outputs of a complete run of the sample (December)."""
-    return contents(sample_outputs)
-
-
-@pytest.fixture(scope="module")
 def november(tmp_path_factory) -> Path:
     """The outputs of a run of the sample closing November, made once: never changed."""
     out = tmp_path_factory.mktemp("november")
     run.reconcile(results.Config(SAMPLE, out, period="2021-11"))
     return out
+
+
+@pytest.fixture(scope="module")
+def reference(november: Path, tmp_path_factory) -> dict[str, bytes]:
+    """The outputs of a complete run of the sample closing December after November's (its
+    findings carried over from November's)."""
+    out = shutil.copytree(november, tmp_path_factory.mktemp("reference") / "out")
+    run.reconcile(results.Config(SAMPLE, out))
+    return contents(out)
 
 
 @pytest.fixture
@@ -101,7 +104,7 @@ FAULTS = {
     "workbook close": (xlsxwriter.Workbook, "close", 1),
     "summary.json": (staging.Staging, "write", 1),
     "exceptions.csv": (staging.Staging, "write", 2),
-    "run history": (history, "recording", 1),
+    "run history": (history, "write", 1),
     "commit sync": (staging.os, "fsync", 2),
 }
 
@@ -174,42 +177,59 @@ def test_a_killed_run_never_leaves_a_truncated_output(
     assert digest(SAMPLE) == inputs
 
 
+class FullDisk:
+    """A connection that fails at the first insert as sqlite does when the disk is full."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = CONNECT(path)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.db, name)
+
+    def __enter__(self) -> FullDisk:
+        self.db.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> object:
+        return self.db.__exit__(*exc)
+
+    def executemany(self, *_: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+CONNECT = sqlite3.connect  # history.sqlite3 is sqlite3: the real one, kept
+
+
+def full_disk(path: object, *args: object, **kwargs: object) -> object:
+    """``sqlite3.connect`` whose connection to the staged history copy (a Path; the history
+    is read through a URI) fails as a full disk does."""
+    if isinstance(path, Path):
+        return FullDisk(path)
+    return CONNECT(path, *args, **kwargs)  # type: ignore[arg-type]
+
+
 @pytest.mark.usefixtures("read_once")
-def test_an_interrupted_history_write_keeps_the_history(previous: Path, monkeypatch) -> None:
-    """The history replaces a period in one transaction: interrupted after its delete, the
-    previous periods and the period itself are as they were."""
-    database = previous / history.DATABASE
-    history.record(previous, "2021-12", [{"source": "甲", "fund_year": 2021, "closing_fen": 5}])
-    with sqlite3.connect(database) as db:
-        before = db.execute("select * from closing_balances order by 1, 2, 3").fetchall()
-
-    connect = sqlite3.connect  # history.sqlite3 is sqlite3: keep the real one
-
-    class Interrupted:
-        """A connection that fails at the insert, after the period's rows were deleted."""
-
-        def __init__(self, path: Path) -> None:
-            self.db = connect(path)
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.db, name)
-
-        def __enter__(self) -> Interrupted:
-            self.db.__enter__()
-            return self
-
-        def __exit__(self, *exc: object) -> object:
-            return self.db.__exit__(*exc)
-
-        def executemany(self, *_: object) -> None:
-            raise sqlite3.OperationalError("disk I/O error")
-
-    monkeypatch.setattr(history.sqlite3, "connect", Interrupted)
-    with pytest.raises(sqlite3.OperationalError):
+def test_a_full_disk_while_the_history_is_written_keeps_the_history(
+    previous: Path, monkeypatch
+) -> None:
+    """The history is changed in a staged copy: a full disk there is the same clear message as
+    for the workbook, and the history and every output are as they were."""
+    before = contents(previous)
+    monkeypatch.setattr(history.sqlite3, "connect", full_disk)
+    with pytest.raises(staging.UnwritableOutput, match="磁盘空间不足"):
         run.reconcile(results.Config(SAMPLE, previous))
     monkeypatch.undo()
-    with sqlite3.connect(database) as db:
-        assert db.execute("select * from closing_balances order by 1, 2, 3").fetchall() == before
+    assert contents(previous) == before
+
+
+@pytest.mark.usefixtures("read_once")
+def test_a_full_disk_at_the_first_run_leaves_no_empty_history(tmp_path: Path, monkeypatch) -> None:
+    """Planted: the disk fills while the very first history is written (today's report: an
+    empty run_history.sqlite left behind)."""
+    monkeypatch.setattr(history.sqlite3, "connect", full_disk)
+    with pytest.raises(staging.UnwritableOutput, match="磁盘空间不足"):
+        run.reconcile(results.Config(SAMPLE, tmp_path))
+    assert list(tmp_path.iterdir()) == []
 
 
 UNWRITABLE = {

@@ -1,5 +1,6 @@
 """The run history: a period's closing balances stored once, replaced on rerun, read back per
-source for the next year's carry-over check; or read from a previous summary.json."""
+source for the next year's carry-over check; or read from a previous summary.json. Written as a
+staged output, so that a failure leaves the previous history, or none, never an empty one."""
 
 from __future__ import annotations
 
@@ -7,18 +8,35 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from pipeline import history
+from pipeline import history, staging
 from pipeline.errors import ReconcileError
 
 CENTRAL = "中央财政专项帮扶资金"
 UNION = "本级工会经费"
 
 
+def record(folder: Path, period: str, balances: list[dict[str, object]]) -> None:
+    """A run's entry of balances only (no findings, no notes), committed as a run commits it."""
+    empty = pd.DataFrame(columns=list(history.NOTE_FIELDS), dtype=object)
+    entry = history.Entry(
+        period=period,
+        balances=balances,  # type: ignore[arg-type]
+        findings=pd.DataFrame(columns=list(history.FINDING_FIELDS), dtype=object),
+        notes=empty.assign(workbook=None),
+        workbooks={},
+        workbook_notes=empty.assign(file=None),
+    )
+    with staging.staged(folder) as staged:
+        history.write(staged, folder, entry)
+        staged.commit()
+
+
 def test_created_on_first_use_and_read_back_per_source(tmp_path: Path) -> None:
     assert history.previous_closing(tmp_path, 2021) is None
-    history.record(
+    record(
         tmp_path,
         "2021-12",
         [
@@ -35,16 +53,16 @@ def test_a_rerun_replaces_the_period_and_the_latest_period_of_the_year_counts(
     tmp_path: Path,
 ) -> None:
     """Planted: 2021-11 stored, 2021-12 stored twice (the second run corrects the first)."""
-    history.record(tmp_path, "2021-11", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 5}])
-    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 7}])
-    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
+    record(tmp_path, "2021-11", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 5}])
+    record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 7}])
+    record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
     assert history.previous_closing(tmp_path, 2021) == {CENTRAL: 9}
     with sqlite3.connect(tmp_path / history.DATABASE) as db:
         assert db.execute("select count(*) from closing_balances").fetchone()[0] == 2
 
 
 def test_history_stores_figures_only(tmp_path: Path) -> None:
-    history.record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
+    record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
     with sqlite3.connect(tmp_path / history.DATABASE) as db:
         columns = [row[1] for row in db.execute("pragma table_info(closing_balances)")]
     assert columns == ["period", "source", "fund_year", "closing_fen"]

@@ -9,7 +9,13 @@ import io
 import pandas as pd
 
 from pipeline.outputs import EXCEPTION_HEADER, exceptions_csv
-from pipeline.rules import findings
+from pipeline.rules import finding_ids, findings
+from tests.builders import listed
+
+
+def identified(found: pd.DataFrame) -> pd.DataFrame:
+    """Findings with their 异常编号, as ``rules.apply`` gives them."""
+    return found.assign(finding_id=finding_ids(found["rule"], found.pop("subject")))
 
 
 def test_exceptions_csv_columns_amounts_lineage_and_formula_text() -> None:
@@ -34,7 +40,7 @@ def test_exceptions_csv_columns_amounts_lineage_and_formula_text() -> None:
         compared=pd.Series([113456]),
         lineage=[(("a.xlsx", "救助", 5), ("bank.csv", "", 3))],
     ).assign(rule="R03", severity="错误")
-    data = exceptions_csv(found)
+    data = exceptions_csv(listed(identified(found)))
     assert data.startswith(b"\xef\xbb\xbf")
     header, row = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(header) == EXCEPTION_HEADER
@@ -50,7 +56,14 @@ def test_exceptions_csv_columns_amounts_lineage_and_formula_text() -> None:
         "1234.56",
         "1134.56",
         "a.xlsx/救助/第5行；bank.csv/第3行",
+        finding_ids(pd.Series(["R03"]), pd.Series(["救助编号 @SUM(1)"]))[0],
+        "2021-12",
+        "0",
+        "新增",
+        "未处理",
+        "",
     ]
+    assert row[11].startswith("R03-") and len(row[11]) == len("R03-") + 12
 
 
 def test_a_negative_difference_is_written_as_a_signed_number() -> None:
@@ -70,5 +83,7 @@ def test_a_negative_difference_is_written_as_a_signed_number() -> None:
         amount=pd.Series([-100]),
         compared=pd.Series([2_000_100]),
     ).assign(rule="R23", severity="错误")
-    _, row = list(csv.reader(io.StringIO(exceptions_csv(found).decode("utf-8-sig"))))
+    _, row = list(
+        csv.reader(io.StringIO(exceptions_csv(listed(identified(found))).decode("utf-8-sig")))
+    )
     assert (row[8], row[9]) == ("-1.00", "20001.00")

@@ -30,7 +30,16 @@ from pipeline import aggregate, results, run, workbook
 from pipeline.params import parameters
 from pipeline.workbook import balances, cells
 from pipeline.workbook.context import Context
-from tests.builders import AID_HEADER, AID_ROW, ID_A, ID_B, SAMPLE, write_text, write_xlsx
+from tests.builders import (
+    AID_HEADER,
+    AID_ROW,
+    ID_A,
+    ID_B,
+    SAMPLE,
+    with_findings,
+    write_text,
+    write_xlsx,
+)
 from tests.xlsx_reading import NS, cached_values, dump, shared_strings, sheet_xml
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -168,6 +177,12 @@ def test_detail_sheets_have_frozen_headers_filters_and_every_finding(
         "比较金额",
         "姓名",
         "所在行",
+        "状态",
+        "首次发现",
+        "账龄（天）",
+        "处理状态",
+        "处理说明",
+        "异常编号",
         "身份证号",
         "资金来源",
         "救助类型",
@@ -315,6 +330,7 @@ def _fund_findings(reconciled: results.Reconciled) -> pd.DataFrame:
             "name": None,
             "id_no": None,
             "fund_year": 2021,
+            "finding_id": f"{rule}-{source}",
         }
 
     planted = [
@@ -334,7 +350,7 @@ CENTRAL, PROVINCE, UNION = "中央财政专项帮扶资金", "省财政专项帮
 def test_balance_sheet_marks_fund_findings_where_row_of_says(
     sample_reconciled: results.Reconciled, tmp_path: Path
 ) -> None:
-    reconciled = dataclasses.replace(sample_reconciled, findings=_fund_findings(sample_reconciled))
+    reconciled = with_findings(sample_reconciled, _fund_findings(sample_reconciled))
     path = tmp_path / "funds.xlsx"
     workbook.write(path, reconciled)
     sheet = openpyxl.load_workbook(path)["资金结余"]
@@ -649,7 +665,7 @@ def test_detail_sheets_open_with_a_title_block(
     PRINT_PAGES_MAX), print only the title block, whose note says so."""
     counted = {
         "对账明细": f"本表共 {len(sample_reconciled.detail.table)} 行",
-        "异常清单": f"共 {len(sample_reconciled.findings)} 条",
+        "异常清单": f"本期发现 {len(sample_reconciled.findings)} 条",
     }
     book = openpyxl.load_workbook(sample_workbook)
     for name, title in (("对账明细", "帮扶资金对账明细"), ("异常清单", "帮扶资金异常清单")):
@@ -724,11 +740,11 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(
     for row in _table(book["异常清单"])[1]:
         if row[7].hyperlink is not None:  # 所在行
             sheet, target = _target(row[7])
-            assert book[sheet][f"B{target}"].value == row[8].value  # 身份证号
+            assert book[sheet][f"B{target}"].value == row[14].value  # 身份证号
     for row in data:
         if row[15].hyperlink is not None:
             sheet, target = _target(row[15])
-            assert book[sheet][f"I{target}"].value == row[1].value  # 身份证号
+            assert book[sheet][f"O{target}"].value == row[1].value  # 身份证号
 
 
 def test_indicator_sheet_groups_subtotals_and_keeps_the_hand_scores_apart(

@@ -21,6 +21,7 @@ more than the amount compared with.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ FINDING_COLUMNS = (
     "compared_fen",
     "lineage",
     "fund_year",
+    "finding_id",
 )
 Lineage = tuple[tuple[str, str, int], ...]
 # The money of a finding about one record where the rule is not about an amount: the record's
@@ -97,10 +99,13 @@ def findings(
     amount: pd.Series | None = None,
     compared: pd.Series | None = None,
     lineage: list[Lineage] | None = None,
+    subject: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Findings about rows that look like aid records: name, id_no, source, aid_type,
     record_id, amount_fen and fund_year are taken where the rows have them; the lineage is each row's
-    own unless given."""
+    own unless given. ``subject``: the keys of the rows the finding is about, from which
+    ``apply`` makes its 异常编号 — by default the record's 救助编号, or, for rows without one
+    (a source's balance), the source and fund year."""
     blank = pd.Series(pd.NA, index=rows.index, dtype="str")
 
     def text(name: str) -> pd.Series:
@@ -126,8 +131,44 @@ def findings(
             "fund_year": pd.array(  # type: ignore[call-overload]
                 rows.get("fund_year", blank), dtype="Int64"
             ),
+            "subject": _default_subject(rows) if subject is None else subject.astype("str"),
         }
     ).reset_index(drop=True)
+
+
+def _default_subject(rows: pd.DataFrame) -> pd.Series:
+    if "record_id" in rows:
+        return "救助编号 " + rows["record_id"].astype("str")
+    return subject_of(rows, ["source", "fund_year"])
+
+
+def subject_of(rows: pd.DataFrame, columns: list[str], prefix: str = "") -> pd.Series:
+    """The keys ``columns`` of each row (``prefix`` before each column's name) as one text: the
+    subject of a finding about such a row. A missing key is written as empty."""
+    blank = pd.Series("", index=rows.index, dtype="str")
+    keys = [rows.get(prefix + column, blank).astype("str").fillna("") for column in columns]
+    text = keys[0]
+    for key in keys[1:]:
+        text = text + "|" + key
+    return (f"{'|'.join(columns)}=" + text).astype("str")
+
+
+def finding_ids(rules: pd.Series, subjects: pd.Series) -> pd.Series:
+    """异常编号: the rule and a digest of the keys of the rows behind the finding (its subject),
+    e.g. R19-3F9A2C1B7D0E. The same in every run while the cause persists, whatever the
+    order of the rows or the files; 48 bits keep a collision unlikely among a province's
+    findings. Findings of one rule about the very same keys (two identical bank rows) are
+    told apart by their order: -2, -3 …"""
+    digests = pd.Series(
+        [
+            f"{rule}-{hashlib.blake2b(subject.encode(), digest_size=6).hexdigest().upper()}"
+            for rule, subject in zip(rules, subjects, strict=True)
+        ],
+        index=rules.index,
+        dtype="str",
+    )
+    repeat = digests.groupby(digests, sort=False).cumcount()
+    return digests.where(repeat.eq(0), digests + "-" + (repeat + 1).astype("str"))
 
 
 def no_findings() -> pd.DataFrame:
@@ -142,11 +183,10 @@ def apply(context: Context, catalogue: Iterable[Rule]) -> pd.DataFrame:
         if len(result):
             found.append(result.assign(rule=rule.code, severity=rule.severity))
     if not found:
-        return no_findings().assign(rule=pd.Series(dtype="str"), severity=pd.Series(dtype="str"))[
-            list(FINDING_COLUMNS)
-        ]
-    frame = pd.concat(found, ignore_index=True)[list(FINDING_COLUMNS)]
-    order = frame.assign(
+        found = [no_findings().assign(rule=pd.Series(dtype="str"), severity=pd.Series(dtype="str"))]
+    frame = pd.concat(found, ignore_index=True)
+    frame = frame.assign(finding_id=finding_ids(frame["rule"], frame["subject"]))
+    order = frame[list(FINDING_COLUMNS)].assign(
         _severity=frame["severity"].map(SEVERITIES.index),
         _first=pd.Series(
             [lineage[0] if lineage else ("", "", 0) for lineage in frame["lineage"]],

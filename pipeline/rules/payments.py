@@ -17,7 +17,15 @@ import pandas as pd
 
 from pipeline.match import UNMATCHED_BANK, Matched
 from pipeline.money import yuan
-from pipeline.rules import RECORD_AMOUNT, Context, Lineage, Rule, findings, lineage_of
+from pipeline.rules import (
+    RECORD_AMOUNT,
+    Context,
+    Lineage,
+    Rule,
+    findings,
+    lineage_of,
+    subject_of,
+)
 from pipeline.rules.common import more_or_less
 
 
@@ -32,6 +40,17 @@ def _linked(context: Context) -> pd.DataFrame:
 
 
 BANK_LINEAGE = ("bank_source_file", "bank_source_sheet", "bank_source_row")
+# What identifies a bank row from one export to the next (its file and row number may change).
+TRANSFER_IDENTITY = ["batch", "paid_on", "account", "amount_fen"]
+
+
+def _transfer_subject(bank_rows: pd.DataFrame, prefix: str = "") -> pd.Series:
+    return subject_of(bank_rows, TRANSFER_IDENTITY, prefix)
+
+
+def _pair_subject(linked: pd.DataFrame) -> pd.Series:
+    """A finding about one link: its record and its bank row."""
+    return subject_of(linked, ["record_id"]) + "；" + _transfer_subject(linked, "bank_")
 
 
 def _pair_lineage(linked: pd.DataFrame) -> list[Lineage]:
@@ -88,7 +107,11 @@ def payment_without_record(context: Context) -> pd.DataFrame:
         + ("无法确定收款人" if row["outcome"] == "无法识别收款人" else "没有对应的救助记录")
         for row in orphan.to_dict("records")
     ]
-    return findings(orphan.assign(name=orphan["holder"], id_no=orphan["person"]), messages)
+    return findings(
+        orphan.assign(name=orphan["holder"], id_no=orphan["person"]),
+        messages,
+        subject=_transfer_subject(orphan),
+    )
 
 
 def amount_differs(context: Context) -> pd.DataFrame:
@@ -136,7 +159,7 @@ def holder_differs(context: Context) -> pd.DataFrame:
         f"救助编号 {row['record_id']} 的受助人是 {row['name']}，银行账户户名却是 {row['bank_holder']}"
         for row in other.to_dict("records")
     ]
-    return findings(other, messages, lineage=_pair_lineage(other))
+    return findings(other, messages, lineage=_pair_lineage(other), subject=_pair_subject(other))
 
 
 def other_card(context: Context) -> pd.DataFrame:
@@ -154,7 +177,7 @@ def other_card(context: Context) -> pd.DataFrame:
         f"救助编号 {row['record_id']} 发放到卡号 {row['bank_account']}，档案登记的卡号是 {card}"
         for row, card in zip(other.to_dict("records"), expected[other.index], strict=True)
     ]
-    return findings(other, messages, lineage=_pair_lineage(other))
+    return findings(other, messages, lineage=_pair_lineage(other), subject=_pair_subject(other))
 
 
 def _paid(linked: pd.DataFrame) -> np.ndarray:
@@ -206,7 +229,10 @@ def _records_alike(context: Context) -> pd.DataFrame:
         f"{yuan(row['amount_fen'])}，相隔不到 {days} 天"
         for row, earlier in zip(second.to_dict("records"), first["record_id"], strict=True)
     ]
-    return findings(second, messages, compared=first["amount_fen"], lineage=lineage)
+    subject = subject_of(first, ["record_id"]).to_numpy() + "；" + subject_of(second, ["record_id"])
+    return findings(
+        second, messages, compared=first["amount_fen"], lineage=lineage, subject=subject
+    )
 
 
 def failed_never_repaid(context: Context) -> pd.DataFrame:
@@ -262,7 +288,12 @@ def _transfers_failed(context: Context) -> pd.DataFrame:
         aid_type=record["aid_type"],
         record_id=record["record_id"],
     )
-    return findings(shown, messages, lineage=_with_records(context, failed))
+    return findings(
+        shown,
+        messages,
+        lineage=_with_records(context, failed),
+        subject=_transfer_subject(failed),
+    )
 
 
 RULES = [

@@ -187,7 +187,7 @@ def write(
 ) -> None:
     """The whole workbook of ``reconciled`` at once."""
     with Book(target, reconciled.period, mask, max_rows) as book:
-        book.reconciliation(reconciled.checked, reconciled.detail, reconciled.findings)
+        book.reconciliation(reconciled.checked, reconciled.detail, reconciled.close.worklist)
         book.rest(reconciled)
 
 

@@ -114,9 +114,12 @@ class Formats:
         self.plain_wrap = make(font, text_wrap=True)
         self.plain_text = make(font)
         self.link = make(font, font_color="#0563C1", underline=1)
+        self.to_fill = make(font, bg_color="#FFF2CC")  # a cell the clerk fills in
+        self.to_fill_wrap = make(font, bg_color="#FFF2CC", text_wrap=True)
         self.note = make(font, italic=True, font_color="#595959")
         self.error = make({}, bold=True, font_color="#9C0006", bg_color="#FFC7CE")
         self.warning = make({}, font_color="#7F6000", bg_color="#FFEB9C")
+        self.resolved = make({}, font_color="#375623", bg_color="#E2EFDA")
 
 
 @dataclass

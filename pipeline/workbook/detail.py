@@ -59,6 +59,8 @@ class Column:
     width: int
     exact_sum: int | None = None  # fen or count, when the column has a 合计
     lines: np.ndarray | None = None  # a wrapped column: the lines each value takes
+    choices: tuple[str, ...] = ()  # a column the reader fills in: a drop-down of these
+    to_fill: bool = False  # a column the reader fills in (shaded)
 
     def chunk(self, start: int, stop: int) -> list[Any]:
         """The cell values of rows ``start``..``stop``: Python objects only for these rows, so
@@ -201,6 +203,7 @@ def write_detail(
     the 合计 under the last part adds every part."""
     column_formats = {"text": formats.plain_text, "link": None, "wrap": formats.plain_wrap}
     column_formats |= {"money": formats.plain_money, "count": formats.plain_count}
+    to_fill = {"text": formats.to_fill, "wrap": formats.to_fill_wrap}
     widths = column_widths(detail.columns)
     printed = _first_page(detail, widths)
     for number, (ws, part) in enumerate(zip(worksheets, layout, strict=True), start=1):
@@ -212,9 +215,11 @@ def write_detail(
             _write_title_block(ws, formats, title, detail.note, heading, widths[:printed])
         for col, column in enumerate(detail.columns):
             check(ws.write_string(top, col, column.label, formats.header), f"{part.sheet} 表头")
-            check(ws.set_column(col, col, widths[col], column_formats[column.kind]), "列宽")
+            fmt = (to_fill if column.to_fill else column_formats)[column.kind]
+            check(ws.set_column(col, col, widths[col], fmt), "列宽")
         _write_rows(ws, formats, detail.columns, part, advance)
         last = part.stop - part.start
+        _drop_downs(ws, detail.columns, top, last)
         if last == 0 and part.start == 0:
             check(ws.write_string(top + 1, 0, detail.empty, formats.text), f"{part.sheet} 空表")
         for condition, fmt in detail.highlights if last else ():
@@ -232,6 +237,20 @@ def write_detail(
         if detail.print_title_only:  # on one page, at least as large as the table would print
             check(ws.print_area(0, 0, top - 1, printed - 1), f"{part.sheet} 打印区域")
             ws.fit_to_pages(1, 1)
+
+
+def _drop_downs(ws: Any, columns: Sequence[Column], top: int, rows: int) -> None:
+    """The columns with choices: a drop-down list on their rows, as Excel and WPS show it
+    (a value not on the list is refused, with the list in the message)."""
+    for col, column in enumerate(columns):
+        if column.choices and rows:
+            options = {
+                "validate": "list",
+                "source": list(column.choices),
+                "error_title": column.label,
+                "error_message": "请从下拉列表中选择：" + "、".join(column.choices),
+            }
+            check(ws.data_validation(top + 1, col, top + rows, col, options), "下拉列表")
 
 
 def _first_page(detail: Detail, widths: Sequence[int]) -> int:
