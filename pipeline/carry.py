@@ -91,17 +91,31 @@ def is_open(work: pd.DataFrame) -> pd.Series:
     return work["state"].ne("本月解决") & work["note_status"].ne(NOT_AN_ERROR)
 
 
-def counts(work: pd.DataFrame) -> WorkCounts:
+def open_table(work: pd.DataFrame) -> pd.DataFrame:
+    """The open findings per 账龄 band (rows, AGE_BANDS) and 处理状态 (columns: the list's
+    statuses but 已核实无误, then any other the clerk wrote), with 合计 and 其中错误."""
     open_ = work[is_open(work)]
-    bands = pd.cut(open_["age_days"], bins=[-1, 30, 90, float("inf")], labels=list(AGE_BANDS))
-    statuses = open_["note_status"].value_counts()
-    order = [*NOTE_STATUSES, *sorted(set(statuses.index) - set(NOTE_STATUSES))]
+    band = pd.cut(open_["age_days"], bins=[-1, 30, 90, float("inf")], labels=list(AGE_BANDS))
+    written = set(open_["note_status"]) - set(NOTE_STATUSES)
+    statuses = [s for s in NOTE_STATUSES if s != NOT_AN_ERROR] + sorted(written)
+    table = (
+        pd.crosstab(band, open_["note_status"])
+        .reindex(index=list(AGE_BANDS), columns=statuses, fill_value=0)
+        .astype("int64")
+    )
+    errors = open_["severity"].eq("错误").groupby(band, observed=False).sum()
+    return table.assign(合计=table.sum(axis=1), 其中错误=errors.reindex(AGE_BANDS).astype("int64"))
+
+
+def counts(work: pd.DataFrame) -> WorkCounts:
+    table = open_table(work)
     states = work["state"].value_counts()
+    statuses = table.drop(columns=["合计", "其中错误"]).sum()
     return WorkCounts(
-        open=len(open_),
-        open_errors=int(open_["severity"].eq("错误").sum()),
-        by_age={str(band): int(n) for band, n in bands.value_counts().reindex(AGE_BANDS).items()},
-        by_status={s: int(statuses.get(s, 0)) for s in order if s != NOT_AN_ERROR},
+        open=int(table["合计"].sum()),
+        open_errors=int(table["其中错误"].sum()),
+        by_age={str(band): int(n) for band, n in table["合计"].items()},
+        by_status={str(status): int(n) for status, n in statuses.items()},
         new=int(states.get("新增", 0)),
         continuing=int(states.get("持续", 0)),
         resolved=int(states.get("本月解决", 0)),

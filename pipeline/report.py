@@ -106,4 +106,26 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
     for rule in found:
         yield f"  {rule.code} {rule.severity} {rule.count} 条：{rule.title}"
     yield f"拒收的输入行：{reconciled.summary.rejected} 行（运行 validate 查看原因）"
+    yield from work_lines(reconciled)
     yield from identical_files(reconciled.checked)
+
+
+def work_lines(reconciled: Reconciled) -> Iterator[str]:
+    """The findings list since the last close, and the notes that could not be read back."""
+    work, close = reconciled.summary.work, reconciled.close
+    since = close.earlier.previous_period
+    yield (
+        f"异常清单：待处理 {work.open} 条（其中错误 {work.open_errors} 条）；"
+        + (
+            f"与 {since} 相比新增 {work.new} 条，持续 {work.continuing} 条，本月解决 {work.resolved} 条"
+            if since
+            else "本年第一次结账，均为新增"
+        )
+    )
+    if close.earlier.later:
+        yield (
+            f"注意：运行记录中已有更晚的结账 {'、'.join(close.earlier.later)}，"
+            f"本次重做 {reconciled.period} 不改变它们"
+        )
+    for problem in close.read_back.problems:
+        yield f"处理说明未能读回：{problem}"

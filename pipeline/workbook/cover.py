@@ -16,7 +16,9 @@ from typing import cast
 
 import pandas as pd
 
+from pipeline import carry
 from pipeline.money import capital_amount, yuan
+from pipeline.results import Close
 from pipeline.rules import SEVERITIES
 from pipeline.summary import KindRows
 from pipeline.validate import PRICED_FILE_KINDS
@@ -54,6 +56,7 @@ def fill(sheet: Sheet, context: Context) -> None:
         row += 1
     row = _cover_funds(sheet, context, row + 1)
     row = _cover_severities(sheet, context, row + 1)
+    row = _cover_work(sheet, context, row + 1)
     row = _cover_rejected(sheet, context, row + 1)
     row = _cover_conclusion(sheet, context, row + 1)
     row = sheet.signatures(row + 1, columns)
@@ -147,11 +150,63 @@ def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
     return row + 1
 
 
+def _cover_work(sheet: Sheet, context: Context, row: int) -> int:
+    """The work list: open findings per 账龄 and 处理状态 (verified ones are not open), then
+    what changed since the last close and what the history could not tell."""
+    f, close = sheet.formats, context.reconciled.close
+    sheet.text(row, 0, "（三）待处理的异常（按账龄、处理状态）", f.heading, fit=False)
+    table = carry.open_table(close.worklist)
+    columns = list(table.columns)[: len(COVER_WIDTHS) - 1]  # an odd status the clerk wrote
+    row = _cover_header(
+        sheet, row + 1, [("账龄", 0, 0), *((c, i, i) for i, c in enumerate(columns, 1))]
+    )
+    first = row
+    for band, counts in table.iterrows():
+        sheet.text(row, 0, str(band), f.text)
+        for col, column in enumerate(columns, start=1):
+            sheet.count(row, col, int(counts[column]))
+        row += 1
+    sheet.text(row, 0, TOTAL, f.total_text)
+    for col, column in enumerate(columns, start=1):
+        sheet.total(row, col, [(r, col) for r in range(first, row)], int(table[column].sum()))
+    work = context.reconciled.summary.work
+    lines = [
+        f"与上次结账相比：本月新增 {work.new} 条，持续 {work.continuing} 条，本月解决 {work.resolved} 条；"
+        f"已核实无误 {work.verified} 条（仍列在异常清单，不计入待处理）。账龄自首次发现的月末起算。",
+        *_history_notes(close),
+    ]
+    for line in lines:
+        row += 1
+        sheet.merge(row, 0, len(COVER_WIDTHS) - 1, line, f.wrap)
+    return row + 1
+
+
+def _history_notes(close: Close) -> list[str]:
+    """What the run history said that the reader should know: no earlier close, last year's
+    open findings, later closes kept, notes that could not be read back."""
+    earlier = close.earlier
+    lines = []
+    if earlier.previous_period is None:
+        lines.append("运行记录中没有本年更早的结账，本月的异常均按新增列出。")
+    if earlier.last_year_period:
+        lines.append(
+            f"上年最后一次结账（{earlier.last_year_period}）时仍未解决的异常 {earlier.last_year_open} 条"
+            "不随新年度延续，见该月工作簿的异常清单。"
+        )
+    if earlier.later:
+        lines.append(
+            f"运行记录中已有更晚的结账（{'、'.join(earlier.later)}），本次重做 {earlier.period} "
+            "不改变它们；如需让它们反映本次结果，请依次重新对账。"
+        )
+    lines.extend(f"处理说明未能读回：{problem}" for problem in close.read_back.problems)
+    return lines
+
+
 def _cover_rejected(sheet: Sheet, context: Context, row: int) -> int:
     """Per file kind with rejected rows: rows to fix and the money they leave out; copies
     exported twice apart (counted once already)."""
     f = sheet.formats
-    sheet.text(row, 0, "（三）拒收的输入行（未计入任何合计）", f.heading, fit=False)
+    sheet.text(row, 0, "（四）拒收的输入行（未计入任何合计）", f.heading, fit=False)
     labels = ("数据类型", "拒收行数", "拒收金额（元）", "金额无法识别", "重复导出行数")
     spans = [(label, c, c) for c, label in enumerate(labels)]
     row = _cover_header(sheet, row + 1, [*spans, ("重复导出金额（元）", 5, 5), ("说明", 6, 7)])
@@ -216,7 +271,7 @@ def conclusion(context: Context) -> str:
 
 def _cover_conclusion(sheet: Sheet, context: Context, row: int) -> int:
     f = sheet.formats
-    sheet.text(row, 0, "（四）结论", f.heading, fit=False)
+    sheet.text(row, 0, "（五）结论", f.heading, fit=False)
     sheet.merge(row + 1, 0, len(COVER_WIDTHS) - 1, conclusion(context), f.wrap)
     return row + 2
 
