@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import report, results, run
 from pipeline.outputs import workbook_name
-from tests.closes import FIXED, IN_TRANSIT, three_closes
+from tests.closes import FIXED, three_closes
 
 HEADER_ROW = 4
 NOTES = {  # record → (rule, 处理状态, 处理说明) written in November's workbook
