@@ -2,7 +2,8 @@
 
 In: the output folder (the database ``run_history.sqlite`` lives beside the outputs and is
 created on first use) and a run's summary; or, instead of the history, a previous
-``summary.json`` (``--previous``). Out: last year's closing balance per funding source.
+``summary.json`` (``--previous``). Out: last year's closing balance per funding source, and
+where it was read (``PreviousClosing``).
 
 Only figures are stored — periods, sources, fund years and amounts in fen — never names, ID or
 card numbers. Writing a period replaces that period's entry in one transaction, so a rerun
@@ -15,6 +16,7 @@ import json
 import sqlite3
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +57,24 @@ def recording(
         yield
 
 
-def closing_before(output_dir: Path, previous: Path | None, year: int) -> dict[str, int] | None:
-    """Per source, last year's closing balance: from ``previous`` (a summary.json given with
-    ``--previous``), else from the history in the output folder; None when neither has it."""
+@dataclass(frozen=True)
+class PreviousClosing:
+    """Last year's closing balance per source (all fund years together, in fen), and where it
+    was read, as 资金结余 names it: "运行记录 2021-12" or "上年 summary.json（summary.json）"."""
+
+    by_source: dict[str, int]
+    origin: str
+
+
+def closing_before(output_dir: Path, previous: Path | None, year: int) -> PreviousClosing | None:
+    """Last year's closing: from ``previous`` (a summary.json given with ``--previous``), else
+    from the history in the output folder; None when neither has it."""
     if previous is not None:
         return closing_from_summary(previous)
     return previous_closing(output_dir, year - 1)
 
 
-def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:
+def previous_closing(output_dir: Path, year: int) -> PreviousClosing | None:
     """Per source, the closing balance of the last period recorded for ``year`` (all fund
     years together), or None when the history holds nothing for that year."""
     path = output_dir / DATABASE
@@ -81,10 +92,10 @@ def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:
             "group by source order by source",
             (latest,),
         ).fetchall()
-    return {source: int(total) for source, total in rows}
+    return PreviousClosing({source: int(total) for source, total in rows}, f"运行记录 {latest}")
 
 
-def closing_from_summary(path: Path) -> dict[str, int]:
+def closing_from_summary(path: Path) -> PreviousClosing:
     """Per source, the closing balance in a previous run's summary.json (all fund years)."""
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -93,7 +104,7 @@ def closing_from_summary(path: Path) -> dict[str, int]:
             totals[balance["source"]] = totals.get(balance["source"], 0) + int(
                 balance["closing_fen"]
             )
-        return totals
+        return PreviousClosing(totals, f"上年 summary.json（{path.name}）")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReconcileError(
             f"上年的 summary.json（{path}）无法读取：{exc}。请指向上年 12 月对账输出目录里的 summary.json"

@@ -86,7 +86,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         unflagged = reconciliation(matched, period, tables["worker_files"])
     found = finding.result()
     progress.figures.extend(found.stages)
-    figuring = Beside(lambda: figure(checked, params, period, found.findings), parallel)
+    figuring = Beside(lambda: figure(checked, params, period, found.findings, closing), parallel)
     with staged(config.output_dir) as staging:
         name = outputs.workbook_name(period)
         with (
@@ -118,26 +118,32 @@ def find(
     params: Parameters,
     period: pd.Period,
     matched: match.Matched,
-    closing: dict[str, int] | None,
+    closing: history.PreviousClosing | None,
 ) -> Found:
     """The rules: every finding, in the order of 异常清单."""
     progress = Progress()
     with progress.stage("rules"):
+        last_closing = None if closing is None else closing.by_source
         context = Context(
-            checked.validated.tables, params, period.end_time.normalize(), matched, closing
+            checked.validated.tables, params, period.end_time.normalize(), matched, last_closing
         )
         found = rules.apply(context, CATALOGUE)
     return Found(found, progress.figures)
 
 
 def figure(
-    checked: Checked, params: Parameters, period: pd.Period, findings: pd.DataFrame
+    checked: Checked,
+    params: Parameters,
+    period: pd.Period,
+    findings: pd.DataFrame,
+    closing: history.PreviousClosing | None,
 ) -> Figured:
-    """The figures, the summary and the indicators: what needs the findings."""
+    """The figures (R22's comparison among them, against last year's ``closing``), the
+    summary and the indicators: what needs the findings."""
     progress = Progress()
     validated = checked.validated
     with progress.stage("aggregate"):
-        figures = aggregate.figures(validated.tables, params, period)
+        figures = aggregate.figures(validated.tables, params, period, closing)
         summary = summarize(checked.files, validated.counts, period, findings, figures)
         scored = indicators.indicators(validated.tables, params, figures, findings, period)
     return Figured(figures, summary, scored, progress.figures)
