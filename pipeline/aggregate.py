@@ -14,8 +14,10 @@ people is distinct over its whole group, never the sum of its rows (one person c
 
 Functions: ``fund_usage`` and ``usage_totals`` (资金使用), ``fiscal_sources`` and ``group_label``
 (the sources its 财政 subtotal groups), ``execution`` (到位 and 执行率 per source), ``balances``
-(资金结余), ``headcounts``, ``headcounts_by_source`` and ``worker_file_counts`` (救助人次);
-``figures`` computes them all, preparing the year's aid once. ``payment_bridge`` takes 对账明细
+(资金结余) with ``uncovered_carry_over`` (R20, R21) and ``opening_check`` (R22: this year's
+上年结转 against last year's closing), ``year_end`` (年度结转, December), ``headcounts``,
+``headcounts_by_source`` and ``worker_file_counts`` (救助人次); ``figures`` computes them all,
+preparing the year's aid once. ``payment_bridge`` takes 对账明细
 (``pipeline.reconciliation``) from recorded spending to what the bank paid; ``percent`` is the
 one rate of the sheets (完成率, 执行率).
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.history import PreviousClosing
 from pipeline.params import Parameters
 from schemas.inputs import AID_TYPES, CLOSE_REASONS, HARDSHIP_TYPES
 
@@ -99,6 +102,25 @@ BALANCE_COLUMNS = [
     "book_difference_fen",
     "ledger_lineage",
 ]
+FLOWS = ["opening_fen", "income_fen", "expenditure_fen", "transfer_out_fen", "closing_fen"]
+YEAR_END_COLUMNS = [
+    *PAIR,
+    *FLOWS,
+    "carry_fen",
+    "carry_document",
+    "due_back_fen",
+    "due_back_reason",
+    "undecided_fen",
+    "undecided_reason",
+]
+OPENING_CHECK_COLUMNS = [
+    "source",
+    "fund_year",
+    "previous_closing_fen",
+    "opening_fen",
+    "difference_fen",
+    "ledger_lineage",
+]
 
 
 @dataclass(frozen=True)
@@ -112,15 +134,25 @@ class Figures:
     fiscal_sources: tuple[str, ...]  # ``fiscal_sources``
     fiscal_usage: pd.DataFrame  # usage_totals' measures over them, one row
     execution: pd.DataFrame  # see ``execution``
+    year_end: pd.DataFrame  # ``year_end`` in December; no rows in other months
+    previous_closing: PreviousClosing | None  # last year's closing and where it came from
+    opening_check: pd.DataFrame  # ``opening_check`` against it; no rows when it is not known
 
 
-def figures(tables: dict[str, pd.DataFrame], params: Parameters, period: Period) -> Figures:
-    """Every table of this module from the validated tables, the year's aid prepared once."""
+def figures(
+    tables: dict[str, pd.DataFrame],
+    params: Parameters,
+    period: Period,
+    previous: PreviousClosing | None = None,
+) -> Figures:
+    """Every table of this module from the validated tables, the year's aid prepared once;
+    ``previous``: last year's closing, when the history or ``--previous`` knows it."""
     aid = tables.get("aid_records")
     rows = _year_to_date(aid, period)
     totals = _usage_totals(rows, params)
     fiscal = fiscal_sources(params)
     balance = balances(aid, tables.get("fund_ledger"), params, period)
+    year = _month(period).year
     return Figures(
         fund_usage=_fund_usage(rows, params),
         usage_totals=totals,
@@ -130,7 +162,12 @@ def figures(tables: dict[str, pd.DataFrame], params: Parameters, period: Period)
         worker_files=worker_file_counts(tables.get("worker_files"), period),
         fiscal_sources=tuple(fiscal),
         fiscal_usage=_usage(rows[rows["source"].isin(fiscal)], []),
-        execution=execution(totals, balance, params, _month(period).year),
+        execution=execution(totals, balance, params, year),
+        year_end=year_end(balance if _month(period).month == 12 else balance.iloc[:0], params),
+        previous_closing=previous,
+        opening_check=opening_check(
+            balance, None if previous is None else previous.by_source, year, params
+        ),
     )
 
 
@@ -527,6 +564,120 @@ def _deadlines(pairs: pd.DataFrame, params: Parameters, last_day: dt.date) -> pd
             "deadline_state": pd.Series(states, dtype="str"),
         }
     )
+
+
+def may_carry_over(balances: pd.DataFrame, params: Parameters) -> pd.Series:
+    """Per balance row, whether its source may carry a balance over (资金来源 可结转 是); False
+    for a source the parameters do not name."""
+    sources = params.sources
+    return (
+        balances["source"]
+        .map(lambda source: source in sources and sources[source].may_carry_over)
+        .astype(bool)
+    )
+
+
+def uncovered_carry_over(balances: pd.DataFrame, params: Parameters) -> pd.Series:
+    """Per balance row, the part of a balance that may carry over (可结转 是) which no 结转下年
+    with a 文号 covers (all of it when none is registered): R21's money, or R20's once the
+    deadline has passed; 0 for other sources and for a balance of 0 or less."""
+    documented = balances["carry_over_document"].notna()
+    covered = balances["carry_over_fen"].fillna(0).where(documented, 0)
+    uncovered = (balances["closing_fen"] - covered).clip(lower=0)
+    return uncovered.where(may_carry_over(balances, params), 0)
+
+
+def opening_check(
+    balances: pd.DataFrame, previous: Mapping[str, int] | None, year: int, params: Parameters
+) -> pd.DataFrame:
+    """R22's comparison, per source of this year's balances or of ``previous`` (last year's
+    closing per source, all its fund years; None when not known, and then no rows).
+
+    Columns: source, fund_year (``year``), previous_closing_fen, opening_fen (上年结转 of the
+    fund year ``year``), difference_fen = opening − previous (R22's 金额 where not 0) and
+    ledger_lineage (the ledger rows of the year's balances), in the parameters' order.
+    """
+    if previous is None:
+        return pd.DataFrame(columns=OPENING_CHECK_COLUMNS)
+    this_year = balances[(balances["fund_year"] == year).fillna(False).to_numpy(dtype=bool)]
+    opening = this_year.groupby("source")["opening_fen"].sum()
+    lineage = this_year.groupby("source")["ledger_lineage"].sum()
+    sources = sorted(set(opening.index) | set(previous))
+    rows = pd.DataFrame(
+        {
+            "source": sources,
+            "fund_year": year,
+            "previous_closing_fen": [int(previous.get(s, 0)) for s in sources],
+            "opening_fen": [int(opening.get(s, 0)) for s in sources],
+            "ledger_lineage": [list(lineage.get(s, [])) for s in sources],
+        }
+    )
+    rows["difference_fen"] = rows["opening_fen"] - rows["previous_closing_fen"]
+    return _in_order(rows[OPENING_CHECK_COLUMNS], params)
+
+
+# ---- 年度结转 -----------------------------------------------------------------------------------
+
+
+def year_end(balances: pd.DataFrame, params: Parameters) -> pd.DataFrame:
+    """How each balance ends the year (年度结转, the December run), per pair of ``balances``.
+
+    Columns: source, fund_year, opening_fen, income_fen, expenditure_fen, transfer_out_fen and
+    closing_fen as in ``balances``; then the closing split three ways, adding up to it on every
+    row:
+    - carry_fen (可结转): of a source that may carry over, as much as its 结转下年 with a 文号
+      covers; carry_document, that 文号;
+    - due_back_fen (应上缴或调出): the rest of a balance whose spending deadline has passed
+      (R20), or of a source that may not carry over and has no deadline ahead; due_back_reason;
+    - undecided_fen (待定): the rest — a balance that may carry over but has no 文号 (R21), money
+      that may not carry over but may still be spent until a deadline in the next year (次年
+      02-28: spent by then or returned), a negative balance; undecided_reason.
+    """
+    closing = balances["closing_fen"].astype("int64")
+    may_carry = may_carry_over(balances, params)
+    carry = (closing.clip(lower=0) - uncovered_carry_over(balances, params)).where(may_carry, 0)
+    rest = closing - carry
+    state = balances["deadline_state"]
+    overdue = (state == "已到期").fillna(False).astype(bool)
+    ahead = (state == "未到期").fillna(False).astype(bool)
+    due_back = rest.where((rest > 0) & (overdue | (~may_carry & ~ahead)), 0)
+    undecided = rest - due_back
+    rows = zip(balances["deadline"], may_carry, due_back, undecided, strict=True)
+    reasons = [_year_end_reasons(*row) for row in rows]  # a row per source and fund year: few
+    table = balances[[*PAIR, *FLOWS]].assign(
+        carry_fen=carry.astype("Int64"),
+        carry_document=balances["carry_over_document"].where(carry > 0),
+        due_back_fen=due_back.astype("Int64"),
+        due_back_reason=pd.Series([due for due, _ in reasons], index=balances.index, dtype="str"),
+        undecided_fen=undecided.astype("Int64"),
+        undecided_reason=pd.Series(
+            [left for _, left in reasons], index=balances.index, dtype="str"
+        ),
+    )
+    return table.astype({"carry_document": "str"}).reset_index(drop=True)
+
+
+def _year_end_reasons(
+    deadline: Any, may_carry: bool, due_back: int, undecided: int
+) -> tuple[str | None, str | None]:
+    """Why a balance is 应上缴或调出 and why (part of) it is 待定 (``year_end``); None where
+    there is no such amount."""
+    due = None
+    if due_back:
+        due = (
+            f"使用期限 {deadline:%Y-%m-%d} 已过仍未用完（R20）"
+            + ("，没有结转下年批复" if may_carry else "")
+            if pd.notna(deadline)
+            else "该资金来源不可结转（参数设置·资金来源）"
+        )
+    left = None
+    if undecided < 0:
+        left = "期末结余为负：支出超过可用资金，请核对收支"
+    elif undecided and may_carry:
+        left = "可结转，但没有登记结转下年批复文号（R21）"
+    elif undecided:
+        left = f"不可结转；可在使用期限 {deadline:%Y-%m-%d} 前继续使用，到期未用完的应上缴或调出"
+    return due, left
 
 
 # ---- 救助人次 -----------------------------------------------------------------------------------

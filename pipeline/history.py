@@ -4,7 +4,7 @@ In: the output folder (the database ``run_history.sqlite`` lives beside the outp
 created on first use), a run's closing balances, its findings list (``pipeline.carry``) and the
 notes read back from the workbooks (``pipeline.notes``); or, instead of the history, a
 previous ``summary.json`` (``--previous``). Out: what the next run needs — last year's closing
-balance per source, the findings open at the last close before this one, the clerk's notes,
+balance per source and where it was read (``PreviousClosing``), the findings open at the last close before this one, the clerk's notes,
 and what each earlier workbook held when it was last written or read.
 
 What is stored: per period the closing balances (fen) and the findings as 异常清单 showed them,
@@ -278,15 +278,24 @@ def _as_os_error(error: sqlite3.Error) -> OSError:
     return OSError(errno.EIO, text)
 
 
-def closing_before(output_dir: Path, previous: Path | None, year: int) -> dict[str, int] | None:
-    """Per source, last year's closing balance: from ``previous`` (a summary.json given with
-    ``--previous``), else from the history in the output folder; None when neither has it."""
+@dataclass(frozen=True)
+class PreviousClosing:
+    """Last year's closing balance per source (all fund years together, in fen), and where it
+    was read, as 资金结余 names it: "运行记录 2021-12" or "上年 summary.json（summary.json）"."""
+
+    by_source: dict[str, int]
+    origin: str
+
+
+def closing_before(output_dir: Path, previous: Path | None, year: int) -> PreviousClosing | None:
+    """Last year's closing: from ``previous`` (a summary.json given with ``--previous``), else
+    from the history in the output folder; None when neither has it."""
     if previous is not None:
         return closing_from_summary(previous)
     return previous_closing(output_dir, year - 1)
 
 
-def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:
+def previous_closing(output_dir: Path, year: int) -> PreviousClosing | None:
     """Per source, the closing balance of the last period recorded for ``year`` (all fund
     years together), or None when the history holds nothing for that year."""
     path = output_dir / DATABASE
@@ -303,10 +312,10 @@ def previous_closing(output_dir: Path, year: int) -> dict[str, int] | None:
             "group by source order by source",
             (latest,),
         ).fetchall()
-    return {source: int(total) for source, total in rows}
+    return PreviousClosing({source: int(total) for source, total in rows}, f"运行记录 {latest}")
 
 
-def closing_from_summary(path: Path) -> dict[str, int]:
+def closing_from_summary(path: Path) -> PreviousClosing:
     """Per source, the closing balance in a previous run's summary.json (all fund years)."""
     try:
         summary = json.loads(path.read_text(encoding="utf-8"))
@@ -315,7 +324,7 @@ def closing_from_summary(path: Path) -> dict[str, int]:
             totals[balance["source"]] = totals.get(balance["source"], 0) + int(
                 balance["closing_fen"]
             )
-        return totals
+        return PreviousClosing(totals, f"上年 summary.json（{path.name}）")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReconcileError(
             f"上年的 summary.json（{path}）无法读取：{exc}。请指向上年 12 月对账输出目录里的 summary.json"

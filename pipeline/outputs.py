@@ -107,6 +107,7 @@ def summary_json(summary: Summary, mask: bool = False) -> bytes:
         "fund_usage": _fund_usage(figures.fund_usage),
         "usage_totals": _records(figures.usage_totals),
         "balances": _balances(figures.balances),
+        "year_end": _records(figures.year_end),  # 年度结转: December's; empty in other months
         "headcounts": _records(figures.headcounts),
         "worker_files": _records(figures.worker_files),
         "exceptions": {rule.code: rule.count for rule in summary.findings},

@@ -102,7 +102,8 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
     latest_notes = pd.concat([earlier.notes, read_back.edits[list(history.NOTE_FIELDS)]])
     close = Close(carry.carried(found.findings, earlier, latest_notes), earlier, read_back)
     figuring = Beside(
-        lambda: figure(checked, params, period, found.findings, close.worklist), parallel
+        lambda: figure(checked, params, period, found.findings, close.worklist, closing),
+        parallel,
     )
     with staged(config.output_dir) as staging:
         name = outputs.workbook_name(period)
@@ -136,13 +137,14 @@ def find(
     params: Parameters,
     period: pd.Period,
     matched: match.Matched,
-    closing: dict[str, int] | None,
+    closing: history.PreviousClosing | None,
 ) -> Found:
     """The rules: every finding, in the order of 异常清单."""
     progress = Progress()
     with progress.stage("rules"):
+        last_closing = None if closing is None else closing.by_source
         context = Context(
-            checked.validated.tables, params, period.end_time.normalize(), matched, closing
+            checked.validated.tables, params, period.end_time.normalize(), matched, last_closing
         )
         found = rules.apply(context, CATALOGUE)
     return Found(found, progress.figures)
@@ -154,12 +156,14 @@ def figure(
     period: pd.Period,
     findings: pd.DataFrame,
     worklist: pd.DataFrame,
+    closing: history.PreviousClosing | None,
 ) -> Figured:
-    """The figures, the summary and the indicators: what needs the findings."""
+    """The figures (R22's comparison among them, against last year's ``closing``), the
+    summary and the indicators: what needs the findings."""
     progress = Progress()
     validated = checked.validated
     with progress.stage("aggregate"):
-        figures = aggregate.figures(validated.tables, params, period)
+        figures = aggregate.figures(validated.tables, params, period, closing)
         summary = summarize(checked.files, validated.counts, period, findings, figures, worklist)
         scored = indicators.indicators(validated.tables, params, figures, findings, period)
     return Figured(figures, summary, scored, progress.figures)

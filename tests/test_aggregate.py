@@ -382,6 +382,86 @@ def test_balances_list_every_source_and_fund_year() -> None:
     assert table["ledger_lineage"].tolist() == [[("台账.xlsx", "台账", 2)], []]
 
 
+def test_year_end_splits_each_balance_three_ways() -> None:
+    """Plants, closing December 2021 (中央: 不可结转, 次年02-28; 本级: 可结转, no deadline):
+    中央 2021 received 1,000 and spent 400: 600 待定 until 2022-02-28; 中央 2020 kept 300 past
+    its deadline 2021-02-28: 300 应上缴或调出 (R20); 本级 2021 received 1,000 with 结转下年 700
+    under 裕工字〔2021〕48号: 700 可结转 and 300 待定 (R21); 本级 2020 spent 50 it never received:
+    −50 待定. With 中央 without a deadline, its 2021 600 is 应上缴或调出: it may not carry over.
+    Closing November there is no year end."""
+    rows = pd.concat(
+        [
+            ledger(
+                (CENTRAL, "上级拨入", 1000, "2021-01-08", None),
+                (UNION, "本级安排", 1000, "2021-01-08", None),
+                (UNION, "结转下年", 700, "2021-12-31", "裕工字〔2021〕48号"),
+            ),
+            ledger((CENTRAL, "上级拨入", 300, "2020-01-08", None)).assign(
+                fund_year=pd.array([2020], dtype="Int64")
+            ),
+        ],
+        ignore_index=True,
+    )
+    records = pd.concat(
+        [
+            aid((CENTRAL, LIVING, ID_A, "F1", 400, "2021-03-01")),
+            aid((UNION, LIVING, ID_B, None, 50, "2021-03-01")).assign(
+                fund_year=pd.array([2020], dtype="Int64")
+            ),
+        ],
+        ignore_index=True,
+    )
+    tables = {"aid_records": records, "fund_ledger": rows}
+    year_end = aggregate.figures(tables, params(), DECEMBER).year_end
+    parts = ["closing_fen", "carry_fen", "due_back_fen", "undecided_fen"]
+    assert year_end[["source", "fund_year", *parts]].values.tolist() == [
+        [CENTRAL, 2020, 30_000, 0, 30_000, 0],
+        [CENTRAL, 2021, 60_000, 0, 0, 60_000],
+        [UNION, 2020, -5_000, 0, 0, -5_000],
+        [UNION, 2021, 100_000, 70_000, 0, 30_000],
+    ]
+    reasons = year_end.set_index(["source", "fund_year"])
+    assert (
+        reasons.loc[(CENTRAL, 2020), "due_back_reason"] == "使用期限 2021-02-28 已过仍未用完（R20）"
+    )
+    assert reasons.loc[(CENTRAL, 2021), "undecided_reason"] == (
+        "不可结转；可在使用期限 2022-02-28 前继续使用，到期未用完的应上缴或调出"
+    )
+    assert reasons.loc[(UNION, 2020), "undecided_reason"].startswith("期末结余为负")
+    assert reasons.loc[(UNION, 2021), "carry_document"] == "裕工字〔2021〕48号"
+    assert reasons.loc[(UNION, 2021), "undecided_reason"] == (
+        "可结转，但没有登记结转下年批复文号（R21）"
+    )
+    without_deadline = aggregate.figures(tables, params(deadline=None), DECEMBER).year_end
+    central = without_deadline.set_index(["source", "fund_year"]).loc[(CENTRAL, 2021)]
+    assert (central["due_back_fen"], central["undecided_fen"]) == (60_000, 0)
+    assert central["due_back_reason"] == "该资金来源不可结转（参数设置·资金来源）"
+    for table in (year_end, without_deadline):
+        assert (table["carry_fen"] + table["due_back_fen"] + table["undecided_fen"]).tolist() == (
+            table["closing_fen"].tolist()
+        )
+    assert aggregate.figures(tables, params(), "2021-11").year_end.empty
+
+
+def test_opening_check_compares_each_source_with_last_years_closing() -> None:
+    """Plants: 本级 brought 500 forward into 2021 and closed 2020 at 500 (差额 0); 中央 closed
+    2020 at 100 and brought nothing (−100); 旧来源, no longer in the parameters, closed at 20
+    (−20, listed last). Not knowing last year's closing, nothing is compared."""
+    rows = ledger((UNION, "上年结转", 500, "2021-01-01", None))
+    balance = aggregate.balances(None, rows, params(), DECEMBER)
+    previous = {"旧来源": 2_000, UNION: 50_000, CENTRAL: 10_000}
+    check = aggregate.opening_check(balance, previous, 2021, params())
+    assert check[
+        ["source", "previous_closing_fen", "opening_fen", "difference_fen"]
+    ].values.tolist() == [
+        [CENTRAL, 10_000, 0, -10_000],
+        [UNION, 50_000, 50_000, 0],
+        ["旧来源", 2_000, 0, -2_000],
+    ]
+    assert check["ledger_lineage"].tolist() == [[], [("台账.xlsx", "台账", 2)], []]
+    assert aggregate.opening_check(balance, None, 2021, params()).empty
+
+
 def test_worker_files_at_the_period_end() -> None:
     """Plants: closing November — a file 脱困 on 2021-12-05 (still 在档 at the period end), one
     filed 2021-12-01 (not there yet), one 注销 退休 on 2021-03-01, one 脱困 in 2020 (outside

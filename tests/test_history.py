@@ -1,6 +1,7 @@
 """The run history: a period's closing balances stored once, replaced on rerun, read back per
-source for the next year's carry-over check; or read from a previous summary.json. Written as a
-staged output, so that a failure leaves the previous history, or none, never an empty one."""
+source for the next year's carry-over check, saying which period they are of; or read from a
+previous summary.json, saying so. Written as a staged output, so that a failure leaves the
+previous history, or none, never an empty one."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ def test_created_on_first_use_and_read_back_per_source(tmp_path: Path) -> None:
             {"source": UNION, "fund_year": 2021, "closing_fen": 968000},
         ],
     )
-    assert history.previous_closing(tmp_path, 2021) == {CENTRAL: 113640, UNION: 968100}
+    assert history.previous_closing(tmp_path, 2021) == history.PreviousClosing(
+        {CENTRAL: 113640, UNION: 968100}, "运行记录 2021-12"
+    )
     assert history.previous_closing(tmp_path, 2020) is None
 
 
@@ -56,7 +59,9 @@ def test_a_rerun_replaces_the_period_and_the_latest_period_of_the_year_counts(
     record(tmp_path, "2021-11", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 5}])
     record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 7}])
     record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
-    assert history.previous_closing(tmp_path, 2021) == {CENTRAL: 9}
+    assert history.previous_closing(tmp_path, 2021) == history.PreviousClosing(
+        {CENTRAL: 9}, "运行记录 2021-12"
+    )
     with sqlite3.connect(tmp_path / history.DATABASE) as db:
         assert db.execute("select count(*) from closing_balances").fetchone()[0] == 2
 
@@ -75,7 +80,9 @@ def test_closing_from_a_previous_summary(tmp_path: Path) -> None:
         {"source": UNION, "fund_year": 2021, "closing_fen": 900},
     ]
     path.write_text(json.dumps({"period": "2021-12", "balances": balances}), encoding="utf-8")
-    assert history.closing_from_summary(path) == {UNION: 1000}
+    assert history.closing_from_summary(path) == history.PreviousClosing(
+        {UNION: 1000}, "上年 summary.json（summary.json）"
+    )
 
 
 def test_an_unreadable_previous_summary_is_a_clear_error(tmp_path: Path) -> None:
@@ -83,3 +90,19 @@ def test_an_unreadable_previous_summary_is_a_clear_error(tmp_path: Path) -> None
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ReconcileError, match="上年的 summary.json"):
         history.closing_from_summary(path)
+
+
+def test_closing_before_takes_previous_else_last_years_history(tmp_path: Path) -> None:
+    """Planted: 2021-12 in the history (中央 9); a summary.json of 本级 1,000. Closing 2022
+    reads the history, or the summary when given; closing 2021 finds nothing of 2020."""
+    record(tmp_path, "2021-12", [{"source": CENTRAL, "fund_year": 2021, "closing_fen": 9}])
+    path = tmp_path / "last.json"
+    balances = [{"source": UNION, "fund_year": 2021, "closing_fen": 1000}]
+    path.write_text(json.dumps({"period": "2021-12", "balances": balances}), encoding="utf-8")
+    assert history.closing_before(tmp_path, None, 2022) == history.PreviousClosing(
+        {CENTRAL: 9}, "运行记录 2021-12"
+    )
+    assert history.closing_before(tmp_path, path, 2022) == history.PreviousClosing(
+        {UNION: 1000}, "上年 summary.json（last.json）"
+    )
+    assert history.closing_before(tmp_path, None, 2021) is None

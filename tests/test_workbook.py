@@ -48,6 +48,7 @@ EXPECTED_SHEETS = [
     "封面",
     "资金使用",
     "资金结余",
+    "年度结转",
     "救助人次",
     "绩效指标",
     "异常清单",
@@ -721,8 +722,8 @@ def test_a_table_longer_than_a_sheet_continues_on_the_next(
     workbook.write(path, reconciled, max_rows=50)
     book = openpyxl.load_workbook(path)
     names = ["对账明细", "对账明细(2)", "对账明细(3)", "对账明细(4)"]
-    assert book.sheetnames[5:7] == ["异常清单", "数据校验"] and book.sheetnames[7:11] == names
-    assert book.sheetnames[11:] == ["图表", "规则说明"]
+    assert book.sheetnames[6:8] == ["异常清单", "数据校验"] and book.sheetnames[8:12] == names
+    assert book.sheetnames[12:] == ["图表", "规则说明"]
     data = [r for name in names for r in _table(book[name])[1]]
     expected = reconciled.detail.table
     assert [r[1].value for r in data] == expected["id_no"].tolist()

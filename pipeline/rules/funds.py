@@ -30,29 +30,13 @@ def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
     return balances.assign(amount_fen=amount)
 
 
-def _without_document(context: Context, balances: pd.DataFrame) -> pd.Series:
-    """Per balance row, the part of a balance that may carry over (可结转 是) which no
-    结转下年 with a 文号 covers (all of it when none is registered); 0 for other sources."""
-    may_carry = balances["source"].map(
-        lambda source: (
-            context.params.sources[source].may_carry_over
-            if source in context.params.sources
-            else False
-        )
-    )
-    documented = balances["carry_over_document"].notna()
-    covered = balances["carry_over_fen"].fillna(0).where(documented, 0)
-    uncovered = (balances["closing_fen"] - covered).clip(lower=0)
-    return uncovered.where(may_carry.astype(bool), 0)
-
-
 def unspent_after_deadline(context: Context) -> pd.DataFrame:
     """R20: the money of a source and fund year left at the period end, once its deadline has
     passed (``aggregate.balances``' unspent_after_deadline_fen). Where that money may carry
     over but has no document, the message says so: R21 does not list it again."""
     balances = _balances(context)
     late = balances[balances["unspent_after_deadline_fen"] > 0]
-    undocumented = _without_document(context, late)
+    undocumented = aggregate.uncovered_carry_over(late, context.params)
     messages = [
         f"{row['source']} {row['fund_year']} 年度资金应在 {row['deadline']:%Y-%m-%d} 前用完，"
         f"期末仍余 {yuan(row['unspent_after_deadline_fen'])} 未用完"
@@ -72,7 +56,7 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
     if context.period.month != 12:
         return no_findings()
     balances = _balances(context)
-    uncovered = _without_document(context, balances)
+    uncovered = aggregate.uncovered_carry_over(balances, context.params)
     open_ = balances[(uncovered > 0) & (balances["unspent_after_deadline_fen"] == 0)]
     messages = [
         f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
@@ -96,20 +80,9 @@ def opening_differs_from_last_closing(context: Context) -> pd.DataFrame:
     """R22: per source, this year's 上年结转 − last year's closing, against last year's closing."""
     if context.previous_closing is None:
         return no_findings()
-    balances = _balances(context)
-    this_year = balances[balances["fund_year"] == context.period.year]
-    opening = this_year.groupby("source")["opening_fen"].sum()
-    lineage = this_year.groupby("source")["ledger_lineage"].sum()
-    sources = sorted(set(opening.index) | set(context.previous_closing))
-    rows = pd.DataFrame(
-        {
-            "source": sources,
-            "opening_fen": [int(opening.get(s, 0)) for s in sources],
-            "compared_fen": [int(context.previous_closing.get(s, 0)) for s in sources],
-            "ledger_lineage": [tuple(lineage.get(s, ())) for s in sources],
-        }
-    )
-    rows["amount_fen"] = rows["opening_fen"] - rows["compared_fen"]
+    rows = aggregate.opening_check(
+        _balances(context), context.previous_closing, context.period.year, context.params
+    ).rename(columns={"previous_closing_fen": "compared_fen", "difference_fen": "amount_fen"})
     differ = rows[rows["amount_fen"] != 0]
     messages = [
         f"{row['source']} 本年上年结转 {yuan(row['opening_fen'])}，比上年期末结余 "

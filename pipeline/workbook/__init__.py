@@ -1,8 +1,9 @@
 """Stage 7, the workbook (contract §3.1): the one package that holds xlsxwriter code.
 
 In: ``pipeline.results.Reconciled``. Out: ``write(target, reconciled, mask)`` writes 封面, 资金使用,
-资金结余, 救助人次, 绩效指标, 异常清单, 数据校验, 对账明细, 图表 and 规则说明, in that order (the
-summary sheets, then the findings, then the longest sheet last); a detail sheet longer than
+资金结余, 年度结转 (December only), 救助人次, 绩效指标, 异常清单, 数据校验, 对账明细, 图表 and
+规则说明, in that order (the summary sheets, then the findings, then the longest sheet last;
+年度结转 right after the balances it closes); a detail sheet longer than
 Excel's 1,048,576 rows continues on 对账明细(2) … right after it, and 封面 says so.
 
 How it is made, the way a Chinese finance office prints its reports:
@@ -37,10 +38,10 @@ several rows would write into rows already gone to disk.
 
 Where things are: ``cells`` (formats, ``Sheet``, totals, widths, print setup), ``detail`` (the
 long sheets' writer), ``context`` (what every sheet is made from), and one module per sheet —
-``cover`` 封面, ``usage`` 资金使用, ``balances`` 资金结余, ``headcounts`` 救助人次, ``indicators``
-绩效指标, ``reconciliation`` 对账明细, ``findings`` 异常清单, ``rejections`` 数据校验, ``charts`` 图表,
-``rules`` 规则说明 — each with ``fill(sheet, context)`` (a summary sheet) or ``table(...)`` (a
-detail sheet's columns). ``Book`` below puts them together in ``SHEETS`` order.
+``cover`` 封面, ``usage`` 资金使用, ``balances`` 资金结余, ``year_end`` 年度结转, ``headcounts``
+救助人次, ``indicators`` 绩效指标, ``reconciliation`` 对账明细, ``findings`` 异常清单, ``rejections``
+数据校验, ``charts`` 图表, ``rules`` 规则说明 — each with ``fill(sheet, context)`` (a summary
+sheet) or ``table(...)`` (a detail sheet's columns). ``Book`` below puts them together in ``SHEETS`` order.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from pipeline.workbook import (
     rejections,
     rules,
     usage,
+    year_end,
 )
 from pipeline.workbook.cells import Formats, Sheet, page_headers
 from pipeline.workbook.context import PROGRAM, Context, made_at, unit_of, version
@@ -83,6 +85,7 @@ SHEETS = (
     "封面",
     "资金使用",
     "资金结余",
+    year_end.SHEET,
     "救助人次",
     "绩效指标",
     "异常清单",
@@ -137,6 +140,11 @@ class Book:
                     raise cause from error
                 raise
 
+    @property
+    def sheets(self) -> tuple[str, ...]:
+        """``SHEETS`` of this period: 年度结转 in December only, the year-end close."""
+        return tuple(n for n in SHEETS if n != year_end.SHEET or self.period.month == 12)
+
     def reconciliation(
         self,
         checked: Checked,
@@ -144,7 +152,7 @@ class Book:
         findings: pd.DataFrame,
         advance: Advance = ignore,
     ) -> None:
-        """Every sheet added, in ``SHEETS`` order; 对账明细 written (``advance(n)`` as its rows
+        """Every sheet of ``sheets`` added, in order; 对账明细 written (``advance(n)`` as its rows
         are), linked to the findings' rows of 异常清单 (which is filled by ``rest``)."""
         validated = checked.validated
         self.unit = unit_of(validated.tables)
@@ -153,7 +161,7 @@ class Book:
             "数据校验": len(validated.rejected) + len(validated.warnings),
             "对账明细": len(detail.table),
         }
-        for name in SHEETS:
+        for name in self.sheets:
             if name in counts:
                 self.layout[name] = parts(name, counts[name], self.max_rows, name in TITLED)
                 self.details[name] = add_sheets(self.book, self.layout[name])
@@ -195,6 +203,7 @@ SUMMARIES: dict[str, Callable[[Sheet, Context], None]] = {
     "封面": cover.fill,
     "资金使用": usage.fill,
     "资金结余": balances.fill,
+    year_end.SHEET: year_end.fill,
     "救助人次": headcounts.fill,
     "绩效指标": indicators.fill,
     "图表": charts.fill,

@@ -5,7 +5,11 @@ core table that prints readably — 上年结转, 本年收入, 本年支出, �
 fund rules that hit the row, highlighted) — and the same figures in 万元; on the next page the
 detail: income per category, spending per aid type, 使用期限 and 结转下年, and 账面余额 (no
 table wider than eight columns, so that the pages print at 8 pt or more on a province's
-amounts). Every 合计 a live SUM. ``row_of`` tells 异常清单 where each row of the core table is.
+amounts). Between them, the comparison behind R22: per source last year's closing (and where it
+was read: the run history or ``--previous``), this year's 上年结转 and the difference; or, when
+last year's closing is not known, a line saying so and how to give it. Every 合计 a live SUM.
+``row_of`` tells 异常清单 where each row of the core table is; ``table`` writes a table of a
+spec (年度结转 uses it too).
 """
 
 from __future__ import annotations
@@ -82,12 +86,20 @@ DETAILS: tuple[tuple[str, Spec], ...] = (
 )
 
 
+OPENING_CHECK: Spec = (
+    *PAIR_SPEC,
+    ("上年期末结余", "previous_closing_fen", "money"),
+    ("本年上年结转", "opening_fen", "money"),
+    ("差额", "difference_fen", "money"),
+)
+
+
 def fill(sheet: Sheet, context: Context) -> None:
     f = sheet.formats
     balances = _with_rates(context.reconciled.figures.balances, _flags(context))
     width = max(len(spec) for spec in (CORE, *(spec for _, spec in DETAILS)))
     row = sheet.title_block(f"{context.period_text}帮扶资金结余情况表", width, context)
-    first, total, row = _table(sheet, row, CORE, balances)
+    first, total, row = table(sheet, row, CORE, balances)
     if first != CORE_FIRST:  # row_of tells 异常清单 these rows
         raise WorkbookError(f"{SHEET} 核心表应从第 {CORE_FIRST + 1} 行开始，实为第 {first + 1} 行")
     _mark(sheet, balances, first)
@@ -95,10 +107,11 @@ def fill(sheet: Sheet, context: Context) -> None:
         sheet.text(row, 0, line, f.note, fit=False)
         row += 1
     row = _in_wan(sheet, first, total, row + 1)
+    row = _opening_check(sheet, context, row + 1)
     breaks = [row + 1]  # the detail on a page of its own
     for title, spec in DETAILS:
         sheet.text(row + 1, 0, title, f.heading, fit=False)
-        _, _, row = _table(sheet, row + 2, spec, balances)
+        _, _, row = table(sheet, row + 2, spec, balances)
     sheet.signatures(row + 1, width)
     own_pages(sheet, width, (CORE_FIRST - 1, CORE_FIRST - 1), breaks, freeze_cols=2)
 
@@ -158,10 +171,10 @@ def _with_rates(
     )
 
 
-def _table(sheet: Sheet, row: int, spec: Spec, balances: pd.DataFrame) -> tuple[int, int, int]:
-    """One table of the balances: header, a row per pair, 合计 (money as SUMs checked against
-    the figures, 执行率 of the sums). Returns its first data row, its 合计 row and the next
-    free row."""
+def table(sheet: Sheet, row: int, spec: Spec, balances: pd.DataFrame) -> tuple[int, int, int]:
+    """One table of the balances (or of figures like them): header, a row per row of
+    ``balances``, 合计 (money as SUMs checked against the figures, 执行率 of the sums). Returns
+    its first data row, its 合计 row and the next free row."""
     f = sheet.formats
     first = sheet.header(row, [(None, label) for label, _, _ in spec])
     row = first
@@ -227,3 +240,33 @@ def _in_wan(sheet: Sheet, first: int, total: int, row: int) -> int:
         for col, column in enumerate(IN_WAN, start=2):
             sheet.wan(at, col, (source_row, where[column]), bold=source_row == total)
     return row + 2 + total - first + 1
+
+
+def _opening_check(sheet: Sheet, context: Context, row: int) -> int:
+    """The comparison behind R22 (``Figures.opening_check``), headed by where last year's
+    closing was read; or, not known, why and how to give it. Returns the next free row."""
+    f = sheet.formats
+    figures = context.reconciled.figures
+    previous = figures.previous_closing
+    sheet.text(row, 0, "上年结转核对（R22）", f.heading, fit=False)
+    if previous is None:
+        last_year = context.reconciled.period.year - 1
+        lines = (
+            f"上年期末结余未知：输出目录的运行记录里没有 {last_year} 年的对账，运行时也没有用 "
+            "--previous 指定上年的 summary.json，本年上年结转未与之核对。",
+            "每月在同一输出目录对账，次年即自动核对；首次使用或换了输出目录时，"
+            "请用 --previous 指定上年 12 月对账输出的 summary.json。",
+        )
+        for offset, line in enumerate(lines, start=1):
+            sheet.text(row + offset, 0, line, f.note, fit=False)
+        return row + len(lines) + 1
+    sheet.text(
+        row + 1,
+        0,
+        f"上年期末结余取自{previous.origin}（各资金年度合计）；"
+        "差额 = 本年上年结转 − 上年期末结余，正数为多转，负数为少转，不为 0 即 R22。",
+        f.note,
+        fit=False,
+    )
+    _, _, row = table(sheet, row + 2, OPENING_CHECK, figures.opening_check)
+    return row

@@ -168,7 +168,8 @@ def _cover_work(sheet: Sheet, context: Context, row: int) -> int:
         row += 1
     sheet.text(row, 0, TOTAL, f.total_text)
     for col, column in enumerate(columns, start=1):
-        sheet.total(row, col, [(r, col) for r in range(first, row)], int(table[column].sum()))
+        cells = [(r, col) for r in range(first, row)]
+        sheet.total(row, col, cells, int(table[column].sum()), fen=False)
     work = context.reconciled.summary.work
     lines = [
         f"与上次结账相比：本月新增 {work.new} 条，持续 {work.continuing} 条，本月解决 {work.resolved} 条；"
