@@ -7,6 +7,9 @@ per source and fund year, with the ledger rows behind each figure as lineage.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any
+
 import pandas as pd
 
 from pipeline import aggregate
@@ -30,20 +33,32 @@ def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
     return balances.assign(amount_fen=amount)
 
 
+def _may_carry(context: Context, balances: pd.DataFrame) -> pd.Series:
+    """Per balance row, whether its source may carry over (参数·资金来源 可结转 是)."""
+    sources = context.params.sources
+    return (
+        balances["source"]
+        .map(lambda source: sources[source].may_carry_over if source in sources else False)
+        .astype(bool)
+    )
+
+
 def _without_document(context: Context, balances: pd.DataFrame) -> pd.Series:
     """Per balance row, the part of a balance that may carry over (可结转 是) which no
     结转下年 with a 文号 covers (all of it when none is registered); 0 for other sources."""
-    may_carry = balances["source"].map(
-        lambda source: (
-            context.params.sources[source].may_carry_over
-            if source in context.params.sources
-            else False
-        )
-    )
     documented = balances["carry_over_document"].notna()
     covered = balances["carry_over_fen"].fillna(0).where(documented, 0)
     uncovered = (balances["closing_fen"] - covered).clip(lower=0)
-    return uncovered.where(may_carry.astype(bool), 0)
+    return uncovered.where(_may_carry(context, balances), 0)
+
+
+def _to_return(context: Context, balances: pd.DataFrame) -> pd.Series:
+    """Per balance row, the balance of a source that may not carry over and has no 使用期限:
+    nothing lets it stay past the year end, so it is to be returned (上缴或调出); 0 otherwise.
+    A deadline still ahead (次年02-28) lets the money be spent until then (R20 once it has
+    passed); one already passed is R20's."""
+    kept = ~_may_carry(context, balances) & balances["deadline"].isna()
+    return balances["closing_fen"].clip(lower=0).where(kept, 0)
 
 
 def unspent_after_deadline(context: Context) -> pd.DataFrame:
@@ -65,30 +80,47 @@ def unspent_after_deadline(context: Context) -> pd.DataFrame:
 
 
 def balance_without_carry_over(context: Context) -> pd.DataFrame:
-    """R21 (December): a balance that may carry over, more of it than a 结转下年 with a 文号
-    covers. The money at issue is the balance less what is covered (all of it when no 文号 is
-    registered), against the whole balance. A balance already past its deadline is R20's: the
-    same money, one finding."""
+    """R21 (December): a year-end balance with nothing to keep it. Of a source that may carry
+    over, the part no 结转下年 with a 文号 covers (all of it when no 文号 is registered); of a
+    source that may not and has no 使用期限, all of it: it is to be returned (上缴或调出). Against
+    the whole balance. A balance already past its deadline is R20's: the same money, one
+    finding."""
     if context.period.month != 12:
         return no_findings()
     balances = _balances(context)
-    uncovered = _without_document(context, balances)
-    open_ = balances[(uncovered > 0) & (balances["unspent_after_deadline_fen"] == 0)]
+    at_issue = _without_document(context, balances) + _to_return(context, balances)
+    open_ = balances[(at_issue > 0) & (balances["unspent_after_deadline_fen"] == 0)]
+    may_carry = _may_carry(context, open_)
     messages = [
+        _year_end_message(row, fen) if carry else _return_message(row)
+        for row, fen, carry in zip(
+            open_.to_dict("records"), at_issue[open_.index], may_carry, strict=True
+        )
+    ]
+    return findings(
+        _source_rows(open_, at_issue[open_.index]),
+        messages,
+        compared=open_["closing_fen"],
+        lineage=_lineage(open_),
+    )
+
+
+def _year_end_message(row: Mapping[Hashable, Any], uncovered_fen: int) -> str:
+    return (
         f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
         + (
             f"已登记结转下年 {yuan(row['carry_over_fen'])}（{row['carry_over_document']}），"
             if pd.notna(row["carry_over_document"]) and row["carry_over_fen"]
             else ""
         )
-        + f"其中 {yuan(fen)} 没有结转下年的批复文件"
-        for row, fen in zip(open_.to_dict("records"), uncovered[open_.index], strict=True)
-    ]
-    return findings(
-        _source_rows(open_, uncovered[open_.index]),
-        messages,
-        compared=open_["closing_fen"],
-        lineage=_lineage(open_),
+        + f"其中 {yuan(uncovered_fen)} 没有结转下年的批复文件"
+    )
+
+
+def _return_message(row: Mapping[Hashable, Any]) -> str:
+    return (
+        f"{row['source']} {row['fund_year']} 年度资金不得结转（参数·资金来源 可结转 否，"
+        f"且不限使用期限），年末结余 {yuan(row['closing_fen'])} 应上缴或调出"
     )
 
 
@@ -148,10 +180,11 @@ RULES = [
     ),
     Rule(
         "R21",
-        "年末结余可结转但未登记结转下年批复",
+        "年末结余可结转但未登记结转下年批复，或不得结转应上缴或调出",
         "警告",
         balance_without_carry_over,
-        "没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；已过使用期限的结余归 R20",
+        "可结转的：没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；不得结转且不限使用期限的："
+        "年末结余（应上缴或调出）；已过使用期限的结余归 R20",
         "年末结余",
     ),
     Rule(
