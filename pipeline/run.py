@@ -110,7 +110,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         with (
             progress.stage("write", total=len(unflagged.table)) as advance,
             outputs.workbook_target(staging, name, config.password) as target,
-            Book(target, period, config.mask) as book,
+            Book(target, period, config.mask, scratch=staging.scratch()) as book,
         ):
             detail = flag(unflagged, found.findings)  # the rules that hit each row
             book.reconciliation(checked, detail, close.worklist, advance)

@@ -3,9 +3,13 @@
 In: the output folder and, one by one, the outputs of a run (a path to write the workbook to, or
 the bytes of summary.json and exceptions.csv). Out: the files, each first written to a hidden
 temporary file beside its target (``.<name>.partial-XXXX``), synced, and renamed over its
-target only when every output of the run is complete (``Staging.commit``). A failure before
-that removes the temporary files and leaves every previous output as it was; a process killed
-before that leaves them too, and its orphaned temporary files are removed by the next run.
+target only when every output of the run is complete (``Staging.commit``); and a hidden
+folder beside them (``.tmp.partial-XXXX``, ``Staging.scratch``) for the temporary files a writer
+makes of its own: xlsxwriter's rows of 对账明细, names and ID numbers, which would otherwise lie
+in the system's temporary folder, where nothing removes them after a kill. A failure before the
+commit removes the temporary files and that folder and leaves every previous output as it was;
+a process killed before it leaves them too, and its orphaned files and folders are removed by
+the next run.
 A folder that cannot be written (read-only, no permission, disk full) is a ``ReconcileError``
 saying so, not a traceback.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +26,8 @@ from pathlib import Path
 
 from pipeline.errors import ReconcileError
 
-PARTIAL = ".partial-"  # in the name of every temporary file, and only there
+PARTIAL = ".partial-"  # in the name of every temporary file and folder, and only there
+SCRATCH = f".tmp{PARTIAL}"  # the prefix of the folder for a writer's own temporary files
 READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
@@ -36,6 +42,7 @@ class Staging:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.files: dict[Path, Path] = {}  # target → its temporary file
+        self.scratch_folder: Path | None = None  # made by ``scratch`` when first asked for
         umask = os.umask(0o022)
         os.umask(umask)
         self.mode = 0o666 & ~umask  # as an ordinary new file (mkstemp makes it private)
@@ -47,6 +54,13 @@ class Staging:
         os.close(handle)
         self.files[self.folder / name] = Path(temporary)
         return Path(temporary)
+
+    def scratch(self) -> Path:
+        """The folder for a writer's own temporary files (xlsxwriter's ``tmpdir``), made on
+        first use; removed with the temporary files, by ``commit`` or ``discard``."""
+        if self.scratch_folder is None:
+            self.scratch_folder = Path(tempfile.mkdtemp(dir=self.folder, prefix=SCRATCH))
+        return self.scratch_folder
 
     def write(self, name: str, data: bytes) -> None:
         self.path(name).write_bytes(data)
@@ -60,11 +74,19 @@ class Staging:
             os.replace(temporary, target)
         self.files.clear()
         _sync_folder(self.folder)
+        self._remove_scratch()
 
     def discard(self) -> None:
         for temporary in self.files.values():
             temporary.unlink(missing_ok=True)
         self.files.clear()
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        """Errors ignored: the outputs are what counts, and the next run removes what is left."""
+        if self.scratch_folder is not None:
+            shutil.rmtree(self.scratch_folder, ignore_errors=True)
+            self.scratch_folder = None
 
 
 @contextmanager
@@ -105,9 +127,12 @@ def unwritable(folder: Path, error: OSError) -> UnwritableOutput:
 
 
 def _remove_orphans(folder: Path) -> None:
-    """Temporary files a killed run left behind (only ours: their names say so)."""
+    """Temporary files and folders a killed run left behind (only ours: their names say so)."""
     for orphan in folder.glob(f".*{PARTIAL}*"):
-        orphan.unlink(missing_ok=True)
+        if orphan.is_dir() and not orphan.is_symlink():
+            shutil.rmtree(orphan)
+        else:
+            orphan.unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:

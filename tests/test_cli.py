@@ -3,6 +3,7 @@ exit 2 for wrong usage; never a traceback."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -14,7 +15,14 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.privacy import mask_text
-from tests.builders import AID_HEADER, AID_ROW, SAMPLE, write_text, write_xlsx
+from tests.builders import (
+    AID_HEADER,
+    AID_ROW,
+    PARAMETER_SHEETS,
+    SAMPLE,
+    write_text,
+    write_xlsx,
+)
 
 AID_CARD = "6217001234567893"  # 张三's card in the small folders
 
@@ -221,6 +229,92 @@ def test_reconcile_with_no_valid_aid_record_says_so(folder: Path, tmp_path_facto
     assert result.exit_code == 1
     assert result.output.startswith("错误：没有一条有效的救助记录，无法确定对账月份")
     assert list(out.iterdir()) == []
+
+
+LEDGER_HEADER = ["资金来源", "资金年度", "收支类别", "金额", "到账日期", "文号"]
+
+
+def month_folder(folder: Path, aid_date: str, ledger: list[list[object]]) -> Path:
+    """An input folder: the parameters, 张三's 100.00 生活救助 from 中央 on ``aid_date`` and a
+    fund ledger of ``ledger`` rows (under ``LEDGER_HEADER``)."""
+    folder.mkdir()
+    write_xlsx(folder / "参数.xlsx", PARAMETER_SHEETS)
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, [*AID_ROW[:7], aid_date, *AID_ROW[8:]]]})
+    write_xlsx(folder / "台账.xlsx", {"资金收支": [LEDGER_HEADER, *ledger]})
+    return folder
+
+
+def findings_of(out: Path, rule: str) -> list[dict[str, str]]:
+    with open(out / "exceptions.csv", encoding="utf-8-sig", newline="") as stream:
+        return [row for row in csv.DictReader(stream) if row["规则"] == rule]
+
+
+@pytest.fixture(scope="module")
+def december_summary(tmp_path_factory) -> Path:
+    """summary.json of a December 2021 run: 中央 received 1,000.00 and paid 100.00 (closing
+    900.00), 本级 received 500.00 (closing 500.00)."""
+    work = tmp_path_factory.mktemp("december")
+    ledger = [
+        ["中央财政专项帮扶资金", 2021, "上级拨入", "1000.00", "2021-03-01"],
+        ["本级工会经费", 2021, "本级安排", "500.00", "2021-03-01"],
+    ]
+    folder = month_folder(work / "in", "2021-03-05", ledger)
+    result = invoke("reconcile", str(folder), "--period", "2021-12", "--out", str(work / "out"))
+    assert result.exit_code == 0, result.output
+    return work / "out" / "summary.json"
+
+
+@pytest.mark.parametrize(
+    ("central_opening", "expected"),
+    [
+        ("900.00", []),
+        ("800.00", [("中央财政专项帮扶资金", "-100.00", "900.00")]),
+    ],
+)
+def test_previous_gives_last_decembers_closing_to_a_january_run(
+    december_summary: Path, tmp_path: Path, central_opening: str, expected: list[tuple[str, ...]]
+) -> None:
+    """January 2022 with ``--previous`` last December's summary.json (中央 900.00, 本级 500.00):
+    本级 brings its 500.00 forward; 中央 brings 900.00 forward (no R22), or 800.00 (R22 for
+    −100.00 against 900.00)."""
+    ledger = [
+        ["中央财政专项帮扶资金", 2022, "上年结转", central_opening, "2022-01-04"],
+        ["本级工会经费", 2022, "上年结转", "500.00", "2022-01-04"],
+    ]
+    folder = month_folder(tmp_path / "in", "2022-01-10", ledger)
+    out = tmp_path / "out"
+    january = ["--period", "2022-01", "--out", str(out), "--previous", str(december_summary)]
+    result = invoke("reconcile", str(folder), *january)
+    assert result.exit_code == 0, result.output
+    assert [(f["资金来源"], f["金额"], f["比较金额"]) for f in findings_of(out, "R22")] == expected
+
+
+@pytest.mark.parametrize("garbled", ["{not json", '{"period": "2021-12"}'])
+def test_a_garbled_previous_summary_exits_1_with_the_message(
+    folder: Path, tmp_path_factory, garbled: str
+) -> None:
+    """A --previous that is not JSON, or JSON without the balances: exit 1, the message names
+    the file and what to give instead, and nothing is written."""
+    write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW]})
+    previous = tmp_path_factory.mktemp("previous") / "summary.json"
+    previous.write_text(garbled, encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    result = invoke("reconcile", str(folder), "--out", str(out), "--previous", str(previous))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"错误：上年的 summary.json（{previous}）无法读取：")
+    assert result.output.rstrip().endswith("请指向上年 12 月对账输出目录里的 summary.json")
+    assert "Traceback" not in result.output
+    assert list(out.iterdir()) == []
+
+
+def test_a_missing_previous_summary_is_wrong_usage(folder: Path, tmp_path: Path) -> None:
+    """A --previous naming no file is a mistyped path, as a missing input folder is: exit 2,
+    the message names the option and the file, nothing is run."""
+    missing = tmp_path / "nowhere" / "summary.json"
+    result = invoke("reconcile", str(folder), "--previous", str(missing))
+    assert result.exit_code == 2
+    assert "'--previous'" in result.output and str(missing) in result.output
+    assert "Traceback" not in result.output
 
 
 def python_m_pipeline(*args: str) -> subprocess.CompletedProcess[str]:

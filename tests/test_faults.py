@@ -1,7 +1,9 @@
 """Faults while writing: a run that fails or is killed at any moment leaves each previous output
 as it was (or a complete new one), never a truncated workbook nor a stray temporary file that
-outlives the next run; an unwritable or full output folder is a clear error (exit 1); the run
-history survives an interrupted run; the input folder is byte for byte unchanged.
+outlives the next run; xlsxwriter's temporary rows (names, ID numbers) lie beside the outputs,
+never in the system's temporary folder; an unwritable or full output folder is a clear error
+(exit 1); the run history survives an interrupted run; the input folder is byte for byte
+unchanged.
 
 The runs made to fail in-process (``read_once``) take the sample as the session's run read it
 instead of reading sample_data/ again: the faults are all in the writing. The killed runs and
@@ -12,11 +14,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -77,6 +81,23 @@ def read_once(monkeypatch: pytest.MonkeyPatch, sample_reconciled: results.Reconc
 def previous(november: Path, tmp_path: Path) -> Path:
     """An output folder holding an earlier run's outputs: a copy of November's."""
     return shutil.copytree(november, tmp_path / "out")
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder, as runs of this test see it: an empty folder of the
+    test's own (the machine's is shared with every other process), for runs in this process
+    through ``tempfile`` and for the processes the test starts through TMPDIR."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+def scratch_folders(folder: Path) -> list[Path]:
+    """The staging folders for xlsxwriter's temporary files in an output folder."""
+    return sorted(p for p in folder.iterdir() if p.name.startswith(staging.SCRATCH))
 
 
 def _raise_on_call(number: int) -> Callable[..., object]:
@@ -146,12 +167,91 @@ def test_a_fault_between_two_renames_leaves_each_file_whole(
         assert data in (before.get(name), reference.get(name)), name
 
 
+@pytest.mark.usefixtures("read_once")
+@pytest.mark.parametrize("password", [None, "帮扶2021!"])
+def test_the_workbooks_temporary_rows_lie_beside_the_outputs_while_it_is_written(
+    tmp_path: Path, system_temp: Path, monkeypatch, password: str | None
+) -> None:
+    """xlsxwriter keeps each sheet's rows in a temporary file until the workbook is closed, with
+    ``--password`` too (the workbook is then made in memory). While the summary sheets are
+    written (对账明细 done), the ten sheets' files are in one hidden staging folder beside the
+    outputs and none is in the system's temporary folder; after the run the output folder holds
+    its outputs only and the system's temporary folder is still empty."""
+    out = tmp_path / "out"
+    seen: dict[str, object] = {}
+    rest = workbook.Book.rest
+
+    def looking(book: workbook.Book, reconciled: results.Reconciled) -> None:
+        seen["scratch"] = [len(list(folder.iterdir())) for folder in scratch_folders(out)]
+        seen["system"] = list(system_temp.iterdir())
+        rest(book, reconciled)
+
+    monkeypatch.setattr(workbook.Book, "rest", looking)
+    run.reconcile(results.Config(SAMPLE, out, password=password))
+    assert seen == {"scratch": [len(workbook.SHEETS)], "system": []}
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUTS, history.DATABASE])
+    assert list(system_temp.iterdir()) == []
+
+
+@pytest.mark.usefixtures("read_once")
+def test_an_orphaned_temporary_folder_is_removed_by_the_next_run(previous: Path) -> None:
+    """Planted: what a killed run leaves, a staging folder ``.tmp.partial-k1`` holding row files
+    (one in a folder of its own) and a temporary output ``.summary.json.partial-k2``: the next
+    run removes both. Near miss: the clerk's folder 备份 with a file in it stays."""
+    orphan = previous / f"{staging.SCRATCH}k1"
+    (orphan / "nested").mkdir(parents=True)
+    (orphan / "tmpa1b2c3").write_text("<row r='1'>张三 341503199001010013</row>", "utf-8")
+    (orphan / "nested" / "tmpd4e5f6").write_text("<row r='2'/>", "utf-8")
+    (previous / f".summary.json{staging.PARTIAL}k2").write_text("{", "utf-8")
+    (previous / "备份").mkdir()
+    (previous / "备份" / "帮扶资金对账_2021-10.xlsx").write_bytes(b"PK")
+    run.reconcile(results.Config(SAMPLE, previous))
+    assert not [p for p in previous.iterdir() if staging.PARTIAL in p.name]
+    assert sorted(p.name for p in previous.iterdir()) == sorted(
+        [*OUTPUTS, "帮扶资金对账_2021-11.xlsx", history.DATABASE, "备份"]
+    )
+    assert (previous / "备份" / "帮扶资金对账_2021-10.xlsx").read_bytes() == b"PK"
+
+
+KILLED_WHILE_WRITING = """
+import os, signal, sys
+from pipeline import workbook
+from pipeline.cli import cli
+workbook.Book.rest = lambda *_: os.kill(os.getpid(), signal.SIGKILL)
+cli(sys.argv[1:])
+"""
+PERSONAL_NUMBER = re.compile(rb"[0-9]{17}[0-9X]")  # an ID number (or a card number)
+
+
+def test_a_run_killed_while_writing_leaves_its_rows_beside_the_outputs_for_the_next_run(
+    previous: Path, system_temp: Path
+) -> None:
+    """A real run killed (SIGKILL) once 对账明细 is written, while the summary sheets would be:
+    its temporary rows, ID numbers among them, lie in the hidden staging folder beside the
+    outputs, and nothing in the system's temporary folder; the next run removes them."""
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_WHILE_WRITING, "reconcile", str(SAMPLE)]
+        + ["--out", str(previous)],
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    (scratch,) = scratch_folders(previous)
+    rows = b"".join(p.read_bytes() for p in scratch.iterdir())
+    assert PERSONAL_NUMBER.search(rows)
+    assert list(system_temp.iterdir()) == []
+    run.reconcile(results.Config(SAMPLE, previous))
+    assert not [p for p in previous.iterdir() if staging.PARTIAL in p.name]
+    assert list(system_temp.iterdir()) == []
+
+
 @pytest.mark.parametrize("delay", [0.3, 0.8, 1.3, 1.8, 2.4])
 def test_a_killed_run_never_leaves_a_truncated_output(
-    previous: Path, reference: dict[str, bytes], delay: float
+    previous: Path, reference: dict[str, bytes], system_temp: Path, delay: float
 ) -> None:
     """SIGKILL at several moments of a real run: every output is its previous or its new
-    complete self; the history database is intact; the next run removes the orphans."""
+    complete self; the history database is intact; nothing is left in the system's temporary
+    folder; the next run removes the orphans, files and folders."""
     before = contents(previous)
     inputs = digest(SAMPLE)
     process = subprocess.Popen(
@@ -171,6 +271,7 @@ def test_a_killed_run_never_leaves_a_truncated_output(
             assert zipfile.ZipFile(previous / name).testzip() is None
     with sqlite3.connect(previous / history.DATABASE) as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert list(system_temp.iterdir()) == []
     run.reconcile(results.Config(SAMPLE, previous))
     assert not [p for p in previous.iterdir() if staging.PARTIAL in p.name]
     assert {n: contents(previous)[n] for n in OUTPUTS} == {n: reference[n] for n in OUTPUTS}

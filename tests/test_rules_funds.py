@@ -13,6 +13,7 @@ from tests.builders import context, row_of, rule_findings
 JINQIU = "省总金秋助学资金"  # deadline 当年12-31
 UNION = "本级工会经费"  # no deadline
 CENTRAL = "中央财政专项帮扶资金"  # deadline 次年02-28
+PROVINCE = "省财政专项帮扶资金"  # deadline 次年02-28
 # 金秋 2021 (1,000.00 received, deadline 2021-12-31) spends 600.00 on 2021-09-01
 JINQIU_SPENT = {
     "source": JINQIU,
@@ -51,9 +52,7 @@ def test_year_end_balance_that_may_carry_over_needs_its_document() -> None:
     """Planted: 本级 ends 2021 with 1,000.00 and no 结转下年 document (R21). Near miss: the
     same with a 结转下年 of 1,000.00 under 裕工字〔2021〕48号; and the same in November."""
     ledger = [{"source": UNION, "category": "本级安排"}]
-    aid = [{"source": UNION, "aid_type": "送温暖", "amount_fen": 0}][:0] or [
-        {"aid_date": "2021-03-10"}
-    ]
+    aid = [{"aid_date": "2021-03-10"}]
     flagged = rule_findings(
         funds.RULES, "R21", context(aid=aid, ledger=[*ledger, {}], carry_over=[UNION])
     )
@@ -98,6 +97,31 @@ def test_a_carry_over_document_for_part_of_the_balance() -> None:
     assert "其中 400.00 元 没有结转下年的批复文件" in result["message"].iloc[0]
 
 
+def test_a_year_end_balance_that_may_not_carry_over_is_to_be_returned() -> None:
+    """Planted: 本级 (可结转 否 here, no 使用期限) ends 2021 with 1,000.00: R21 for 1,000.00,
+    against 1,000.00, saying it is to be returned (上缴或调出). Near misses: 中央 (可结转 否,
+    deadline 2022-02-28 still ahead) keeps 500.00, to be spent until then: no finding; 金秋
+    (可结转 否, deadline 2021-12-31 passed) keeps 400.00: R20's alone; 本级's balance returned
+    by a 调出 of 1,000.00: nothing left to flag."""
+    aid = [JINQIU_SPENT, {"amount_fen": 50000}]
+    ledger = [{"source": UNION, "category": "本级安排"}, {"source": JINQIU}, {}]
+    ctx = context(aid=aid, ledger=ledger)
+    result = rule_findings(funds.RULES, "R21", ctx)
+    assert result[["source", "amount_fen", "compared_fen"]].values.tolist() == [
+        [UNION, 100000, 100000]
+    ]
+    assert result["lineage"].tolist() == [(row_of("fund_ledger", 2),)]
+    assert result["message"].tolist() == [
+        "本级工会经费 2021 年度资金不得结转（参数·资金来源 可结转 否，且不限使用期限），"
+        "年末结余 1000.00 元 应上缴或调出"
+    ]
+    assert rule_findings(funds.RULES, "R20", ctx)[["source", "amount_fen"]].values.tolist() == [
+        [JINQIU, 40000]
+    ]
+    returned = [*ledger, {"source": UNION, "category": "调出", "booked_on": "2021-12-20"}]
+    assert rule_findings(funds.RULES, "R21", context(aid=aid, ledger=returned)).empty
+
+
 def test_money_past_its_deadline_that_may_carry_over_is_r20_alone() -> None:
     """Planted: 金秋 2021 (deadline 2021-12-31, 可结转 是) keeps 400.00 at the year end with no
     结转下年 document: one finding, R20, whose message says no document covers it — not R21
@@ -133,6 +157,22 @@ def test_opening_balance_against_last_years_closing() -> None:
     assert "比上年期末结余 500.00 元少 100.00 元" in result["message"].iloc[0]
     assert row_of("fund_ledger", 2) in result["lineage"].iloc[0]
     assert rule_findings(funds.RULES, "R22", context(ledger=ledger, previous_closing=None)).empty
+
+
+def test_a_source_of_last_year_absent_this_year() -> None:
+    """Planted: last year 本级 closed at 300.00, and this year's ledger has no 本级 row at all:
+    R22 for −300.00 (本年上年结转 0.00), against 300.00, with no ledger row behind it. Near
+    misses: 中央 brought its 500.00 forward; 省财政 closed at 0.00 and is absent too."""
+    ledger = [{"category": "上年结转", "amount_fen": 50000, "booked_on": "2021-01-05"}, {}]
+    previous = {CENTRAL: 50000, UNION: 30000, PROVINCE: 0}
+    result = rule_findings(funds.RULES, "R22", context(ledger=ledger, previous_closing=previous))
+    assert result[["source", "amount_fen", "compared_fen"]].values.tolist() == [
+        [UNION, -30000, 30000]
+    ]
+    assert result["lineage"].tolist() == [()]
+    assert result["message"].tolist() == [
+        "本级工会经费 本年上年结转 0.00 元，比上年期末结余 300.00 元少 300.00 元"
+    ]
 
 
 def test_book_balance_differs_from_the_computed_one_by_a_fen() -> None:

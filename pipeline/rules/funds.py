@@ -7,6 +7,9 @@ per source and fund year, with the ledger rows behind each figure as lineage.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from typing import Any
+
 import pandas as pd
 
 from pipeline import aggregate
@@ -30,6 +33,15 @@ def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
     return balances.assign(amount_fen=amount)
 
 
+def _to_return(context: Context, balances: pd.DataFrame) -> pd.Series:
+    """Per balance row, the balance of a source that may not carry over and has no 使用期限:
+    nothing lets it stay past the year end, so it is to be returned (上缴或调出); 0 otherwise.
+    A deadline still ahead (次年02-28) lets the money be spent until then (R20 once it has
+    passed); one already passed is R20's."""
+    kept = ~aggregate.may_carry_over(balances, context.params) & balances["deadline"].isna()
+    return balances["closing_fen"].clip(lower=0).where(kept, 0)
+
+
 def unspent_after_deadline(context: Context) -> pd.DataFrame:
     """R20: the money of a source and fund year left at the period end, once its deadline has
     passed (``aggregate.balances``' unspent_after_deadline_fen). Where that money may carry
@@ -49,30 +61,48 @@ def unspent_after_deadline(context: Context) -> pd.DataFrame:
 
 
 def balance_without_carry_over(context: Context) -> pd.DataFrame:
-    """R21 (December): a balance that may carry over, more of it than a 结转下年 with a 文号
-    covers. The money at issue is the balance less what is covered (all of it when no 文号 is
-    registered), against the whole balance. A balance already past its deadline is R20's: the
-    same money, one finding."""
+    """R21 (December): a year-end balance with nothing to keep it. Of a source that may carry
+    over, the part no 结转下年 with a 文号 covers (all of it when no 文号 is registered); of a
+    source that may not and has no 使用期限, all of it: it is to be returned (上缴或调出). Against
+    the whole balance. A balance already past its deadline is R20's: the same money, one
+    finding."""
     if context.period.month != 12:
         return no_findings()
     balances = _balances(context)
     uncovered = aggregate.uncovered_carry_over(balances, context.params)
-    open_ = balances[(uncovered > 0) & (balances["unspent_after_deadline_fen"] == 0)]
+    at_issue = uncovered + _to_return(context, balances)
+    open_ = balances[(at_issue > 0) & (balances["unspent_after_deadline_fen"] == 0)]
+    may_carry = aggregate.may_carry_over(open_, context.params)
     messages = [
+        _year_end_message(row, fen) if carry else _return_message(row)
+        for row, fen, carry in zip(
+            open_.to_dict("records"), at_issue[open_.index], may_carry, strict=True
+        )
+    ]
+    return findings(
+        _source_rows(open_, at_issue[open_.index]),
+        messages,
+        compared=open_["closing_fen"],
+        lineage=_lineage(open_),
+    )
+
+
+def _year_end_message(row: Mapping[Hashable, Any], uncovered_fen: int) -> str:
+    return (
         f"{row['source']} {row['fund_year']} 年度年末结余 {yuan(row['closing_fen'])}，"
         + (
             f"已登记结转下年 {yuan(row['carry_over_fen'])}（{row['carry_over_document']}），"
             if pd.notna(row["carry_over_document"]) and row["carry_over_fen"]
             else ""
         )
-        + f"其中 {yuan(fen)} 没有结转下年的批复文件"
-        for row, fen in zip(open_.to_dict("records"), uncovered[open_.index], strict=True)
-    ]
-    return findings(
-        _source_rows(open_, uncovered[open_.index]),
-        messages,
-        compared=open_["closing_fen"],
-        lineage=_lineage(open_),
+        + f"其中 {yuan(uncovered_fen)} 没有结转下年的批复文件"
+    )
+
+
+def _return_message(row: Mapping[Hashable, Any]) -> str:
+    return (
+        f"{row['source']} {row['fund_year']} 年度资金不得结转（参数·资金来源 可结转 否，"
+        f"且不限使用期限），年末结余 {yuan(row['closing_fen'])} 应上缴或调出"
     )
 
 
@@ -121,10 +151,11 @@ RULES = [
     ),
     Rule(
         "R21",
-        "年末结余可结转但未登记结转下年批复",
+        "年末结余可结转但未登记结转下年批复，或不得结转应上缴或调出",
         "警告",
         balance_without_carry_over,
-        "没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；已过使用期限的结余归 R20",
+        "可结转的：没有批复文件的结余 = 年末结余 − 有文号的结转下年金额；不得结转且不限使用期限的："
+        "年末结余（应上缴或调出）；已过使用期限的结余归 R20",
         "年末结余",
     ),
     Rule(

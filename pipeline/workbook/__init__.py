@@ -104,15 +104,29 @@ class Book:
     对账明细: it needs only the matched rows and the findings, so that it is written while the
     figures are computed in another process. ``rest`` fills the other sheets, added empty,
     once everything is known. Constant memory needs each sheet's rows in order, not the
-    sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it.
+    sheets. ``max_rows`` is Excel's limit of rows per worksheet; tests lower it. ``scratch`` is
+    the folder for xlsxwriter's temporary files (each sheet's rows until closing, then the
+    package's parts), the system's temporary folder when None: a run gives its staging folder,
+    beside the outputs, so that a killed run's rows (names, ID numbers) are removed by the next.
     """
 
     def __init__(
-        self, target: Path | BinaryIO, period: pd.Period, mask: bool, max_rows: int = EXCEL_ROWS
+        self,
+        target: Path | BinaryIO,
+        period: pd.Period,
+        mask: bool,
+        max_rows: int = EXCEL_ROWS,
+        *,
+        scratch: Path | None = None,
     ) -> None:
         self.period, self.mask, self.max_rows = period, mask, max_rows
         self.made = made_at()
-        options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        options = {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "tmpdir": None if scratch is None else str(scratch),
+        }
         self.book = xlsxwriter.Workbook(
             str(target) if isinstance(target, Path) else target, options
         )
