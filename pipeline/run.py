@@ -29,7 +29,7 @@ from pipeline.results import Checked, CheckedFile, Config, Figured, Found, Recon
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.staging import staged
-from pipeline.summary import summarize
+from pipeline.summary import count_in_transit, summarize
 from pipeline.validate import Validated
 from pipeline.workbook import Book
 
@@ -79,6 +79,9 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         matched = match.match(
             tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
         )
+        matched = match.in_transit(  # unpaid but young at the period end: 在途, not R01/R19
+            matched, period.end_time.normalize(), params.standards.in_transit_days
+        )
     closing = history.closing_before(config.output_dir, config.previous, period.year)
     parallel = large(file.size for file in checked.files)
     finding = Beside(lambda: find(checked, params, period, matched, closing), parallel)
@@ -86,7 +89,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         unflagged = reconciliation(matched, period, tables["worker_files"])
     found = finding.result()
     progress.figures.extend(found.stages)
-    figuring = Beside(lambda: figure(checked, params, period, found.findings), parallel)
+    figuring = Beside(lambda: figure(checked, params, period, found.findings, matched), parallel)
     with staged(config.output_dir) as staging:
         name = outputs.workbook_name(period)
         with (
@@ -131,14 +134,19 @@ def find(
 
 
 def figure(
-    checked: Checked, params: Parameters, period: pd.Period, findings: pd.DataFrame
+    checked: Checked,
+    params: Parameters,
+    period: pd.Period,
+    findings: pd.DataFrame,
+    matched: match.Matched,
 ) -> Figured:
     """The figures, the summary and the indicators: what needs the findings."""
     progress = Progress()
     validated = checked.validated
     with progress.stage("aggregate"):
         figures = aggregate.figures(validated.tables, params, period)
-        summary = summarize(checked.files, validated.counts, period, findings, figures)
+        transit = count_in_transit(matched, period, params.standards.in_transit_days)
+        summary = summarize(checked.files, validated.counts, period, findings, figures, transit)
         scored = indicators.indicators(validated.tables, params, figures, findings, period)
     return Figured(figures, summary, scored, progress.figures)
 

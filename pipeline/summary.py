@@ -4,8 +4,9 @@ In: the input files read, the per-sheet row counts of validation, the period, th
 the figures. Out: a ``Summary`` — per input file its kinds, checksum and rows read and rejected;
 per file kind the rows read, kept for reconciliation and rejected (the copies exported twice
 among them) and the money the rejected rows leave out; per rule of the catalogue
-its findings; and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as
-contract §3.2 says.
+its findings; what is 在途 at the period end (``count_in_transit``, from the matched rows);
+and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as contract §3.2
+says.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.aggregate import Figures
+from pipeline.aggregate import Figures, period_bounds
 from pipeline.load import InputFile
+from pipeline.match import IN_TRANSIT, Matched
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
 
@@ -66,12 +68,27 @@ class RuleCount:
 
 
 @dataclass(frozen=True)
+class InTransit:
+    """What is 在途 at the period end and dated up to it, as 对账明细 shows it: records not yet
+    paid and their money, failed transfers not yet re-paid and theirs, and the 发放在途天数
+    they were judged by. Not findings; older than ``days`` they are R01/R19. A failed transfer
+    of a 在途 record is counted among both (the same money, seen from the bank)."""
+
+    records: int
+    amount_fen: int
+    transfers: int
+    transfer_amount_fen: int
+    days: int
+
+
+@dataclass(frozen=True)
 class Summary:
     period: pd.Period
     inputs: tuple[FileRows, ...]
     rows: dict[str, KindRows]  # per file kind, in the order first met
     findings: tuple[RuleCount, ...]  # every rule of the catalogue, in code order
     figures: Figures
+    in_transit: InTransit
 
     @property
     def rejected(self) -> int:
@@ -84,6 +101,7 @@ def summarize(
     period: pd.Period,
     findings: pd.DataFrame,
     figures: Figures,
+    transit: InTransit,
 ) -> Summary:
     """``counts``: validation's rows per sheet (source_file, kind, read, kept, rejected)."""
     per_rule = findings["rule"].value_counts()
@@ -96,6 +114,23 @@ def summarize(
             for rule in CATALOGUE
         ),
         figures=figures,
+        in_transit=transit,
+    )
+
+
+def count_in_transit(matched: Matched, period: pd.Period, days: int) -> InTransit:
+    """The 在途 records and failed transfers (``pipeline.match.in_transit``) dated up to the
+    period end: those dated after it are not yet due, and not part of this month's books."""
+    _, _, after = period_bounds(period)
+    aid, bank = matched.aid, matched.bank
+    records = aid[(aid["outcome"] == IN_TRANSIT) & (aid["aid_date"] < after)]
+    transfers = bank[(bank["outcome"] == IN_TRANSIT) & (bank["paid_on"] < after)]
+    return InTransit(
+        records=len(records),
+        amount_fen=int(records["amount_fen"].sum()),
+        transfers=len(transfers),
+        transfer_amount_fen=int(transfers["amount_fen"].sum()),
+        days=days,
     )
 
 

@@ -2,9 +2,9 @@
 
 Page 1: unit, period, when the workbook was made (``Context.made``) and by which version; per
 资金来源 上年结转, 本年收入, 本年支出, 调出, 期末结余 and 执行率 (支出 ÷ (上年结转 + 本年收入)),
-from the balances, with 合计; findings per severity, their count and the sum of their 金额;
-rejected input rows per file kind and the money they leave out, copies exported twice apart;
-and a conclusion written from those figures. Then, from page 2: 一、输入文件, 二、行数核对,
+from the balances, with 合计; findings per severity, their count and the sum of their 金额,
+and under them what is 在途 (no finding); rejected input rows per file kind and the money they
+leave out, copies exported twice apart; and a conclusion written from those figures. Then, from page 2: 一、输入文件, 二、行数核对,
 三、未读取的工作表和文件, 四、异常统计 (per rule), 五、拒收行按原因, 六、明细工作表.
 """
 
@@ -52,8 +52,9 @@ def fill(sheet: Sheet, context: Context) -> None:
         sheet.text(row, 0, label, f.header, fit=False)
         put(row)
         row += 1
-    row = _cover_funds(sheet, context, row + 1)
+    row = _cover_funds(sheet, context, row)  # no blank line above: page 1 has none to spare
     row = _cover_severities(sheet, context, row + 1)
+    row = _cover_in_transit(sheet, context, row)
     row = _cover_rejected(sheet, context, row + 1)
     row = _cover_conclusion(sheet, context, row + 1)
     row = sheet.signatures(row + 1, columns)
@@ -144,6 +145,21 @@ def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
         cells = [(r, col) for r in range(first, row)]
         sheet.total(row, col, cells, int(totals[column].sum()), fen=fen)
     sheet.merge(row, 3, 7, "涉及金额为每条异常“金额”的绝对值之和，各规则的含义见“规则说明”", f.text)
+    return row + 1
+
+
+def _cover_in_transit(sheet: Sheet, context: Context, row: int) -> int:
+    """One line under the findings' 合计, outside it: the records 在途 at the period end
+    (``Summary.in_transit``) and their money, the failed transfers awaiting re-payment (a 在途
+    record's among them: the same money seen from the bank, so not added) and the
+    发放在途天数 they were judged by."""
+    f, transit = sheet.formats, context.reconciled.summary.in_transit
+    sheet.text(row, 0, "在途记录（不计为异常）", f.text)
+    sheet.count(row, 1, transit.records)
+    sheet.money(row, 2, transit.amount_fen)
+    transfers = yuan(transit.transfer_amount_fen, grouped=True)
+    sheet.merge(row, 3, 5, f"失败待重发转账 {transit.transfers:,} 笔 {transfers}", f.text)
+    sheet.merge(row, 6, 7, f"发放在途天数 {transit.days} 天", f.text)
     return row + 1
 
 
