@@ -400,7 +400,7 @@ def percent(part: Any, whole: Any) -> Any:
 
 # ---- 支出与银行实付的勾稽 -------------------------------------------------------------------------
 
-UNPAID_STATUSES = ("未发放", "发放失败")
+UNPAID_STATUSES = ("未发放", "发放失败", "在途")  # 在途: recorded, paid after the close
 
 
 def payment_bridge(detail: pd.DataFrame) -> pd.DataFrame:
@@ -410,8 +410,8 @@ def payment_bridge(detail: pd.DataFrame) -> pd.DataFrame:
     difference_fen = paid − (system − cash), status, records). Out: columns item, amount_fen
     (a deduction negative), rows (对账明细 rows behind it), statuses (their 状态, joined with
     、) and total (a line that adds the lines since the previous total, itself included in the
-    next). The record rows' differences are split three ways — rows 未发放 or 发放失败 (recorded,
-    not paid), other rows paid less, other rows paid more — so the lines add up exactly:
+    next). The record rows' differences are split three ways — rows 未发放, 发放失败 or 在途
+    (recorded, not paid), other rows paid less, other rows paid more — so the lines add up exactly:
     system − cash + differences = bank paid for records; + transfers paying no record = the
     bank's successful payments; + cash = everything paid.
     """

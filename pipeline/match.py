@@ -40,11 +40,13 @@ instalments), 失败未重发 (failed transfers only, R19), 未发放 (none, R01
 已对应 (a success with its records), 无对应记录 (a success of a known person with no record in
 the window, R02), 无法识别收款人 (a success nobody could be found for, R02), 失败已重发 (a failure
 whose records all have a success on that day or later), 失败未重发 (any other failure, R19).
+``in_transit`` then relabels as 在途 (no finding) the unpaid records and failures still young at
+the period end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -58,9 +60,10 @@ BY_ID, BY_CARD, BY_NAME = range(3)
 HOW_AMOUNT = ("金额相符", "合并转账", "分次发放", "金额不符", "重复发放")
 EQUAL, COMBINED, INSTALMENTS, DIFFERENT, REPEATED = range(len(HOW_AMOUNT))
 PENDING = "待确认"
-AID_OUTCOMES = ("已到账", "金额不符", "重复发放", "失败未重发", "未发放", "现金")
+IN_TRANSIT = "在途"  # unpaid at the period end, but not for longer than 发放在途天数
+AID_OUTCOMES = ("已到账", "金额不符", "重复发放", "失败未重发", "未发放", IN_TRANSIT, "现金")
 UNMATCHED_BANK = ("无对应记录", "无法识别收款人")  # successful transfers that pay no record (R02)
-BANK_OUTCOMES = ("已对应", "失败已重发", "失败未重发", *UNMATCHED_BANK)
+BANK_OUTCOMES = ("已对应", "失败已重发", "失败未重发", IN_TRANSIT, *UNMATCHED_BANK)
 CASH = "现金"
 SUCCESS = "成功"
 NONE = -1  # no person, no group
@@ -131,6 +134,43 @@ def match(
         aid=_aid_result(aid, links),
         bank=_bank_result(bank, links, ids, bank_person, how_person),
     )
+
+
+def in_transit(matched: Matched, period_end: pd.Timestamp, days: int) -> Matched:
+    """``matched`` with what is only late at the period end relabelled 在途: a timing
+    difference the bank settles after the close (未达账项), not a finding (R01, R19).
+
+    A record is 在途 when it is 未发放 and its aid date is at most ``days`` before the period
+    end, or 失败未重发 and the latest of its aid date and its failed transfers' dates is: the
+    bank re-pays once a failure is reported, so the clock runs from the last failure, not from
+    the aid date. A bank row is 在途 when it is 失败未重发 and dated at most ``days`` before
+    the period end, or when it is a failed transfer of a 在途 record. Dated after the period
+    end (a negative age), they are not due yet: 在途 too. Exactly ``days`` old is still 在途.
+    """
+    aid, bank, pairs = matched.aid, matched.bank, matched.pairs
+    end = period_end.to_datetime64().astype("datetime64[D]").astype(np.int64)
+    rec, row = pairs["aid_index"].to_numpy(), pairs["bank_index"].to_numpy()
+    bank_day = _days(bank["paid_on"])
+    last_try = _days(aid["aid_date"])  # a failed-only record's links are all failures
+    np.maximum.at(last_try, rec, bank_day[row])
+    waiting = aid["outcome"].isin(("未发放", "失败未重发")).to_numpy(dtype=bool)
+    aid_young = waiting & (end - last_try <= days)
+    of_young_record = np.zeros(len(bank), dtype=bool)
+    of_young_record[row[aid_young[rec]]] = True
+    failed = (bank["outcome"] == "失败未重发").to_numpy(dtype=bool)
+    bank_young = failed & ((end - bank_day <= days) | of_young_record)
+    return replace(
+        matched,
+        aid=aid.assign(outcome=_relabelled(aid["outcome"], aid_young, AID_OUTCOMES)),
+        bank=bank.assign(outcome=_relabelled(bank["outcome"], bank_young, BANK_OUTCOMES)),
+    )
+
+
+def _relabelled(
+    outcome: pd.Series, young: np.ndarray, labels: tuple[str, ...]
+) -> pd.Categorical[str]:
+    codes = np.where(young, labels.index(IN_TRANSIT), outcome.cat.codes.to_numpy())
+    return _labels(codes, labels)
 
 
 # --- who is paid -------------------------------------------------------------------------------

@@ -113,6 +113,7 @@ def summary_json(summary: Summary, mask: bool = False) -> bytes:
         "exceptions": {rule.code: rule.count for rule in summary.findings},
         "rows": {kind: asdict(rows) for kind, rows in summary.rows.items()},
         "findings_list": asdict(summary.work),
+        "in_transit": asdict(summary.in_transit),
     }
     return (json.dumps(shaped, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

@@ -34,6 +34,7 @@ STANDARD_ITEMS = {
     "重复判定天数": ("duplicate_days", Decimal(15)),
     "匹配窗口前天数": ("window_before_days", Decimal(5)),
     "匹配窗口后天数": ("window_after_days", Decimal(60)),
+    "发放在途天数": ("in_transit_days", Decimal(10)),
 }
 # 救助标准 项目 → (field, default) for the 绩效指标 (pipeline.indicators): each 分值 (points) and
 # deduction of the 100-point table of the 裕安区 2021 self-evaluation (seed 000), so a province
@@ -89,6 +90,7 @@ class Standards:
     duplicate_days: int
     window_before_days: int
     window_after_days: int
+    in_transit_days: int  # unpaid this long at the period end is still 在途, not R01/R19
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,7 @@ def _standards(frame: pd.DataFrame | None) -> Standards:
         duplicate_days=int(values["duplicate_days"]),
         window_before_days=int(values["window_before_days"]),
         window_after_days=int(values["window_after_days"]),
+        in_transit_days=int(values["in_transit_days"]),
     )
 
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.aggregate import Period, period_bounds
-from pipeline.match import UNMATCHED_BANK, Matched, how_text
+from pipeline.match import IN_TRANSIT, UNMATCHED_BANK, Matched, how_text
 from pipeline.rules import SEVERITIES
 from schemas.inputs import AID_TYPES
 
@@ -46,8 +46,15 @@ RECONCILIATION_COLUMNS = [
 ]
 RULES_SEPARATOR = "、"
 DATES_SEPARATOR = "–"  # first–last aid date of a row's records
-# A record's outcome that names the status of its whole row, most serious first.
-STATUS_BY_OUTCOME = (("重复发放", "重复发放"), ("失败未重发", "发放失败"), ("未发放", "未发放"))
+# A record's outcome that names the status of its whole row, most serious first. 在途 comes
+# after the findings (a row with an old unpaid record is 未发放 whatever else is young) and
+# before 金额不符, which a 在途 record's missing money would otherwise make of its row.
+STATUS_BY_OUTCOME = (
+    ("重复发放", "重复发放"),
+    ("失败未重发", "发放失败"),
+    ("未发放", "未发放"),
+    (IN_TRANSIT, IN_TRANSIT),
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,8 @@ def reconciliation(
     no bank pays), paid_fen (what successful transfers paid for them), difference_fen =
     paid − (system − cash), status — 现金 (cash only), else the first that applies of 重复发放 (a
     record paid twice), 发放失败 (a record whose transfer failed and was never re-paid), 未发放 (a
-    record with no transfer), 金额不符 (paid ≠ system − cash), 相符 — match_how (匹配方式: how the
+    record with no transfer), 在途 (a record not yet paid but within 发放在途天数 at the period
+    end: ``match.in_transit``), 金额不符 (paid ≠ system − cash), 相符 — match_how (匹配方式: how the
     bank paid the records, with 待确认 where a pairing was a guess; ``match.how_text``),
     record_ids (joined with 、) and lineage (“file/sheet/第N行” of every record, in input order),
     file_no (档案编号: the first record's that has one, else the worker file of the 身份证号

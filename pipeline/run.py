@@ -40,7 +40,7 @@ from pipeline.results import Checked, CheckedFile, Close, Config, Figured, Found
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.staging import staged
-from pipeline.summary import summarize
+from pipeline.summary import count_in_transit, summarize
 from pipeline.validate import Validated
 from pipeline.workbook import Book
 
@@ -92,6 +92,9 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         matched = match.match(
             tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
         )
+        matched = match.in_transit(  # unpaid but young at the period end: 在途, not R01/R19
+            matched, period.end_time.normalize(), params.standards.in_transit_days
+        )
     closing = history.closing_before(config.output_dir, config.previous, period.year)
     parallel = large(file.size for file in checked.files)
     finding = Beside(lambda: find(checked, params, period, matched, closing), parallel)
@@ -102,7 +105,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
     latest_notes = pd.concat([earlier.notes, read_back.edits[list(history.NOTE_FIELDS)]])
     close = Close(carry.carried(found.findings, earlier, latest_notes), earlier, read_back)
     figuring = Beside(
-        lambda: figure(checked, params, period, found.findings, close.worklist, closing),
+        lambda: figure(checked, params, period, found.findings, close.worklist, closing, matched),
         parallel,
     )
     with staged(config.output_dir) as staging:
@@ -157,6 +160,7 @@ def figure(
     findings: pd.DataFrame,
     worklist: pd.DataFrame,
     closing: history.PreviousClosing | None,
+    matched: match.Matched,
 ) -> Figured:
     """The figures (R22's comparison among them, against last year's ``closing``), the
     summary and the indicators: what needs the findings."""
@@ -164,7 +168,10 @@ def figure(
     validated = checked.validated
     with progress.stage("aggregate"):
         figures = aggregate.figures(validated.tables, params, period, closing)
-        summary = summarize(checked.files, validated.counts, period, findings, figures, worklist)
+        transit = count_in_transit(matched, period, params.standards.in_transit_days)
+        summary = summarize(
+            checked.files, validated.counts, period, findings, figures, worklist, transit
+        )
         scored = indicators.indicators(validated.tables, params, figures, findings, period)
     return Figured(figures, summary, scored, progress.figures)
 

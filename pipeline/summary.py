@@ -4,8 +4,9 @@ In: the input files read, the per-sheet row counts of validation, the period, th
 the figures. Out: a ``Summary`` — per input file its kinds, checksum and rows read and rejected;
 per file kind the rows read, kept for reconciliation and rejected (the copies exported twice
 among them) and the money the rejected rows leave out; per rule of the catalogue
-its findings; and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as
-contract §3.2 says.
+its findings; what is 在途 at the period end (``count_in_transit``, from the matched rows);
+and the figures of aggregation. ``pipeline.outputs.summary_json`` shapes it as contract §3.2
+says.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.aggregate import Figures
+from pipeline.aggregate import Figures, period_bounds
 from pipeline.carry import WorkCounts
 from pipeline.carry import counts as work_counts
 from pipeline.load import InputFile
+from pipeline.match import IN_TRANSIT, Matched
 from pipeline.rules.catalogue import CATALOGUE
 from schemas import KIND_BY_NAME
 
@@ -68,6 +70,20 @@ class RuleCount:
 
 
 @dataclass(frozen=True)
+class InTransit:
+    """What is 在途 at the period end and dated up to it, as 对账明细 shows it: records not yet
+    paid and their money, failed transfers not yet re-paid and theirs, and the 发放在途天数
+    they were judged by. Not findings; older than ``days`` they are R01/R19. A failed transfer
+    of a 在途 record is counted among both (the same money, seen from the bank)."""
+
+    records: int
+    amount_fen: int
+    transfers: int
+    transfer_amount_fen: int
+    days: int
+
+
+@dataclass(frozen=True)
 class Summary:
     period: pd.Period
     inputs: tuple[FileRows, ...]
@@ -75,6 +91,7 @@ class Summary:
     findings: tuple[RuleCount, ...]  # every rule of the catalogue, in code order
     figures: Figures
     work: WorkCounts  # the findings list: open, by 账龄 and 处理状态, new, resolved
+    in_transit: InTransit
 
     @property
     def rejected(self) -> int:
@@ -88,6 +105,7 @@ def summarize(
     findings: pd.DataFrame,
     figures: Figures,
     worklist: pd.DataFrame,
+    transit: InTransit,
 ) -> Summary:
     """``counts``: validation's rows per sheet (source_file, kind, read, kept, rejected);
     ``worklist``: the findings list of the close (``pipeline.carry``)."""
@@ -102,6 +120,23 @@ def summarize(
         ),
         figures=figures,
         work=work_counts(worklist),
+        in_transit=transit,
+    )
+
+
+def count_in_transit(matched: Matched, period: pd.Period, days: int) -> InTransit:
+    """The 在途 records and failed transfers (``pipeline.match.in_transit``) dated up to the
+    period end: those dated after it are not yet due, and not part of this month's books."""
+    _, _, after = period_bounds(period)
+    aid, bank = matched.aid, matched.bank
+    records = aid[(aid["outcome"] == IN_TRANSIT) & (aid["aid_date"] < after)]
+    transfers = bank[(bank["outcome"] == IN_TRANSIT) & (bank["paid_on"] < after)]
+    return InTransit(
+        records=len(records),
+        amount_fen=int(records["amount_fen"].sum()),
+        transfers=len(transfers),
+        transfer_amount_fen=int(transfers["amount_fen"].sum()),
+        days=days,
     )
 
 

@@ -251,7 +251,8 @@ def context(
     parameters: the four sample sources (省财政 limited to 全国级 files; those named in
     ``carry_over`` may carry over), ``dibao`` and ``standards`` (救助标准 项目 → 数值; the
     national defaults otherwise). Bank rows (over ``BANK_ROW``, file ``bank_payments.xlsx``)
-    are matched to the records; the period is the month closed."""
+    are matched to the records, what is young at the end of the period (the month closed)
+    relabelled 在途, as a run does."""
     tables = {
         "aid_records": records(*aid),
         "worker_files": table("worker_files", files, WORKER_FILE),
@@ -280,6 +281,7 @@ def context(
         tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
     )
     period_end = pd.Period(period, freq="M").end_time.normalize()
+    matched = match.in_transit(matched, period_end, params.standards.in_transit_days)
     return Context(tables, params, period_end, matched, previous_closing)
 
 

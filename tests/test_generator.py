@@ -51,6 +51,8 @@ from tests.generator.reference import (
 )
 
 EXPECTED = generate.EXPECTED
+SAMPLE_CLOSE = date(2021, 12, 31)  # the end of the period the sample is closed for
+IN_TRANSIT_DAYS = 10  # 发放在途天数: the default, the sample's 救助标准 leave it out
 DATA_SUFFIXES = {".xlsx", ".xls", ".csv", ".txt"}
 SOURCE_NAMES = {CENTRAL: CENTRAL, PROVINCE: PROVINCE, JINQIU: JINQIU, UNION: UNION}
 SOURCE_NAMES |= {alias: source for source, aliases in SOURCE_ALIASES.items() for alias in aliases}
@@ -449,12 +451,18 @@ def _rule_breaches(model) -> Counter:
     return +breaches
 
 
+def _unpaid_days(r, bank_rows: list) -> int:
+    """Days from an unpaid record's last event to the close: its aid date, or its last failed
+    transfer (the bank re-pays once told of a failure)."""
+    return (SAMPLE_CLOSE - max([r.aid_date, *(b.paid_on for b in bank_rows)])).days
+
+
 def _record_breaches(r, bank_rows: list, checked_on: list[date]) -> list[tuple[str, str]]:
     found = []
     ok = [b for b in bank_rows if b.ok]
     if r.cash:
         found += [("R15", r.tag)] if r.signed != "是" else []
-    elif not ok:
+    elif not ok and _unpaid_days(r, bank_rows) > IN_TRANSIT_DAYS:  # younger: 在途, no finding
         found.append(("R19" if bank_rows else "R01", r.tag))  # all failed: R19 alone
     for row in ok:
         found += [("R03", r.tag)] * (row.amount_fen != sum(x.amount_fen for x in row.records))

@@ -59,15 +59,16 @@ def _findings_with(folder: Path, out: Path, standards: list[list[object]]) -> li
     return sorted(rule for rule in result.findings["rule"] if rule in payments)
 
 
-def test_matching_window_and_duplicate_days_come_from_the_parameters_workbook(
+def test_matching_window_duplicate_and_in_transit_days_come_from_the_parameters_workbook(
     folder: Path, tmp_path_factory
 ) -> None:
     """Planted: JZ1 (100.00, 03-05) is paid on 03-10, five days later; JZ2 and JZ3 (200.00,
-    04-01 and 04-21) are alike 20 days apart, each paid the next day. With the defaults (60
-    days after, 15 days for a duplicate) nothing is found; with 匹配窗口后天数 3 JZ1 is unpaid
-    (R01) and its transfer has no record (R02); with 重复判定天数 30 JZ3 repeats JZ2 (R06);
-    with 匹配窗口前天数 0 the transfer of 04-20 cannot pay JZ3 of the next day: JZ3 is unpaid
-    (R01) and that transfer pays JZ2 a second time (R06)."""
+    04-01 and 04-21) are alike 20 days apart, each paid the next day; April is closed (the
+    latest aid date's month). With the defaults (60 days after, 15 days for a duplicate)
+    nothing is found; with 匹配窗口后天数 3 JZ1 is unpaid (R01) and its transfer has no record
+    (R02); with 重复判定天数 30 JZ3 repeats JZ2 (R06); with 匹配窗口前天数 0 the transfer of
+    04-20 cannot pay JZ3 of the next day, and pays JZ2 a second time (R06): JZ3 is unpaid but
+    9 days old at 04-30, 在途 with the default 发放在途天数 10, R01 with 发放在途天数 8."""
     records = [AID_ROW, [*AID_ROW[:6], "200", "2021-04-01"], [*AID_ROW[:6], "200", "2021-04-21"]]
     records = [[f"JZ{n}", *row[1:]] for n, row in enumerate(records, start=1)]
     records = [row[:8] + AID_ROW[8:] for row in records]
@@ -83,4 +84,6 @@ def test_matching_window_and_duplicate_days_come_from_the_parameters_workbook(
     assert _findings_with(folder, out, []) == []
     assert _findings_with(folder, out, [["匹配窗口后天数", 3]]) == ["R01", "R02"]
     assert _findings_with(folder, out, [["重复判定天数", 30]]) == ["R06"]
-    assert _findings_with(folder, out, [["匹配窗口前天数", 0]]) == ["R01", "R06"]
+    assert _findings_with(folder, out, [["匹配窗口前天数", 0]]) == ["R06"]
+    in_transit_8 = [["匹配窗口前天数", 0], ["发放在途天数", 8]]
+    assert _findings_with(folder, out, in_transit_8) == ["R01", "R06"]

@@ -861,7 +861,7 @@ def test_cover_page_one_sums_up_funds_findings_and_rejected_rows(
     )
     assert "拒收输入行 8 行，涉及金额 6,800.00 元（另有 2 行金额无法识别）" in conclusion
     assert "重复导出的 3 行已只计一次" in conclusion
-    reasons = _table_under(rows, "五、")
+    reasons = _table_under(rows, "六、")
     subtotals = [r[5:7] for r in reasons if r[0] == "小计"]
     assert subtotals == [[8, 6_800], [3, 29_500]]  # 拒收, then copies exported twice
     by_column = {(r[0], r[3]): r[5:7] for r in reasons[1:] if r[1] == "拒收"}

@@ -6,6 +6,8 @@ bank row involved.
 
 One cause, one finding: a card-paid record with no transfer at all is R01; one whose transfers
 all failed is R19 alone, once however many attempts failed; a failure re-paid later is neither.
+Neither is what is only late at the period end: within 发放在途天数 the matcher calls it 在途
+(``pipeline.match.in_transit``), and these rules never see it.
 A different amount is R03, a second payment of a record already paid R06, any other payment
 without a record R02 — the matcher gives each transfer one of these, never two.
 """
@@ -87,8 +89,9 @@ def _with_records(context: Context, bank_rows: pd.DataFrame) -> list[Lineage]:
 
 
 def outstanding(context: Context) -> pd.DataFrame:
-    """R01: card-paid records no transfer was even tried for. A record whose transfers all
-    failed is R19's: one cause, one finding."""
+    """R01: card-paid records no transfer was even tried for, dated more than 发放在途天数
+    before the period end (younger ones are 在途). A record whose transfers all failed is
+    R19's: one cause, one finding."""
     aid = _matched(context).aid
     unpaid = aid[aid["outcome"] == "未发放"]
     messages = [
@@ -238,7 +241,8 @@ def _records_alike(context: Context) -> pd.DataFrame:
 def failed_never_repaid(context: Context) -> pd.DataFrame:
     """R19: money whose transfers failed and were never re-paid: one finding per record whose
     every transfer failed (however many attempts), then one per failed transfer not told with
-    such a record (a failure paying no record, or a record paid otherwise)."""
+    such a record (a failure paying no record, or a record paid otherwise). A failure of at most
+    发放在途天数 before the period end (for a record, its last one) is 在途, not yet R19."""
     return pd.concat([_records_failed(context), _transfers_failed(context)], ignore_index=True)
 
 

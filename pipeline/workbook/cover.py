@@ -2,10 +2,12 @@
 
 Page 1: unit, period, when the workbook was made (``Context.made``) and by which version; per
 资金来源 上年结转, 本年收入, 本年支出, 调出, 期末结余 and 执行率 (支出 ÷ (上年结转 + 本年收入)),
-from the balances, with 合计; findings per severity, their count and the sum of their 金额;
-rejected input rows per file kind and the money they leave out, copies exported twice apart;
-and a conclusion written from those figures. Then, from page 2: 一、输入文件, 二、行数核对,
-三、未读取的工作表和文件, 四、异常统计 (per rule), 五、拒收行按原因, 六、明细工作表.
+from the balances, with 合计; findings per severity, their count and the sum of their 金额,
+and under them what is 在途 (no finding); rejected input rows per file kind and the money they
+leave out, copies exported twice apart; the records 在途 at the period end; and a conclusion written from those figures. Then, from
+page 2: 一、待处理的异常 (the work list of the findings list: open findings per 账龄 and 处理状态,
+what changed since the last close, what the run history could not tell), 二、输入文件,
+三、行数核对, 四、未读取的工作表和文件, 五、异常统计 (per rule), 六、拒收行按原因, 七、明细工作表.
 """
 
 from __future__ import annotations
@@ -54,14 +56,15 @@ def fill(sheet: Sheet, context: Context) -> None:
         sheet.text(row, 0, label, f.header, fit=False)
         put(row)
         row += 1
-    row = _cover_funds(sheet, context, row + 1)
+    row = _cover_funds(sheet, context, row)  # no blank line above: page 1 has none to spare
     row = _cover_severities(sheet, context, row + 1)
-    row = _cover_work(sheet, context, row + 1)
+    row = _cover_in_transit(sheet, context, row)
     row = _cover_rejected(sheet, context, row + 1)
     row = _cover_conclusion(sheet, context, row + 1)
     row = sheet.signatures(row + 1, columns)
-    sheet.worksheet.set_h_pagebreaks([row])  # the evidence from page 2
-    row = _cover_inputs(sheet, context, row)
+    sheet.worksheet.set_h_pagebreaks([row])  # the work list and the evidence from page 2
+    row = _cover_work(sheet, context, row)
+    row = _cover_inputs(sheet, context, row + 1)
     row = _cover_counts(sheet, context, row + 1)
     row = _cover_not_read(sheet, context, row + 1)
     row = _cover_findings(sheet, context, row + 1)
@@ -150,11 +153,26 @@ def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
     return row + 1
 
 
+def _cover_in_transit(sheet: Sheet, context: Context, row: int) -> int:
+    """One line under the findings' 合计, outside it: the records 在途 at the period end
+    (``Summary.in_transit``) and their money, the failed transfers awaiting re-payment (a 在途
+    record's among them: the same money seen from the bank, so not added) and the
+    发放在途天数 they were judged by."""
+    f, transit = sheet.formats, context.reconciled.summary.in_transit
+    sheet.text(row, 0, "在途记录（不计为异常）", f.text)
+    sheet.count(row, 1, transit.records)
+    sheet.money(row, 2, transit.amount_fen)
+    transfers = yuan(transit.transfer_amount_fen, grouped=True)
+    sheet.merge(row, 3, 5, f"失败待重发转账 {transit.transfers:,} 笔 {transfers}", f.text)
+    sheet.merge(row, 6, 7, f"发放在途天数 {transit.days} 天", f.text)
+    return row + 1
+
+
 def _cover_work(sheet: Sheet, context: Context, row: int) -> int:
     """The work list: open findings per 账龄 and 处理状态 (verified ones are not open), then
     what changed since the last close and what the history could not tell."""
     f, close = sheet.formats, context.reconciled.close
-    sheet.text(row, 0, "（三）待处理的异常（按账龄、处理状态）", f.heading, fit=False)
+    sheet.text(row, 0, "一、待处理的异常（按账龄、处理状态）", f.heading, fit=False)
     table = carry.open_table(close.worklist)
     columns = list(table.columns)[: len(COVER_WIDTHS) - 1]  # an odd status the clerk wrote
     row = _cover_header(
@@ -207,7 +225,7 @@ def _cover_rejected(sheet: Sheet, context: Context, row: int) -> int:
     """Per file kind with rejected rows: rows to fix and the money they leave out; copies
     exported twice apart (counted once already)."""
     f = sheet.formats
-    sheet.text(row, 0, "（四）拒收的输入行（未计入任何合计）", f.heading, fit=False)
+    sheet.text(row, 0, "（三）拒收的输入行（未计入任何合计）", f.heading, fit=False)
     labels = ("数据类型", "拒收行数", "拒收金额（元）", "金额无法识别", "重复导出行数")
     spans = [(label, c, c) for c, label in enumerate(labels)]
     row = _cover_header(sheet, row + 1, [*spans, ("重复导出金额（元）", 5, 5), ("说明", 6, 7)])
@@ -272,7 +290,7 @@ def conclusion(context: Context) -> str:
 
 def _cover_conclusion(sheet: Sheet, context: Context, row: int) -> int:
     f = sheet.formats
-    sheet.text(row, 0, "（五）结论", f.heading, fit=False)
+    sheet.text(row, 0, "（四）结论", f.heading, fit=False)
     sheet.merge(row + 1, 0, len(COVER_WIDTHS) - 1, conclusion(context), f.wrap)
     return row + 2
 
@@ -286,7 +304,7 @@ def _cover_header(sheet: Sheet, row: int, spans: Sequence[tuple[str, int, int]])
 
 def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
     f, inputs = sheet.formats, context.reconciled.summary.inputs
-    sheet.text(row, 0, "一、输入文件", f.heading, fit=False)
+    sheet.text(row, 0, "二、输入文件", f.heading, fit=False)
     spans = [("文件", 0, 0), ("类型", 1, 1), ("读取行数", 2, 2), ("拒收行数", 3, 3)]
     row = _cover_header(sheet, row + 1, [*spans, ("SHA-256", 4, 7)])
     first = row
@@ -309,7 +327,7 @@ def _cover_inputs(sheet: Sheet, context: Context, row: int) -> int:
 def _cover_counts(sheet: Sheet, context: Context, row: int) -> int:
     """Per sheet: rows read = kept + rejected, said in words."""
     f, counts = sheet.formats, context.reconciled.checked.validated.counts
-    sheet.text(row, 0, "二、行数核对（读取 = 保留 + 拒收）", f.heading, fit=False)
+    sheet.text(row, 0, "三、行数核对（读取 = 保留 + 拒收）", f.heading, fit=False)
     labels = ("文件", "工作表", "类型", "读取", "保留", "拒收", "其中重复导出", "核对")
     row = _cover_header(sheet, row + 1, [(label, c, c) for c, label in enumerate(labels)])
     first = row
@@ -335,7 +353,7 @@ def _cover_counts(sheet: Sheet, context: Context, row: int) -> int:
 
 def _cover_not_read(sheet: Sheet, context: Context, row: int) -> int:
     f, checked = sheet.formats, context.reconciled.checked
-    sheet.text(row, 0, "三、未读取的工作表和文件", f.heading, fit=False)
+    sheet.text(row, 0, "四、未读取的工作表和文件", f.heading, fit=False)
     row = _cover_header(sheet, row + 1, [("文件", 0, 0), ("工作表", 1, 1), ("原因", 2, 7)])
     entries = [(s.file, s.sheet, s.reason) for s in checked.skipped]
     entries += [(name, "", "不是表格文件，未读取") for name in checked.ignored]
@@ -349,7 +367,7 @@ def _cover_not_read(sheet: Sheet, context: Context, row: int) -> int:
 
 def _cover_findings(sheet: Sheet, context: Context, row: int) -> int:
     f, found = sheet.formats, context.reconciled.summary.findings
-    sheet.text(row, 0, "四、异常统计", f.heading, fit=False)
+    sheet.text(row, 0, "五、异常统计", f.heading, fit=False)
     spans = [("规则", 0, 0), ("严重程度", 1, 1), ("说明", 2, 5), ("条数", 6, 6)]
     row = _cover_header(sheet, row + 1, [*spans, ("涉及金额（元）", 7, 7)])
     findings = context.reconciled.findings
@@ -376,7 +394,7 @@ def _cover_reasons(sheet: Sheet, context: Context, row: int) -> int:
     first), with their money and a 小计 each of 拒收 and of copies exported twice. An amount
     that could not be read is blank."""
     f, rejected = sheet.formats, context.reconciled.checked.validated.rejected
-    sheet.text(row, 0, "五、拒收行按原因（每行计一次）", f.heading, fit=False)
+    sheet.text(row, 0, "六、拒收行按原因（每行计一次）", f.heading, fit=False)
     spans = [("数据类型", 0, 0), ("处理", 1, 2), ("问题所在列", 3, 4), ("行数", 5, 5)]
     row = _cover_header(sheet, row + 1, [*spans, ("金额（元）", 6, 7)])
     rows = rejected[first_lines(rejected)].assign(handling=handling(rejected))
@@ -416,7 +434,7 @@ def _reason_rows(sheet: Sheet, row: int, how: str, rows: pd.DataFrame) -> int:
 def _cover_sheets(sheet: Sheet, context: Context, row: int) -> int:
     """The detail tables' worksheets and rows: a table over Excel's limit continues."""
     f = sheet.formats
-    sheet.text(row, 0, "六、明细工作表", f.heading, fit=False)
+    sheet.text(row, 0, "七、明细工作表", f.heading, fit=False)
     spans = [("明细", 0, 0), ("工作表", 1, 1), ("行数", 2, 2), ("说明", 3, 7)]
     row = _cover_header(sheet, row + 1, spans)
     for name, layout in context.layout.items():

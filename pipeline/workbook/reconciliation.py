@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from xlsxwriter.utility import xl_col_to_name
 
-from pipeline.match import PENDING
+from pipeline.match import IN_TRANSIT, PENDING
 from pipeline.reconciliation import Reconciliation
 from pipeline.workbook.cells import bands
 from pipeline.workbook.detail import (
@@ -64,7 +64,10 @@ def table(detail: Reconciliation, findings_layout: Sequence[Part]) -> Detail:
     status, how, severity = (
         xl_col_to_name(labels.index(c)) for c in ("状态", "匹配方式", "严重程度")
     )
-    unsettled = f'AND(${status}{{row}}<>"相符",${status}{{row}}<>"现金")'
+    # 在途 is left white: a payment the bank makes after the close (within 发放在途天数), which
+    # next month's run shows paid; yellow would send the clerk after rows that settle themselves.
+    uncoloured = ("相符", "现金", IN_TRANSIT)
+    unsettled = "AND(" + ",".join(f'${status}{{row}}<>"{s}"' for s in uncoloured) + ")"
     pending = f'ISNUMBER(SEARCH("{PENDING}",${how}{{row}}))'
     highlights = [
         (f'=${severity}{{row}}="错误"', "error"),
