@@ -144,8 +144,13 @@ def in_transit(matched: Matched, period_end: pd.Timestamp, days: int) -> Matched
     end, or 失败未重发 and the latest of its aid date and its failed transfers' dates is: the
     bank re-pays once a failure is reported, so the clock runs from the last failure, not from
     the aid date. A bank row is 在途 when it is 失败未重发 and dated at most ``days`` before
-    the period end, or when it is a failed transfer of a 在途 record. Dated after the period
-    end (a negative age), they are not due yet: 在途 too. Exactly ``days`` old is still 在途.
+    the period end, or when it is a failed transfer of a 在途 record; and when it is a successful
+    payment with no record (无对应记录) dated at most ``days`` before the period end: the bank
+    has paid and the record is not yet entered in the national system (records are commonly
+    entered days after the aid, R16 allows 录入时限工作日), so it is R02 only once older. A
+    payment whose recipient cannot be identified (无法识别收款人) is never 在途. Dated after the
+    period end (a negative age), they are not due yet: 在途 too. Exactly ``days`` old is still
+    在途.
     """
     aid, bank, pairs = matched.aid, matched.bank, matched.pairs
     end = period_end.to_datetime64().astype("datetime64[D]").astype(np.int64)
@@ -158,7 +163,9 @@ def in_transit(matched: Matched, period_end: pd.Timestamp, days: int) -> Matched
     of_young_record = np.zeros(len(bank), dtype=bool)
     of_young_record[row[aid_young[rec]]] = True
     failed = (bank["outcome"] == "失败未重发").to_numpy(dtype=bool)
-    bank_young = failed & ((end - bank_day <= days) | of_young_record)
+    unrecorded = (bank["outcome"] == "无对应记录").to_numpy(dtype=bool)
+    young = end - bank_day <= days
+    bank_young = (failed & (young | of_young_record)) | (unrecorded & young)
     return replace(
         matched,
         aid=aid.assign(outcome=_relabelled(aid["outcome"], aid_young, AID_OUTCOMES)),

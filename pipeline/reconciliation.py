@@ -89,7 +89,8 @@ def reconciliation(
     (the first and last aid date, “2021-03-05–2021-10-20”, one date when they are the same),
     card_no (the card paid to: the first 收款卡号 recorded, else the card on the worker file).
     Then one row per successful bank transfer that pays no record (rule R02), source empty,
-    status 无对应记录 or 无法识别收款人, its date, account and lineage the bank row's. Rows in
+    status 无对应记录 or 无法识别收款人 (or 在途: paid within 发放在途天数 of the period end, its
+    record not yet entered), its date, account and lineage the bank row's. Rows in
     the order of their first input row; money integer fen. The rules that hit a row (rules,
     severity, finding) are empty until ``flag``. Vectorised: a province's year is hundreds of
     thousands of rows.
@@ -99,7 +100,8 @@ def reconciliation(
         _, _, after = period_bounds(period)
         aid = aid[aid["aid_date"] < after]
         bank = bank[bank["paid_on"] < after]
-    bank = bank[bank["outcome"].astype("str").isin(UNMATCHED_BANK)]
+    paid = bank["status"].eq("成功").to_numpy(dtype=bool)
+    bank = bank[bank["outcome"].isin([*UNMATCHED_BANK, IN_TRANSIT]).to_numpy(dtype=bool) & paid]
     work = pd.concat([_record_lines(aid), _bank_lines(bank)], ignore_index=True)
     work = work.iloc[_input_order(work)].reset_index(drop=True)
     groups = work.groupby(["group_kind", "id_no", "source", "bank_row"], sort=False, dropna=False)

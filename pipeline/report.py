@@ -122,6 +122,13 @@ def work_lines(reconciled: Reconciled) -> Iterator[str]:
             else "本年第一次结账，均为新增"
         )
     )
+    transit = reconciled.summary.in_transit
+    if transit.records or transit.transfers or transit.payments:
+        yield (
+            f"在途（发放在途天数 {transit.days} 天内，不计为异常）：未发放记录 {transit.records} 条 "
+            f"{yuan_text(transit.amount_fen)} 元，失败待重发 {transit.transfers} 笔，"
+            f"已付待录入 {transit.payments} 笔 {yuan_text(transit.payment_amount_fen)} 元"
+        )
     if close.earlier.later:
         yield (
             f"注意：运行记录中已有更晚的结账 {'、'.join(close.earlier.later)}，"

@@ -72,15 +72,18 @@ class RuleCount:
 @dataclass(frozen=True)
 class InTransit:
     """What is 在途 at the period end and dated up to it, as 对账明细 shows it: records not yet
-    paid and their money, failed transfers not yet re-paid and theirs, and the 发放在途天数
-    they were judged by. Not findings; older than ``days`` they are R01/R19. A failed transfer
-    of a 在途 record is counted among both (the same money, seen from the bank)."""
+    paid and their money, failed transfers not yet re-paid and theirs, payments made whose
+    record is not yet entered and theirs, and the 发放在途天数 they were judged by. Not
+    findings; older than ``days`` they are R01/R19/R02. A failed transfer of a 在途 record is
+    counted among both (the same money, seen from the bank)."""
 
     records: int
     amount_fen: int
     transfers: int
     transfer_amount_fen: int
     days: int
+    payments: int = 0
+    payment_amount_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,13 +133,16 @@ def count_in_transit(matched: Matched, period: pd.Period, days: int) -> InTransi
     _, _, after = period_bounds(period)
     aid, bank = matched.aid, matched.bank
     records = aid[(aid["outcome"] == IN_TRANSIT) & (aid["aid_date"] < after)]
-    transfers = bank[(bank["outcome"] == IN_TRANSIT) & (bank["paid_on"] < after)]
+    young = bank[(bank["outcome"] == IN_TRANSIT) & (bank["paid_on"] < after)]
+    transfers, payments = young[young["status"] != "成功"], young[young["status"] == "成功"]
     return InTransit(
         records=len(records),
         amount_fen=int(records["amount_fen"].sum()),
         transfers=len(transfers),
         transfer_amount_fen=int(transfers["amount_fen"].sum()),
         days=days,
+        payments=len(payments),
+        payment_amount_fen=int(payments["amount_fen"].sum()),
     )
 
 

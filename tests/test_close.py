@@ -22,7 +22,7 @@ import pytest
 
 from pipeline import report, results, run
 from pipeline.outputs import workbook_name
-from tests.closes import FIXED, three_closes
+from tests.closes import FIXED, IN_TRANSIT, three_closes
 
 HEADER_ROW = 4
 NOTES = {  # record → (rule, 处理状态, 处理说明) written in November's workbook
@@ -143,3 +143,20 @@ def test_a_rerun_replaces_the_month_and_an_earlier_month_is_said_to_leave_later_
     assert november.close.earlier.later == ("2021-12",)
     lines = list(report.reconcile_lines(november, out))
     assert any("更晚的结账 2021-12" in line for line in lines)
+
+
+def test_a_november_in_transit_record_paid_in_december_is_simply_paid(closes: Closes) -> None:
+    """IN_TRANSIT: dated 11-26, 4 days old at the November close (within 发放在途天数 10): 在途,
+    counted on 封面 and not R01; paid on 12-02, it is 相符 in December with no finding at all,
+    so nothing about it is resolved either."""
+    november, december = closes["2021-11"], closes["2021-12"]
+    record = IN_TRANSIT.record_id
+    assert record not in set(november.findings["record_id"].dropna())
+    assert november.summary.in_transit.records == 1
+    assert november.summary.in_transit.amount_fen == IN_TRANSIT.amount_fen
+    rows = november.detail.table
+    assert rows.loc[rows["record_ids"].str.contains(record), "status"].tolist() == ["在途"]
+    rows = december.detail.table
+    assert rows.loc[rows["record_ids"].str.contains(record), "status"].tolist() == ["相符"]
+    assert record not in set(december.close.worklist["record_id"].dropna())
+    assert december.summary.in_transit.records == 0

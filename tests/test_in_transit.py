@@ -24,6 +24,7 @@ from pipeline.summary import InTransit, count_in_transit
 from tests.builders import (
     AID_HEADER,
     AID_ROW,
+    ID_B,
     aid_row,
     bank_row,
     context,
@@ -201,22 +202,29 @@ def test_a_run_shows_in_transit_on_the_cover_in_the_detail_and_in_summary_json(
     folder: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Planted, April closed: 张三's JZ1 (100.00, 03-05) paid on 03-06 and JZ2 (200.00, 04-25)
-    unpaid, 5 days old; a failed 50.00 to 李四 on 04-28, who has no record. No R01 or R19;
-    张三's row of 对账明细 is 在途 and not highlighted; 封面 and summary.json count one record
-    of 200.00 and one transfer of 50.00, with 发放在途天数 10."""
+    unpaid, 5 days old; a failed 50.00 to 李四 on 04-28, who has no record; two payments to
+    王五 (known by the 身份证号 the bank gives), who has no record: 80.00 on 04-27 (its record
+    not yet entered) and 90.00 on 04-10, 20 days old. No R01 or R19, one R02 (the 90.00);
+    张三's row of 对账明细 is 在途 and not highlighted, and so is 王五's 80.00; 封面 and
+    summary.json count one record of 200.00, one failed transfer of 50.00 and one payment of
+    80.00, with 发放在途天数 10."""
     jz2 = ["JZ2", *AID_ROW[1:6], "200", "2021-04-25", *AID_ROW[8:]]
     write_xlsx(folder / "aid.xlsx", {"救助": [AID_HEADER, AID_ROW, jz2]})
     bank = [
-        ["户名", "账号", "金额", "交易日期", "状态", "失败原因"],
-        ["张三", "6217001234567893", "100", "2021-03-06", "成功", None],
-        ["李四", "6222020200112233", "50", "2021-04-28", "失败", "账户冻结"],
+        ["户名", "账号", "身份证号", "金额", "交易日期", "状态", "失败原因"],
+        ["张三", "6217001234567893", None, "100", "2021-03-06", "成功", None],
+        ["李四", "6222020200112233", None, "50", "2021-04-28", "失败", "账户冻结"],
+        ["王五", "6222020200445566", ID_B, "80", "2021-04-27", "成功", None],
+        ["王五", "6222020200445566", ID_B, "90", "2021-04-10", "成功", None],
     ]
     write_xlsx(folder / "bank.xlsx", {"代发": bank})
     out = tmp_path_factory.mktemp("out")
     result = reconcile(Config(folder, out, period="2021-04"))
-    assert not set(result.findings["rule"]) & set(PAYMENT_RULES)
-    (row,) = result.detail.table.to_dict("records")
-    assert (row["status"], row["difference_fen"]) == ("在途", -20000)
+    payment_findings = result.findings[result.findings["rule"].isin(PAYMENT_RULES)]
+    assert payment_findings[["rule", "amount_fen"]].values.tolist() == [["R02", 9000]]
+    rows = result.detail.table.set_index("name")
+    assert (rows.loc["张三", "status"], rows.loc["张三", "difference_fen"]) == ("在途", -20000)
+    assert sorted(rows.loc["王五", "status"]) == ["在途", "无对应记录"]
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["in_transit"] == {
         "records": 1,
@@ -224,13 +232,15 @@ def test_a_run_shows_in_transit_on_the_cover_in_the_detail_and_in_summary_json(
         "transfers": 1,
         "transfer_amount_fen": 5000,
         "days": 10,
+        "payments": 1,
+        "payment_amount_fen": 8000,
     }
     book = openpyxl.load_workbook(out / "帮扶资金对账_2021-04.xlsx")
     cover = {r[0].value: [c.value for c in r] for r in book["封面"].iter_rows() if r[0].value}
     assert cover["在途记录（不计为异常）"][1:8] == [
         1,
         200,
-        "失败待重发转账 1 笔 50.00 元",
+        "失败待重发 1 笔 50.00 元；已付待录入 1 笔 80.00 元",
         None,
         None,
         "发放在途天数 10 天",

@@ -103,6 +103,8 @@ def outstanding(context: Context) -> pd.DataFrame:
 
 
 def payment_without_record(context: Context) -> pd.DataFrame:
+    """R02: a successful payment that pays no record; one within 发放在途天数 of the period end
+    whose person is known is 在途 (its record not yet entered), not yet R02."""
     bank = _matched(context).bank
     orphan = bank[(bank["status"] == "成功") & bank["outcome"].isin(UNMATCHED_BANK)]
     messages = [

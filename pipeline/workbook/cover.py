@@ -156,14 +156,16 @@ def _cover_severities(sheet: Sheet, context: Context, row: int) -> int:
 def _cover_in_transit(sheet: Sheet, context: Context, row: int) -> int:
     """One line under the findings' 合计, outside it: the records 在途 at the period end
     (``Summary.in_transit``) and their money, the failed transfers awaiting re-payment (a 在途
-    record's among them: the same money seen from the bank, so not added) and the
-    发放在途天数 they were judged by."""
+    record's among them: the same money seen from the bank, so not added), the payments whose
+    record is not yet entered, and the 发放在途天数 they were judged by."""
     f, transit = sheet.formats, context.reconciled.summary.in_transit
     sheet.text(row, 0, "在途记录（不计为异常）", f.text)
     sheet.count(row, 1, transit.records)
     sheet.money(row, 2, transit.amount_fen)
     transfers = yuan(transit.transfer_amount_fen, grouped=True)
-    sheet.merge(row, 3, 5, f"失败待重发转账 {transit.transfers:,} 笔 {transfers}", f.text)
+    payments = yuan(transit.payment_amount_fen, grouped=True)
+    text = f"失败待重发 {transit.transfers:,} 笔 {transfers}；已付待录入 {transit.payments:,} 笔 {payments}"
+    sheet.merge(row, 3, 5, text, f.wrap)
     sheet.merge(row, 6, 7, f"发放在途天数 {transit.days} 天", f.text)
     return row + 1
 
@@ -274,6 +276,12 @@ def conclusion(context: Context) -> str:
         if item["count"]
     ]
     parts.append("发现" + "，".join(found) if found else "未发现异常")
+    transit = context.reconciled.summary.in_transit
+    if transit.records or transit.payments:
+        parts.append(
+            f"另有在途 {transit.records + transit.payments} 笔（发放在途天数 {transit.days} 天内"
+            "的未达账项，不计为异常，下月核对）"
+        )
     rows = context.reconciled.summary.rows.values()
     errors = sum(r.errors for r in rows)
     if errors:
