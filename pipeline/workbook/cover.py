@@ -164,9 +164,11 @@ def _cover_in_transit(sheet: Sheet, context: Context, row: int) -> int:
     sheet.money(row, 2, transit.amount_fen)
     transfers = yuan(transit.transfer_amount_fen, grouped=True)
     payments = yuan(transit.payment_amount_fen, grouped=True)
-    text = f"失败待重发 {transit.transfers:,} 笔 {transfers}；已付待录入 {transit.payments:,} 笔 {payments}"
-    sheet.merge(row, 3, 5, text, f.wrap)
-    sheet.merge(row, 6, 7, f"发放在途天数 {transit.days} 天", f.text)
+    text = (
+        f"失败待重发 {transit.transfers:,} 笔 {transfers}；已付待录入 {transit.payments:,} 笔 "
+        f"{payments}；发放在途天数 {transit.days} 天"
+    )
+    sheet.merge(row, 3, 7, text, f.text)  # one line: page 1 has no room for a second
     return row + 1
 
 
