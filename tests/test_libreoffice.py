@@ -573,3 +573,13 @@ def test_a_cut_column_is_caught(printed: dict[str, Path]) -> None:
     assert "page 2 shows nothing of the first column: columns are cut" in problems
     assert "row 1: '第一列' and '最后一列' are not on one page" in problems
     assert f"{len(page_sizes(pdf))} pages for rows that fit on one" in problems
+
+
+def test_cover_page_one_ends_with_the_signatures_and_page_two_opens_the_work_list(
+    printed: dict[str, Path],
+) -> None:
+    """封面's page 1 is the audit summary an auditor signs: the signature line must not slip
+    onto page 2 (a taller row on page 1 pushes it there), which opens with the work list."""
+    first, second = page_texts(printed["封面"])[:2]
+    assert "制表人" in _squeeze(first) and "结论" in _squeeze(first)
+    assert _squeeze(second).startswith("一、待处理的异常")
