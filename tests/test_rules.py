@@ -54,3 +54,37 @@ def test_a_finding_about_a_record_carries_the_records_amount(
     assert sorted(found["rule"]) == ["R04", "R05", "R07", "R15", "R16", "R18"]
     assert found["amount_fen"].tolist() == aid.loc[found["record_id"], "amount_fen"].tolist()
     assert found["compared_fen"].isna().all()
+
+
+def test_a_findings_id_does_not_depend_on_row_order_or_place(
+    sample_reconciled: results.Reconciled,
+) -> None:
+    """异常编号 from the keys of the rows behind a finding, not their places: every table of
+    the sample read in reverse order and moved to other rows of other files (as next month's
+    longer export puts them) gives every finding the same 异常编号; and they are all distinct."""
+    tables = sample_reconciled.checked.validated.tables
+    moved = {
+        kind: table.iloc[::-1]
+        .reset_index(drop=True)
+        .assign(source_file="下月导出.xlsx", source_row=lambda t: t.index + 100)
+        for kind, table in tables.items()
+    }
+    found = sample_reconciled.findings
+    again = _all_findings(moved)
+    assert found["finding_id"].is_unique and len(found) == 8
+    assert sorted(again["finding_id"]) == sorted(found["finding_id"])
+    by_id = again.set_index("finding_id")
+    assert by_id.loc[found["finding_id"], "rule"].tolist() == found["rule"].tolist()
+
+
+def _all_findings(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    from pipeline import match
+
+    params = parameters(tables)
+    window = match.Window(params.standards.window_before_days, params.standards.window_after_days)
+    matched = match.match(
+        tables["aid_records"], tables["bank_payments"], tables["worker_files"], window
+    )
+    end = pd.Timestamp("2021-12-31")
+    matched = match.in_transit(matched, end, params.standards.in_transit_days)
+    return apply(Context(tables, params, end, matched), CATALOGUE)

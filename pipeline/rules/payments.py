@@ -47,7 +47,11 @@ TRANSFER_IDENTITY = ["batch", "paid_on", "account", "amount_fen"]
 
 
 def _transfer_subject(bank_rows: pd.DataFrame, prefix: str = "") -> pd.Series:
-    return subject_of(bank_rows, TRANSFER_IDENTITY, prefix)
+    """A bank row's keys; its batch only where the bank gave one: the file name the matcher
+    takes in its place would change the 异常编号 when next month's file is named otherwise."""
+    batch = bank_rows[prefix + "batch"]
+    own = batch.where(batch.ne(bank_rows[prefix + "source_file"].astype("str")))
+    return subject_of(bank_rows.assign(**{prefix + "batch": own}), TRANSFER_IDENTITY, prefix)
 
 
 def _pair_subject(linked: pd.DataFrame) -> pd.Series:
