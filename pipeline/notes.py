@@ -36,6 +36,7 @@ SHEET = "异常清单"
 HEADERS = ("异常编号", "处理状态", "处理说明")
 ENCRYPTED = b"\xd0\xcf\x11\xe0"  # an OLE container: what an encrypted workbook is
 HEADER_ROWS = 10  # the header is within the first rows (under the title block)
+NOT_READ = "其中新填写的处理状态、处理说明未能读回；运行记录里已有的仍然有效"
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,16 @@ def read_back(output_dir: Path, earlier: Earlier, password: str | None) -> ReadB
     )
     edits, holds, workbooks, problems = [], [], {}, []
     for path in present:
-        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        if earlier.workbooks.get(path.name) == sha256:
-            continue
         try:
+            sha256 = checksum(path)
+            if earlier.workbooks.get(path.name) == sha256:
+                continue
             held = _notes_in(path, password)
+        except OSError as error:
+            problems.append(f"{path.name}：无法打开（{error.strerror or error}）。{NOT_READ}")
+            continue
         except Unreadable as why:
-            problems.append(
-                f"{path.name}：{why}。其中新填写的处理状态、处理说明未能读回；运行记录里已有的仍然有效"
-            )
+            problems.append(f"{path.name}：{why}。{NOT_READ}")
             continue
         edits.append(_changed(held, earlier.workbook_notes, path.name))
         holds.append(held.assign(file=path.name))
@@ -93,17 +95,28 @@ def read_back(output_dir: Path, earlier: Earlier, password: str | None) -> ReadB
     )
 
 
+def checksum(path: Path) -> str:
+    """SHA-256 of a file, read in pieces: a province's workbook is hundreds of megabytes."""
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
+
+
 def _notes_in(path: Path, password: str | None) -> pd.DataFrame:
     """finding_id, status, text of every finding row of the workbook's 异常清单 sheets."""
-    data = path.read_bytes()
-    if data.startswith(ENCRYPTED):
-        data = _decrypted(data, password)
+    with path.open("rb") as stream:
+        encrypted = stream.read(len(ENCRYPTED)) == ENCRYPTED
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = (
+            python_calamine.CalamineWorkbook.from_filelike(
+                io.BytesIO(_decrypted(path.read_bytes(), password))
+            )
+            if encrypted
+            else python_calamine.CalamineWorkbook.from_path(str(path))
+        )
         sheets = [name for name in book.sheet_names if name.startswith(SHEET)]
         rows = [row for name in sheets for row in _finding_rows(book, name)]
     except (python_calamine.CalamineError, ValueError, KeyError) as error:
-        raise Unreadable(f"无法读取（{error}），文件可能已损坏") from error
+        raise Unreadable(f"无法读取（{error}），文件可能已损坏或正在被占用") from error
     if not sheets:
         raise Unreadable(f"没有“{SHEET}”工作表")
     return pd.DataFrame(rows, columns=list(NOTE_FIELDS), dtype=object)

@@ -13,7 +13,6 @@ summary.json's file names) is masked.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from pipeline import history, privacy
+from pipeline import history, notes, privacy
 from pipeline.aggregate import INCOME
 from pipeline.money import yuan_text
 from pipeline.results import Config, Reconciled
@@ -198,7 +197,7 @@ def history_entry(staging: Staging, reconciled: Reconciled) -> history.Entry:
     the workbook written with the notes it holds (so that it is read again only once the
     clerk has changed it)."""
     close, name = reconciled.close, workbook_name(reconciled.period)
-    written = hashlib.sha256(staging.files[staging.folder / name].read_bytes()).hexdigest()
+    written = notes.checksum(staging.files[staging.folder / name])
     holds = close.worklist[["finding_id", "note_status", "note_text"]].set_axis(
         list(history.NOTE_FIELDS), axis=1
     )

@@ -19,13 +19,19 @@ CENTRAL = "中央财政专项帮扶资金"
 UNION = "本级工会经费"
 
 
-def record(folder: Path, period: str, balances: list[dict[str, object]]) -> None:
-    """A run's entry of balances only (no findings, no notes), committed as a run commits it."""
+def record(
+    folder: Path,
+    period: str,
+    balances: list[dict[str, object]],
+    findings: pd.DataFrame | None = None,
+) -> None:
+    """A run's entry of balances and findings (no notes), committed as a run commits it."""
     empty = pd.DataFrame(columns=list(history.NOTE_FIELDS), dtype=object)
+    no_findings = pd.DataFrame(columns=list(history.FINDING_FIELDS), dtype=object)
     entry = history.Entry(
         period=period,
         balances=balances,  # type: ignore[arg-type]
-        findings=pd.DataFrame(columns=list(history.FINDING_FIELDS), dtype=object),
+        findings=no_findings if findings is None else findings,
         notes=empty.assign(workbook=None),
         workbooks={},
         workbook_notes=empty.assign(file=None),
@@ -106,3 +112,39 @@ def test_closing_before_takes_previous_else_last_years_history(tmp_path: Path) -
         {UNION: 1000}, "上年 summary.json（last.json）"
     )
     assert history.closing_before(tmp_path, None, 2021) is None
+
+
+def test_a_new_year_starts_a_new_list_and_counts_last_years_open_findings(tmp_path: Path) -> None:
+    """Planted at the 2021-12 close: R19-A open (持续), R07-B open but verified (已核实无误),
+    R15-C resolved that month. January 2022 carries none of them (its folder holds 2022's
+    records), and counts one open at last year's close; February carries January's."""
+
+    def finding(finding_id: str, state: str, note_status: str) -> dict[str, object]:
+        return dict.fromkeys(history.FINDING_FIELDS) | {
+            "finding_id": finding_id,
+            "rule": finding_id[:3],
+            "severity": "错误",
+            "state": state,
+            "first_period": "2021-10",
+            "message": "说明",
+            "lineage": (),
+            "note_status": note_status,
+            "note_text": "",
+        }
+
+    december = pd.DataFrame(
+        [
+            finding("R19-A", "持续", "未处理"),
+            finding("R07-B", "持续", "已核实无误"),
+            finding("R15-C", "本月解决", "已整改"),
+        ]
+    )
+    record(tmp_path, "2021-12", [], december)
+    january = history.earlier(tmp_path, pd.Period("2022-01", freq="M"))
+    assert (january.previous_period, len(january.previous)) == (None, 0)
+    assert (january.last_year_period, january.last_year_open) == ("2021-12", 1)
+    record(tmp_path, "2022-01", [], december.assign(first_period="2022-01"))
+    february = history.earlier(tmp_path, pd.Period("2022-02", freq="M"))
+    assert february.previous_period == "2022-01" and len(february.previous) == 3
+    assert february.last_year_period is None
+    assert history.earlier(tmp_path, pd.Period("2021-11", freq="M")).later == ("2021-12", "2022-01")
