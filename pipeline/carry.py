@@ -4,8 +4,7 @@ clerk's notes — the findings list of 异常清单 and exceptions.csv.
 In: the findings of the rules (with their 异常编号, ``finding_id``), the findings list of the
 last close before this one in the same year and the clerk's latest notes (``pipeline.history``),
 and the period. Out: the findings list — every finding of this period, then once each finding
-open at the last close that is gone now — with the columns ``WORK_COLUMNS`` beside the
-findings' own:
+open at the last close that is gone now — with these columns beside the findings' own:
 
 - ``state``: 新增 (not open at the last close), 持续 (open then and found again), 本月解决
   (open then, gone now: its cause was fixed this period);
@@ -31,7 +30,6 @@ from pipeline.history import Earlier
 STATES = ("新增", "持续", "本月解决")
 NOTE_STATUSES = ("未处理", "已核实无误", "已整改", "追缴中", "已追缴")
 NOT_AN_ERROR = "已核实无误"
-WORK_COLUMNS = ("state", "first_period", "age_days", "note_status", "note_text")
 AGE_BANDS = ("30 天以内", "31–90 天", "90 天以上")
 
 

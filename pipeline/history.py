@@ -34,6 +34,7 @@ import pandas as pd
 
 from pipeline import privacy
 from pipeline.errors import ReconcileError
+from pipeline.rules import FINDING_COLUMNS
 from pipeline.staging import Staging
 
 DATABASE = "run_history.sqlite"
@@ -86,26 +87,9 @@ create table if not exists workbook_notes (
     primary key (file, finding_id)
 );
 """
-# The findings columns kept per period (beside period), in the table's order.
-FINDING_FIELDS = (
-    "finding_id",
-    "rule",
-    "severity",
-    "state",
-    "first_period",
-    "message",
-    "name",
-    "id_no",
-    "source",
-    "aid_type",
-    "record_id",
-    "amount_fen",
-    "compared_fen",
-    "fund_year",
-    "lineage",
-    "note_status",
-    "note_text",
-)
+# The findings list's columns kept per period (beside period): the findings' own and those the
+# close adds (``pipeline.carry``), but 账龄, which follows from the period and 首次发现.
+FINDING_FIELDS = (*FINDING_COLUMNS, "state", "first_period", "note_status", "note_text")
 NOTE_FIELDS = ("finding_id", "status", "text")
 
 
@@ -240,7 +224,8 @@ def _replace_period(db: sqlite3.Connection, entry: Entry) -> None:
         lineage=[json.dumps([list(place) for place in lineage]) for lineage in found["lineage"]],
     )
     db.executemany(
-        f"insert into findings values (?, {', '.join('?' * len(FINDING_FIELDS))})",
+        f"insert into findings (period, {', '.join(FINDING_FIELDS)}) "
+        f"values (?, {', '.join('?' * len(FINDING_FIELDS))})",
         [(entry.period, *map(_plain, row)) for row in rows.itertuples(index=False)],
     )
 
