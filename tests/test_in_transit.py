@@ -240,10 +240,10 @@ def test_a_run_shows_in_transit_on_the_cover_in_the_detail_and_in_summary_json(
     assert cover["在途记录（不计为异常）"][1:8] == [
         1,
         200,
-        "失败待重发 1 笔 50.00 元；已付待录入 1 笔 80.00 元",
+        "失败待重发 1 笔 50.00 元；已付待录入 1 笔 80.00 元；发放在途天数 10 天",
         None,
         None,
-        "发放在途天数 10 天",
+        None,
         None,
     ]
     (highlight,) = [
