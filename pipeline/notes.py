@@ -8,7 +8,8 @@ overwritten by an old workbook's untouched cell), what each workbook read holds 
 workbooks that could not be read, in words a clerk can act on.
 
 A workbook is one named 帮扶资金对账_YYYY-MM.xlsx; its findings are on 异常清单 (and its
-continuation sheets), under the header row that names 异常编号, 处理状态 and 处理说明. Each
+continuation sheets), under the header row that names 异常编号, 处理状态 and 处理说明 (one written by an earlier version
+of the program, whose 异常清单 has no such columns, holds no notes and is not named). Each
 version is read once: one whose checksum the history already has is skipped. Workbooks are read
 in period order, so a later month's note on a finding wins over an earlier month's. A workbook
 encrypted with --password is read with the run's password; one that cannot be read (another
@@ -133,7 +134,7 @@ def _finding_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[tup
                 for row in cells[number + 1 :]
                 if _cell(row, at[0])
             ]
-    raise Unreadable(f"“{name}”工作表里找不到 {'、'.join(HEADERS)} 这几列（表头被改动？）")
+    return []  # written before findings had notes (an earlier version of the program): none
 
 
 def _cell(row: Sequence[object], col: int) -> str:

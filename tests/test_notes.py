@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 import msoffcrypto
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -100,3 +101,17 @@ def _write_encrypted_notes(path: Path, password: str, notes: dict) -> None:
     path.write_bytes(plain.getvalue())
     write_notes(path, notes)
     path.write_bytes(privacy.encrypted(path.read_bytes(), password))
+
+
+def test_a_workbook_of_an_earlier_version_holds_no_notes_and_is_not_named(tmp_path: Path) -> None:
+    """Planted: 帮扶资金对账_2021-10.xlsx as the program wrote it before findings had notes —
+    its 异常清单 has no 异常编号, 处理状态 or 处理说明 column."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "异常清单"
+    sheet.append(["序号", "规则", "严重程度", "说明"])
+    sheet.append([1, "R01", "错误", "救助编号 JZ1 没有找到银行发放"])
+    book.save(tmp_path / "帮扶资金对账_2021-10.xlsx")
+    read = reconcile(tmp_path, "2021-11").close.read_back
+    assert read.problems == () and len(read.edits) == 0
+    assert "帮扶资金对账_2021-10.xlsx" in read.workbooks  # read once: not again
