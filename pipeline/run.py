@@ -1,16 +1,18 @@
-"""The flow in one place: check → match → rules ∥ 对账明细 → figures ∥ writing 对账明细 → the rest
-of the workbook → commit.
+"""The flow in one place: check → match (在途) → rules ∥ 对账明细 → the close → figures ∥ writing
+对账明细 → the rest of the workbook → commit.
 
 ``check(input_dir)`` is what ``validate`` runs; ``reconcile(config)`` what ``reconcile`` runs.
 Both raise ``ReconcileError`` for an unusable input and never write a partial output. Files are
 read and their sheets checked two at a time when the inputs are large (``pipeline.parallel``);
-everything that looks across files happens afterwards, in file-name order. After matching, the
-rules (``find``) run in a forked process while this one makes the table of 对账明细; with the
-findings, each of its rows is flagged with the rules that hit it, and the figures, summary and
+everything that looks across files happens afterwards, in file-name order. The run history and
+the clerk's notes in the earlier workbooks are read before matching; what is only late at the
+period end is 在途. After matching, the rules (``find``) run in a forked process while this one
+makes the table of 对账明细; with the findings, the close (``pipeline.carry``) lists them
+against the last close with the clerk's notes, each row of 对账明细 is flagged with the rules that hit it, and the figures, summary and
 indicators (``figure``) run in a forked process while this one writes 对账明细 (last in the
 workbook, but written first: it is the longest); then 异常清单, 数据校验 and the summary sheets.
-The outputs are staged and committed together (``pipeline.staging``) once everything is
-computed.
+The outputs, the run history among them, are staged and committed together
+(``pipeline.staging``) once everything is computed.
 """
 
 from __future__ import annotations
