@@ -587,6 +587,15 @@ def uncovered_carry_over(balances: pd.DataFrame, params: Parameters) -> pd.Serie
     return uncovered.where(may_carry_over(balances, params), 0)
 
 
+def to_return(balances: pd.DataFrame, params: Parameters) -> pd.Series:
+    """Per balance row, the balance of a source that may not carry over and has no 使用期限:
+    nothing lets it stay past the year end, so all of it is to be returned (上缴或调出; R21 in
+    December); 0 otherwise. A deadline still ahead (次年02-28) lets the money be spent until
+    then; one already passed is R20's."""
+    kept = ~may_carry_over(balances, params) & balances["deadline"].isna()
+    return balances["closing_fen"].clip(lower=0).where(kept, 0)
+
+
 def opening_check(
     balances: pd.DataFrame, previous: Mapping[str, int] | None, year: int, params: Parameters
 ) -> pd.DataFrame:
@@ -637,10 +646,8 @@ def year_end(balances: pd.DataFrame, params: Parameters) -> pd.DataFrame:
     may_carry = may_carry_over(balances, params)
     carry = (closing.clip(lower=0) - uncovered_carry_over(balances, params)).where(may_carry, 0)
     rest = closing - carry
-    state = balances["deadline_state"]
-    overdue = (state == "已到期").fillna(False).astype(bool)
-    ahead = (state == "未到期").fillna(False).astype(bool)
-    due_back = rest.where((rest > 0) & (overdue | (~may_carry & ~ahead)), 0)
+    overdue = (balances["deadline_state"] == "已到期").fillna(False).astype(bool)
+    due_back = rest.where((rest > 0) & overdue, 0) + to_return(balances, params)
     undecided = rest - due_back
     rows = zip(balances["deadline"], may_carry, due_back, undecided, strict=True)
     reasons = [_year_end_reasons(*row) for row in rows]  # a row per source and fund year: few

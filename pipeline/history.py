@@ -143,16 +143,16 @@ def earlier(output_dir: Path, period: pd.Period) -> Earlier:
         )
         this = str(period)
         before = [p for p in periods if p < this]
-        same_year = [p for p in before if p[:4] == this[:4]]
-        last_year = [p for p in before if p[:4] < this[:4]]
-        previous_period = same_year[-1] if same_year else None
+        previous_period = next((p for p in reversed(before) if p[:4] == this[:4]), None)
+        # January onward: the last close of an earlier year, when this year has none yet
+        last_year = before[-1] if before and previous_period is None else None
         return Earlier(
             period=this,
             periods=periods,
             previous_period=previous_period,
             previous=_findings_of(db, previous_period),
-            last_year_open=_open_count(db, last_year[-1]) if last_year and not same_year else 0,
-            last_year_period=last_year[-1] if last_year and not same_year else None,
+            last_year_open=0 if last_year is None else _open_count(db, last_year),
+            last_year_period=last_year,
             notes=_query(
                 db,
                 "select finding_id, status, text from notes where seq in "

@@ -83,8 +83,7 @@ def read_back(output_dir: Path, earlier: Earlier, password: str | None) -> ReadB
     names = {path.name for path in present}
     gone = tuple(name for name in sorted(earlier.workbooks) if name not in names)
     problems.extend(
-        f"{name}：已不在输出目录里（被移走或改名？），其中若有新填写的处理说明未能读回；"
-        "运行记录里已有的仍然有效。把它放回输出目录，下次对账会读回"
+        f"{name}：已不在输出目录里（被移走或改名？）。{NOT_READ}。把它放回输出目录，下次对账会读回"
         for name in gone
     )
     return ReadBack(

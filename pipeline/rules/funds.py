@@ -33,15 +33,6 @@ def _source_rows(balances: pd.DataFrame, amount: pd.Series) -> pd.DataFrame:
     return balances.assign(amount_fen=amount)
 
 
-def _to_return(context: Context, balances: pd.DataFrame) -> pd.Series:
-    """Per balance row, the balance of a source that may not carry over and has no 使用期限:
-    nothing lets it stay past the year end, so it is to be returned (上缴或调出); 0 otherwise.
-    A deadline still ahead (次年02-28) lets the money be spent until then (R20 once it has
-    passed); one already passed is R20's."""
-    kept = ~aggregate.may_carry_over(balances, context.params) & balances["deadline"].isna()
-    return balances["closing_fen"].clip(lower=0).where(kept, 0)
-
-
 def unspent_after_deadline(context: Context) -> pd.DataFrame:
     """R20: the money of a source and fund year left at the period end, once its deadline has
     passed (``aggregate.balances``' unspent_after_deadline_fen). Where that money may carry
@@ -70,7 +61,7 @@ def balance_without_carry_over(context: Context) -> pd.DataFrame:
         return no_findings()
     balances = _balances(context)
     uncovered = aggregate.uncovered_carry_over(balances, context.params)
-    at_issue = uncovered + _to_return(context, balances)
+    at_issue = uncovered + aggregate.to_return(balances, context.params)
     open_ = balances[(at_issue > 0) & (balances["unspent_after_deadline_fen"] == 0)]
     may_carry = aggregate.may_carry_over(open_, context.params)
     messages = [
