@@ -14,7 +14,9 @@ PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
 RUNS ?= 3
 
-.PHONY: install libreoffice reconcile validate test fuzz lint sample scale bench clean
+DATA ?= data
+
+.PHONY: install libreoffice browser serve reconcile validate test fuzz lint sample scale bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,34 +32,50 @@ reconcile: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m pipeline validate $(INPUT)
 
-# tests/test_libreoffice.py opens the workbook in LibreOffice and prints it to PDF. Where soffice,
-# poppler's pdfinfo/pdftotext/pdftoppm or a Chinese font is missing, this installs Debian's packages
-# (as root, or through sudo without a password); where it cannot, it says so, `make test` goes on
-# and those tests skip with the same message in pytest's summary. LIBREOFFICE_INSTALL=no skips it.
-LO_PACKAGES := libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei
-LO_LOG := /tmp/aid-fund-libreoffice-install.log
-LIBREOFFICE_INSTALL ?= yes
+# The page for the finance office, on this computer only: http://127.0.0.1:8000/
+serve: $(STAMP)
+	$(PY) -m pipeline serve --data $(DATA)
 
-libreoffice:
-	@if command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
-		&& command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null \
-		&& fc-list :lang=zh family 2>/dev/null | grep -q .; then exit 0; fi; \
-	if [ "$(LIBREOFFICE_INSTALL)" != yes ]; then \
-		echo "WARNING: LibreOffice tests will SKIP: LIBREOFFICE_INSTALL=$(LIBREOFFICE_INSTALL)"; exit 0; fi; \
+# Debian packages some tests need, installed the same way for each: $(call debian,WHAT,PACKAGES,
+# CHECK,SWITCH) runs CHECK and, when it fails, installs PACKAGES with apt-get (as root, or through
+# sudo without a password). Where it cannot, it says so, `make test` goes on and the tests that
+# need them skip with the same message in pytest's summary. SWITCH=no skips the install.
+define debian
+	@if $(3); then exit 0; fi; \
+	if [ "$(4)" != yes ]; then echo "WARNING: $(1) tests will SKIP: install switched off ($(4))"; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "WARNING: LibreOffice tests will SKIP: not root (nor password-less sudo), cannot run" \
-		"apt-get install --no-install-recommends $(LO_PACKAGES)"; exit 0; fi; \
+	else echo "WARNING: $(1) tests will SKIP: not root (nor password-less sudo), cannot run" \
+		"apt-get install --no-install-recommends $(2)"; exit 0; fi; \
 	if ! command -v apt-get >/dev/null; then \
-		echo "WARNING: LibreOffice tests will SKIP: no apt-get to install $(LO_PACKAGES)"; exit 0; fi; \
-	echo "Installing LibreOffice for the workbook tests: apt-get install $(LO_PACKAGES) (log: $(LO_LOG))"; \
+		echo "WARNING: $(1) tests will SKIP: no apt-get to install $(2)"; exit 0; fi; \
+	log=/tmp/aid-fund-$(1)-install.log; \
+	echo "Installing $(1) for its tests: apt-get install $(2) (log: $$log)"; \
 	start=$$(date +%s); \
 	if { $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q \
-		--no-install-recommends $(LO_PACKAGES); } >$(LO_LOG) 2>&1; then \
-		echo "LibreOffice installed in $$(( $$(date +%s) - start )) s"; \
-	else tail -n 5 $(LO_LOG); \
-		echo "WARNING: LibreOffice tests will SKIP: apt-get install failed, see $(LO_LOG)"; fi
+		--no-install-recommends $(2); } >$$log 2>&1; then \
+		echo "$(1) installed in $$(( $$(date +%s) - start )) s"; \
+	else tail -n 5 $$log; \
+		echo "WARNING: $(1) tests will SKIP: apt-get install failed, see $$log"; fi
+endef
 
-test: $(STAMP) libreoffice
+# tests/test_libreoffice.py opens the workbook in LibreOffice and prints it to PDF: soffice,
+# poppler's pdfinfo/pdftotext/pdftoppm and a Chinese font. LIBREOFFICE_INSTALL=no skips it.
+LIBREOFFICE_INSTALL ?= yes
+libreoffice:
+	$(call debian,LibreOffice,libreoffice-calc-nogui poppler-utils fonts-wqy-zenhei,\
+	command -v soffice >/dev/null && command -v pdftoppm >/dev/null \
+		&& command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null \
+		&& fc-list :lang=zh family 2>/dev/null | grep -q .,$(LIBREOFFICE_INSTALL))
+
+# tests/test_browser.py drives the page in Debian's chromium through its chromedriver (Selenium);
+# the Chinese font is LibreOffice's. BROWSER_INSTALL=no skips it.
+BROWSER_INSTALL ?= yes
+browser:
+	$(call debian,Chromium,chromium chromium-driver fonts-wqy-zenhei,\
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+		&& fc-list :lang=zh family 2>/dev/null | grep -q .,$(BROWSER_INSTALL))
+
+test: $(STAMP) libreoffice browser
 	$(PY) -m pytest -q
 
 # The long fuzzing (tests/test_fuzz.py): FUZZ_EXAMPLES messy folders, a fresh random seed each

@@ -67,7 +67,7 @@ def carried(findings: pd.DataFrame, earlier: Earlier, notes: pd.DataFrame) -> pd
     work = pd.concat([current, resolved.astype(dtypes)], ignore_index=True)
     latest = notes.drop_duplicates("finding_id", keep="last").set_index("finding_id")
     return work.assign(
-        age_days=_age_days(work["first_period"], period),
+        age_days=age_days(work["first_period"], period),
         note_status=work["finding_id"]
         .map(latest["status"])
         .astype(object)
@@ -77,7 +77,7 @@ def carried(findings: pd.DataFrame, earlier: Earlier, notes: pd.DataFrame) -> pd
     )
 
 
-def _age_days(first_periods: pd.Series, period: pd.Period) -> pd.Series:
+def age_days(first_periods: pd.Series, period: pd.Period) -> pd.Series:
     """Days from the end of the first period to the end of this one (0 for a new finding)."""
     end = period.end_time.normalize()
     firsts = pd.PeriodIndex(first_periods.astype("str"), freq="M").end_time.normalize()

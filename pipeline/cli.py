@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pipeline import privacy, progress, report, run, staging
-from pipeline.errors import ReconcileError
+from pipeline.errors import ReconcileError, in_words
 from pipeline.results import Config
 
 INPUT_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -91,6 +91,45 @@ def reconcile_command(
         staging.write_atomically(timings, stages.as_json())
 
 
+@cli.command("serve")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data"),
+    show_default=True,
+    help="数据目录：inputs/<YYYY-MM>/ 放每月的文件，outputs/ 放对账结果和运行记录（首次使用时创建）",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="监听地址；不是本机时必须设密码"
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--password",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="登录密码（在 127.0.0.1 以外的地址上监听时必须设）；只写 --password 时提示输入",
+)
+def serve_command(data_dir: Path, host: str, port: int, password: str | None) -> None:
+    """在本机打开对账页面：选期间、上传文件、对账、填写异常的处理说明。"""
+    from pipeline.web import security  # the server stack: imported only for this command
+
+    if password is None and not security.is_loopback(host):
+        raise click.UsageError(
+            f"在 {host} 上监听，办公室网络里的其他电脑也能打开这个页面，必须设登录密码："
+            "加上 --password（提示输入）。只在本机使用时不要写 --host"
+        )
+    if password == "":
+        password = click.prompt("页面登录密码", hide_input=True, confirmation_prompt=True)
+    if password is not None and not password.strip():
+        raise click.BadParameter("密码不能为空", param_hint="--password")
+    from pipeline.web.app import Settings
+    from pipeline.web.server import serve
+
+    _guarded(lambda: serve(Settings(data_dir, host, password), port, click.echo))
+
+
 def _is_period(text: str) -> bool:
     year, _, month = text.partition("-")
     return (
@@ -108,17 +147,10 @@ def _guarded(action):
     value) is masked all the same."""
     try:
         return action()
-    except ReconcileError as error:
-        click.echo(privacy.mask_text(f"错误：{error}"), err=True)
-        sys.exit(1)
     except Exception as error:  # noqa: BLE001 - no traceback reaches a clerk
-        if os.environ.get("AID_DEBUG"):
+        if os.environ.get("AID_DEBUG") and not isinstance(error, ReconcileError):
             raise
-        message = (
-            f"内部错误（{type(error).__name__}）：{error}。输入文件未被修改；"
-            "请设置 AID_DEBUG=1 重新运行，把输出和输入文件交给维护人员"
-        )
-        click.echo(privacy.mask_text(message), err=True)
+        click.echo(in_words(error), err=True)
         sys.exit(1)
 
 

@@ -39,3 +39,16 @@ def where(file: str, sheet: str | None = None, row: int | None = None) -> str:
     if row is not None:
         text += f"第 {row} 行"
     return text
+
+
+def in_words(error: Exception) -> str:
+    """What a clerk is told of an error, on the terminal and on the page: the message of an
+    unusable input, else a one-line apology; any ID or card number in it masked."""
+    from pipeline.privacy import mask_text  # pandas: imported only when something went wrong
+
+    if isinstance(error, ReconcileError):
+        return mask_text(f"错误：{error}")
+    return mask_text(
+        f"内部错误（{type(error).__name__}）：{error}。输入文件未被修改；"
+        "请设置 AID_DEBUG=1 重新运行，把输出和输入文件交给维护人员"
+    )

@@ -91,6 +91,7 @@ create table if not exists workbook_notes (
 # close adds (``pipeline.carry``), but 账龄, which follows from the period and 首次发现.
 FINDING_FIELDS = (*FINDING_COLUMNS, "state", "first_period", "note_status", "note_text")
 NOTE_FIELDS = ("finding_id", "status", "text")
+ON_THE_PAGE = "页面"  # the ``workbook`` of a note written on the page rather than in a workbook
 
 
 @dataclass(frozen=True)
@@ -153,12 +154,7 @@ def earlier(output_dir: Path, period: pd.Period) -> Earlier:
             previous=_findings_of(db, previous_period),
             last_year_open=0 if last_year is None else _open_count(db, last_year),
             last_year_period=last_year,
-            notes=_query(
-                db,
-                "select finding_id, status, text from notes where seq in "
-                "(select max(seq) from notes group by finding_id) order by finding_id",
-                NOTE_FIELDS,
-            ),
+            notes=_latest_notes(db),
             workbooks=dict(db.execute("select file, sha256 from workbooks").fetchall()),
             workbook_notes=_query(
                 db, "select * from workbook_notes order by 1, 2", ("file", *NOTE_FIELDS)
@@ -166,15 +162,30 @@ def earlier(output_dir: Path, period: pd.Period) -> Earlier:
         )
 
 
+def _latest_notes(db: sqlite3.Connection) -> pd.DataFrame:
+    return _query(
+        db,
+        "select finding_id, status, text from notes where seq in "
+        "(select max(seq) from notes group by finding_id) order by finding_id",
+        NOTE_FIELDS,
+    )
+
+
 def _findings_of(db: sqlite3.Connection, period: str | None) -> pd.DataFrame:
     if period is None:
         return _frame(FINDING_FIELDS)
-    found = _query(
-        db,
-        f"select {', '.join(FINDING_FIELDS)} from findings where period = ? order by rowid",
-        FINDING_FIELDS,
-        (period,),
+    return _with_lineage(
+        _query(
+            db,
+            f"select {', '.join(FINDING_FIELDS)} from findings where period = ? order by rowid",
+            FINDING_FIELDS,
+            (period,),
+        )
     )
+
+
+def _with_lineage(found: pd.DataFrame) -> pd.DataFrame:
+    """The stored JSON of each finding's input rows as tuples (file, sheet, row)."""
     lineage = [
         tuple((str(f), str(s), int(r)) for f, s, r in json.loads(text)) for text in found["lineage"]
     ]
@@ -189,6 +200,57 @@ def _open_count(db: sqlite3.Connection, period: str) -> int:
             (period,),
         ).fetchone()[0]
     )
+
+
+@dataclass(frozen=True)
+class Closes:
+    """Every close the history holds, for the page (``pipeline.web``)."""
+
+    findings: pd.DataFrame  # period, then FINDING_FIELDS: each period's findings list
+    notes: pd.DataFrame  # the latest note per finding (NOTE_FIELDS)
+    balances: pd.DataFrame  # period, source, fund_year, closing_fen
+
+
+def closes(output_dir: Path) -> Closes:
+    """The closes recorded in the output folder's history (none when there is no history)."""
+    path = output_dir / DATABASE
+    if not path.exists():
+        return Closes(
+            _frame(("period", *FINDING_FIELDS)),
+            _frame(NOTE_FIELDS),
+            _frame(("period", "source", "fund_year", "closing_fen")),
+        )
+    with _reading(path) as db:
+        findings = _query(
+            db,
+            f"select period, {', '.join(FINDING_FIELDS)} from findings order by period, rowid",
+            ("period", *FINDING_FIELDS),
+        )
+        balances = _query(
+            db,
+            "select period, source, fund_year, closing_fen from closing_balances "
+            "order by period, source, fund_year",
+            ("period", "source", "fund_year", "closing_fen"),
+        )
+        return Closes(_with_lineage(findings), _latest_notes(db), balances)
+
+
+def add_note(output_dir: Path, finding_id: str, status: str, text: str, period: str) -> None:
+    """A note the clerk wrote on the page, added to the history's log of notes (the latest per
+    finding applies, whether written there or in a workbook). The history is changed in place:
+    one insert, atomic in sqlite."""
+    path = output_dir / DATABASE
+    if not path.exists():
+        raise ReconcileError(f"输出目录“{output_dir}”里没有运行记录：请先对账，再填写处理说明")
+    try:
+        with closing(sqlite3.connect(path)) as db, db:
+            db.execute(
+                "insert into notes (finding_id, status, text, workbook, read_in) "
+                "values (?, ?, ?, ?, ?)",
+                (finding_id, status, text, ON_THE_PAGE, period),
+            )
+    except sqlite3.Error as error:
+        raise ReconcileError(f"处理说明未能保存到运行记录“{path}”（{error}）") from error
 
 
 def write(staging: Staging, output_dir: Path, entry: Entry) -> None:

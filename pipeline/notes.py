@@ -103,6 +103,15 @@ def checksum(path: Path) -> str:
 
 def _notes_in(path: Path, password: str | None) -> pd.DataFrame:
     """finding_id, status, text of every finding row of the workbook's 异常清单 sheets."""
+    held = finding_rows(path, HEADERS, password)
+    held.columns = list(NOTE_FIELDS)
+    return held.assign(status=held["status"].replace("", NOTE_STATUSES[0]))
+
+
+def finding_rows(path: Path, headers: Sequence[str], password: str | None = None) -> pd.DataFrame:
+    """The cells under ``headers`` (异常编号 first) of every finding row on the workbook's
+    异常清单 sheets, as text; none from a sheet whose header lacks one of them (a workbook of
+    an earlier version of the program)."""
     with path.open("rb") as stream:
         encrypted = stream.read(len(ENCRYPTED)) == ENCRYPTED
     try:
@@ -114,26 +123,28 @@ def _notes_in(path: Path, password: str | None) -> pd.DataFrame:
             else python_calamine.CalamineWorkbook.from_path(str(path))
         )
         sheets = [name for name in book.sheet_names if name.startswith(SHEET)]
-        rows = [row for name in sheets for row in _finding_rows(book, name)]
+        rows = [row for name in sheets for row in _finding_rows(book, name, headers)]
     except (python_calamine.CalamineError, ValueError, KeyError) as error:
         raise Unreadable(f"无法读取（{error}），文件可能已损坏或正在被占用") from error
     if not sheets:
         raise Unreadable(f"没有“{SHEET}”工作表")
-    return pd.DataFrame(rows, columns=list(NOTE_FIELDS), dtype=object)
+    return pd.DataFrame(rows, columns=list(headers), dtype=object)
 
 
-def _finding_rows(book: python_calamine.CalamineWorkbook, name: str) -> list[tuple[str, str, str]]:
+def _finding_rows(
+    book: python_calamine.CalamineWorkbook, name: str, headers: Sequence[str]
+) -> list[tuple[str, ...]]:
     cells = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     for number, header in enumerate(cells[:HEADER_ROWS]):
         labels = [str(value).strip() for value in header]
-        if all(label in labels for label in HEADERS):
-            at = [labels.index(label) for label in HEADERS]
+        if all(label in labels for label in headers):
+            at = [labels.index(label) for label in headers]
             return [
-                (_cell(row, at[0]), _cell(row, at[1]) or NOTE_STATUSES[0], _cell(row, at[2]))
+                tuple(_cell(row, col) for col in at)
                 for row in cells[number + 1 :]
                 if _cell(row, at[0])
             ]
-    return []  # written before findings had notes (an earlier version of the program): none
+    return []
 
 
 def _cell(row: Sequence[object], col: int) -> str:

@@ -4,7 +4,8 @@ In: the stages ``run.reconcile`` goes through, each opened with ``Progress.stage
 which gives the stage an ``advance(n)`` to call as its units are done (files read, rows
 written). Out: ``Progress.figures``, per stage its seconds and the peak resident memory of this
 process during it (and of the worker processes, where the stage started them), which
-``make bench`` reports; on a terminal, a bar or a spinner per stage on stderr.
+``make bench`` reports; on a terminal, a bar or a spinner per stage on stderr; and to a
+``watch`` (the page's progress bar, ``pipeline.web.jobs``), each stage's start and advance.
 
 The display is on only where someone watches: stderr a terminal and no ``CI`` variable set;
 piped, redirected or in CI the run prints nothing but its report.
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 Advance = Callable[[int], None]
+Watch = Callable[[str, int, int | None], None]  # stage, units done so far, units in all
 
 STAGES = {
     "read": "读取与校验",
@@ -50,19 +52,26 @@ class StageFigure:
 class Progress:
     display: bool = False
     figures: list[StageFigure] = field(default_factory=list)
+    watch: Watch | None = None  # told each stage's start and every advance
 
     @contextmanager
     def stage(self, name: str, total: int | None = None) -> Iterator[Advance]:
         """Time the block and its memory; on a terminal, show it advancing."""
         _reset_peak()
         started = time.perf_counter()
+        tell = self._teller(name, total)
         if self.display:
             with _display() as shown:
                 task = shown.add_task(STAGES[name], total=total)
-                yield lambda n: shown.advance(task, n)
+
+                def advance(n: int) -> None:
+                    shown.advance(task, n)
+                    tell(n)
+
+                yield advance
                 shown.update(task, total=total or 1, completed=total or 1)
         else:
-            yield ignore
+            yield tell
         self.figures.append(
             StageFigure(
                 name,
@@ -71,6 +80,21 @@ class Progress:
                 round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
             )
         )
+
+    def _teller(self, name: str, total: int | None) -> Advance:
+        """What tells the watch, if any, that the stage has advanced; it is told the start now."""
+        watch = self.watch
+        if watch is None:
+            return ignore
+        done = 0
+        watch(name, done, total)
+
+        def tell(n: int) -> None:
+            nonlocal done
+            done += n
+            watch(name, done, total)
+
+        return tell
 
     def as_json(self) -> bytes:
         """The figures, for ``--timings``."""

@@ -1,0 +1,335 @@
+"""What each page shows, read from the data folder: no figure is computed here that the run
+does not compute.
+
+In: the data folder (``folders.Data``): the period's input files, the output folder's
+summary.json and run history. Out: plain values for the templates —
+- ``files``: the period's files with their kind and rows read/kept/rejected, as ``validate``
+  reports them (``run.check`` on the folder, remembered while the folder is unchanged);
+- ``result``: the last run's figures (summary.json) when it is of this period;
+- ``findings``: the period's findings list as its run left it in the history, with the
+  clerk's latest notes (written on the page or in a workbook) and 账龄, filtered and sorted;
+- ``closes``: every period closed, with its balances, findings and workbook.
+
+ID and card numbers are masked here (the history stores them masked); ``whole`` reads one
+finding's whole numbers from the period's workbook when the clerk asks for them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import carry, history, notes, outputs, privacy, report, run
+from pipeline.errors import in_words
+from pipeline.money import yuan_text
+from pipeline.rules.catalogue import CATALOGUE
+from pipeline.web.folders import Data, Refused, listing
+from schemas import KIND_BY_NAME
+
+SEVERITY_ORDER = ("错误", "警告", "提示")
+TITLES = {rule.code: rule.title for rule in CATALOGUE}
+
+
+# --- 期间: the period's files ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileRow:
+    name: str
+    size: str
+    modified: str
+    kinds: str  # the kinds of its sheets, or why it is not read
+    read: int | None = None
+    kept: int | None = None
+    rejected: int | None = None
+
+
+@dataclass(frozen=True)
+class Files:
+    rows: list[FileRow]
+    lines: list[str]  # validate's report, masked
+    problem: str = ""  # the folder cannot be read as a whole: why
+
+
+class FolderChecks:
+    """``run.check`` of a period's folder, remembered until a file in it changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[Path, tuple[tuple[Any, ...], Files]] = {}
+
+    def files(self, data: Data, period: str) -> Files:
+        listed = listing(data, period)
+        signature = tuple((f.name, f.size, f.modified.value) for f in listed)
+        folder = data.period_dir(period)
+        with self._lock:
+            known = self._known.get(folder)
+            if known is not None and known[0] == signature:
+                return known[1]
+            checked = _checked(data, period, listed)
+            self._known[folder] = (signature, checked)
+            return checked
+
+
+def _checked(data: Data, period: str, listed: list[Any]) -> Files:
+    plain = [
+        FileRow(f.name, _size(f.size), f.modified.strftime("%Y-%m-%d %H:%M"), "") for f in listed
+    ]
+    if not listed:
+        return Files([], [])
+    try:
+        checked = run.check(data.period_dir(period), fork=False)  # never fork a server thread
+    except Exception as error:  # noqa: BLE001 - told on the page in the command's words
+        return Files(plain, [], in_words(error))
+    counts = checked.validated.counts
+    per_file = {
+        str(file): (int(n["read"]), int(n["kept"]), int(n["rejected"]))
+        for file, n in counts.groupby("source_file", sort=False)[["read", "kept", "rejected"]]
+        .sum()
+        .iterrows()
+    }
+    kinds: dict[str, list[str]] = {}
+    for sheet in checked.sheets:
+        kinds.setdefault(sheet.file, []).append(sheet.kind.label)
+    reasons = {skipped.file: skipped.reason for skipped in checked.skipped}
+    rows = []
+    for row in plain:
+        if row.name in per_file:
+            kind = "、".join(dict.fromkeys(kinds.get(row.name, [])))
+            rows.append(FileRow(row.name, row.size, row.modified, kind, *per_file[row.name]))
+        else:
+            why = reasons.get(row.name, "不是表格文件，不读取")
+            rows.append(FileRow(row.name, row.size, row.modified, why))
+    lines = [privacy.mask_text(line) for line in report.validation_lines(checked)]
+    return Files(rows, lines)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:,.1f} KB" if size < 1024**2 else f"{size / 1024**2:,.1f} MB"
+
+
+# --- 对账: the run's figures ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    period: str
+    spending: list[tuple[str, str, str, int]]  # source, this month, this year (元), 人次
+    findings: list[tuple[str, str, str, int]]  # code, severity, title, count
+    in_transit: str
+    rejected: list[tuple[str, int, str]]  # kind, rows, 元 readable
+    work: dict[str, Any]
+    downloads: list[str]
+
+
+def result(data: Data, period: str) -> Result | None:
+    """The figures of the last run, from summary.json, when it is of ``period``."""
+    path = data.outputs / "summary.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if summary.get("period") != period:
+        return None
+    spending = [
+        (
+            t["source"],
+            yuan_text(t["month_amount_fen"], grouped=True),
+            yuan_text(t["year_amount_fen"], grouped=True),
+            int(t["year_person_times"]),
+        )
+        for t in summary["usage_totals"]
+        if t["scope"] == "source"
+    ]
+    severities = {rule.code: rule.severity for rule in CATALOGUE}
+    found = [
+        (code, severities.get(code, ""), TITLES.get(code, ""), int(n))
+        for code, n in summary["exceptions"].items()
+        if n
+    ]
+    transit = summary.get("in_transit", {})
+    rejected = [
+        (
+            KIND_BY_NAME[kind].label if kind in KIND_BY_NAME else "参数",
+            int(rows["rejected"]),
+            yuan_text(rows.get("rejected_amount_fen", 0), grouped=True),
+        )
+        for kind, rows in summary["rows"].items()
+        if rows["rejected"]
+    ]
+    workbook = outputs.workbook_name(pd.Period(period, freq="M"))
+    downloads = [
+        name
+        for name in (workbook, "exceptions.csv", "summary.json")
+        if (data.outputs / name).is_file()
+    ]
+    return Result(
+        period,
+        spending,
+        found,
+        _transit_text(transit),
+        rejected,
+        summary.get("findings_list", {}),
+        downloads,
+    )
+
+
+def _transit_text(transit: dict[str, Any]) -> str:
+    if not (transit.get("records") or transit.get("transfers") or transit.get("payments")):
+        return "无"
+    return (
+        f"未发放记录 {transit['records']} 条 {yuan_text(transit['amount_fen'], grouped=True)} 元，"
+        f"失败待重发 {transit['transfers']} 笔，已付待录入 {transit['payments']} 笔 "
+        f"{yuan_text(transit['payment_amount_fen'], grouped=True)} 元"
+        f"（发放在途天数 {transit['days']} 天内，不计为异常）"
+    )
+
+
+# --- 异常清单 -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    rule: str = ""
+    severity: str = ""
+    state: str = ""
+    note_status: str = ""
+    sort: str = ""  # "", "age" (oldest first) or "age-asc"
+
+
+@dataclass(frozen=True)
+class Findings:
+    period: str
+    rows: list[dict[str, Any]]
+    shown: int
+    total: int
+    counts: carry.WorkCounts | None
+    choices: dict[str, list[str]] = field(default_factory=dict)
+
+
+def findings(data: Data, period: str, filters: Filters) -> Findings:
+    closes = history.closes(data.outputs)
+    work = _worklist(closes, period)
+    choices = {
+        "rule": sorted(work["rule"].unique()),
+        "severity": [s for s in SEVERITY_ORDER if s in set(work["severity"])],
+        "state": [s for s in carry.STATES if s in set(work["state"])],
+        "note_status": list(
+            dict.fromkeys([*carry.NOTE_STATUSES, *sorted(set(work["note_status"]))])
+        ),
+    }
+    shown = work
+    for column in ("rule", "severity", "state", "note_status"):
+        wanted = getattr(filters, column)
+        if wanted:
+            shown = shown[shown[column] == wanted]
+    if filters.sort in ("age", "age-asc"):
+        shown = shown.sort_values("age_days", ascending=filters.sort == "age-asc", kind="stable")
+    return Findings(
+        period,
+        [_finding_row(row) for row in shown.to_dict("records")],
+        len(shown),
+        len(work),
+        carry.counts(work) if len(work) else None,
+        choices,
+    )
+
+
+def _worklist(closes: history.Closes, period: str) -> pd.DataFrame:
+    """The period's findings list with the latest notes and 账龄."""
+    listed = closes.findings[closes.findings["period"] == period].reset_index(drop=True)
+    latest = closes.notes.set_index("finding_id")
+    status = listed["finding_id"].map(latest["status"])
+    text = listed["finding_id"].map(latest["text"])
+    return listed.assign(
+        note_status=status.where(status.notna(), listed["note_status"]).fillna("未处理"),
+        note_text=text.where(text.notna(), listed["note_text"]).fillna(""),
+        age_days=carry.age_days(listed["first_period"], pd.Period(period, freq="M")),
+    )
+
+
+def _finding_row(row: dict[Any, Any]) -> dict[str, Any]:
+    def money(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else yuan_text(int(value), grouped=True)
+
+    return {
+        **{
+            k: ("" if v is None or (isinstance(v, float) and pd.isna(v)) else v)
+            for k, v in row.items()
+        },
+        "amount": money(row["amount_fen"]),
+        "compared": money(row["compared_fen"]),
+        "places": [
+            f"{file}{' / ' + sheet if sheet else ''} 第 {number} 行"
+            for file, sheet, number in row["lineage"]
+        ],
+        "title": TITLES.get(row["rule"], ""),
+    }
+
+
+def whole(data: Data, period: str, finding_id: str) -> dict[str, str]:
+    """One finding's 身份证号 and 说明 with the whole numbers, from the period's workbook."""
+    path = data.outputs / outputs.workbook_name(pd.Period(period, freq="M"))
+    if not path.is_file():
+        raise Refused(f"输出目录里没有 {path.name}，无法显示完整号码")
+    try:
+        rows = notes.finding_rows(path, ("异常编号", "身份证号", "说明"))
+    except (OSError, notes.Unreadable) as error:
+        raise Refused(f"{path.name} 无法读取（{error}），无法显示完整号码") from error
+    found = rows[rows["异常编号"] == finding_id]
+    if found.empty:
+        raise Refused(f"{path.name} 的异常清单里没有异常 {finding_id}")
+    return {"id_no": found.iloc[0]["身份证号"], "message": found.iloc[0]["说明"]}
+
+
+# --- 历史 -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Close:
+    period: str
+    balances: list[tuple[str, str]]  # source, 期末结余 元
+    total: str
+    found: int
+    open: int
+    open_errors: int
+    resolved: int
+    workbook: str | None
+
+
+def closes(data: Data) -> list[Close]:
+    """Every period closed, newest first."""
+    recorded = history.closes(data.outputs)
+    periods = sorted(
+        set(recorded.balances["period"]) | set(recorded.findings["period"]), reverse=True
+    )
+    result = []
+    for period in periods:
+        balances = recorded.balances[recorded.balances["period"] == period]
+        per_source = balances.groupby("source", sort=True)["closing_fen"].sum()
+        work = _worklist(recorded, period)
+        counts = carry.counts(work) if len(work) else None
+        name = outputs.workbook_name(pd.Period(period, freq="M"))
+        result.append(
+            Close(
+                period,
+                [(str(s), yuan_text(int(v), grouped=True)) for s, v in per_source.items()],
+                yuan_text(int(per_source.sum()), grouped=True),
+                int((work["state"] != "本月解决").sum()),
+                counts.open if counts else 0,
+                counts.open_errors if counts else 0,
+                counts.resolved if counts else 0,
+                name if (data.outputs / name).is_file() else None,
+            )
+        )
+    return result
+
+
+def closed_periods(data: Data) -> list[str]:
+    recorded = history.closes(data.outputs)
+    return sorted(set(recorded.balances["period"]) | set(recorded.findings["period"]))
