@@ -14,7 +14,9 @@ file, ``/api/run`` the run's progress, ``/login``.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import sys
 import urllib.parse
 from dataclasses import dataclass
 from functools import partial
@@ -37,7 +39,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeline import carry
-from pipeline.errors import ReconcileError
+from pipeline.errors import ReconcileError, in_words
 from pipeline.notes import WORKBOOK
 from pipeline.results import Config
 from pipeline.web import folders, pages, security
@@ -144,39 +146,57 @@ class Gate:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        open_paths = scope["path"] == "/login" or scope["path"].startswith("/static/")
-        if not open_paths and not self.page.guard.logged_in(request):
-            target = "/login?next=" + urllib.parse.quote(scope["path"])
-            response: Response = (
-                JSONResponse({"message": "请先登录"}, status_code=401)
-                if _wants_json(request)
-                else RedirectResponse(target, status_code=303)
-            )
-            await response(scope, receive, send)
-            return
+        started = False
 
         async def send_with_headers(message: Any) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = message.setdefault("headers", [])
-                headers.extend(
-                    (k.encode(), v.encode())
-                    for k, v in (
-                        ("content-security-policy", CSP),
-                        ("x-content-type-options", "nosniff"),
-                        ("x-frame-options", "DENY"),
-                        ("referrer-policy", "no-referrer"),
-                        ("cache-control", "no-store"),
-                    )
-                )
+                started = True
+                message.setdefault("headers", []).extend(SECURITY_HEADERS)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self._let_through(request, scope, receive, send_with_headers)
+        except Exception as error:  # noqa: BLE001 - no traceback reaches a clerk
+            if os.environ.get("AID_DEBUG"):
+                raise
+            message = in_words(error)
+            print(message, file=sys.stderr)  # one line on the terminal the server runs in
+            if not started:
+                response = refused(self.page, request, message)
+                response.status_code = 500
+                await response(scope, receive, send_with_headers)
+
+    async def _let_through(
+        self, request: Request, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        open_paths = scope["path"] == "/login" or scope["path"].startswith("/static/")
+        if open_paths or self.page.guard.logged_in(request):
+            await self.app(scope, receive, send)
+            return
+        target = "/login?next=" + urllib.parse.quote(scope["path"])
+        response: Response = (
+            JSONResponse({"message": "请先登录"}, status_code=401)
+            if _wants_json(request)
+            else RedirectResponse(target, status_code=303)
+        )
+        await response(scope, receive, send)
 
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+SECURITY_HEADERS = [
+    (k.encode(), v.encode())
+    for k, v in (
+        ("content-security-policy", CSP),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    )
+]
 
 
 def _wants_json(request: Request) -> bool:
@@ -333,8 +353,15 @@ async def start_run(page: Page, request: Request) -> Response:
     period = _period(request)
     await _checked_form(request)
     config = page.config(period)
+    outside = folders.leading_out(page.data, period)
     if not config.input_dir.is_dir() or not any(config.input_dir.iterdir()):
         message = f"{period} 的输入目录还没有文件：请先上传本月的导出文件"
+        status = 400
+    elif outside:
+        message = (
+            f"{period} 的输入目录里有指向数据目录以外的链接（{'、'.join(outside)}），页面不读取"
+            "数据目录以外的文件：请把文件本身复制进来，或删掉这些链接"
+        )
         status = 400
     else:
         try:

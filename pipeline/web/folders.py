@@ -69,11 +69,16 @@ class Data:
         return sorted(p.name for p in self.inputs.iterdir() if PERIOD.fullmatch(p.name))
 
     def output_file(self, name: str) -> Path:
-        """A file of the output folder by its bare name; Refused for any other name."""
+        """A file of the output folder by its bare name; Refused for any other name, and for a
+        link that leads out of the data folder."""
         path = self.outputs / name
-        if name != Path(name).name or not path.is_file():
+        if name != Path(name).name or not path.is_file() or not self.holds(path):
             raise Refused(f"输出目录里没有“{name}”")
         return path
+
+    def holds(self, path: Path) -> bool:
+        """Whether ``path``, links followed, is inside the data folder."""
+        return path.resolve().is_relative_to(self.root)
 
 
 def data_folder(path: Path) -> Data:
@@ -168,7 +173,7 @@ def remove(data: Data, period: str, name: str) -> Path:
     """The period's file ``name`` moved into its 已移除/ subfolder (no run reads it there)."""
     folder = data.period_dir(period)
     path = folder / name
-    if name != Path(name).name or not path.is_file():
+    if name != Path(name).name or not path.is_file() or not data.holds(path):
         raise Refused(f"{period} 的输入目录里没有“{name}”")
     aside = folder / REMOVED
     aside.mkdir(exist_ok=True)
@@ -177,6 +182,15 @@ def remove(data: Data, period: str, name: str) -> Path:
         target = aside / f"{path.stem}（{uuid.uuid4().hex[:6]}）{path.suffix}"
     os.replace(path, target)
     return target
+
+
+def leading_out(data: Data, period: str) -> list[str]:
+    """The names in the period's folder that are links to somewhere outside the data folder:
+    the page never reads them (the command line would)."""
+    folder = data.period_dir(period)
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not data.holds(p))
 
 
 @dataclass(frozen=True)
