@@ -14,6 +14,7 @@ file, ``/api/run`` the run's progress, ``/login``.
 from __future__ import annotations
 
 import asyncio
+import math
 import secrets
 import urllib.parse
 from dataclasses import dataclass
@@ -125,6 +126,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             Refused: lambda request, error: refused(page, request, str(error)),
             ReconcileError: lambda request, error: refused(page, request, str(error)),
+            HTTPException: lambda request, error: refused(
+                page, request, _http_message(error), error.status_code
+            ),
         },
     )
     app.state.page = page
@@ -197,10 +201,16 @@ def _flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = [*request.session.get("flash", []), [kind, text]][-5:]
 
 
-def refused(page: Page, request: Request, message: str) -> Response:
+def refused(page: Page, request: Request, message: str, status: int = 400) -> Response:
     if _wants_json(request) or request.method == "POST":
-        return JSONResponse({"message": message}, status_code=400)
-    return page.render(request, "message.html", status=400, message=message)
+        return JSONResponse({"message": message}, status_code=status)
+    return page.render(request, "message.html", status=status, message=message)
+
+
+def _http_message(error: HTTPException) -> str:
+    """Starlette's refusals (a stale CSRF token, a form it cannot parse, no such address) in the
+    form the page's script reads: as plain text the clerk saw only "服务器返回 403"."""
+    return "这个地址没有页面：请从首页进入" if error.status_code == 404 else error.detail
 
 
 def _period(request: Request) -> str:
@@ -394,7 +404,7 @@ async def login(page: Page, request: Request) -> Response:
     client = request.client.host if request.client else "?"
     wait = page.guard.wait_before(client)
     if wait > 0:
-        message = f"密码错误次数过多，请 {wait:.0f} 秒后再试"
+        message = f"密码错误次数过多，请 {math.ceil(wait)} 秒后再试"  # 0.4 s is not "0 秒"
         return page.render(request, "login.html", status=429, target=target, error=message)
     form = await _checked_form(request)
     if page.guard.attempt(request, client, str(form.get("password", ""))):
