@@ -14,6 +14,7 @@ file, ``/api/run`` the run's progress, ``/login``.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import secrets
 import sys
@@ -127,6 +128,9 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={
             Refused: lambda request, error: refused(page, request, str(error)),
             ReconcileError: lambda request, error: refused(page, request, str(error)),
+            HTTPException: lambda request, error: refused(
+                page, request, _http_message(error), error.status_code
+            ),
         },
     )
     app.state.page = page
@@ -217,10 +221,22 @@ def _flash(request: Request, kind: str, text: str) -> None:
     request.session["flash"] = [*request.session.get("flash", []), [kind, text]][-5:]
 
 
-def refused(page: Page, request: Request, message: str) -> Response:
-    if _wants_json(request) or request.method == "POST":
-        return JSONResponse({"message": message}, status_code=400)
-    return page.render(request, "message.html", status=400, message=message)
+def refused(page: Page, request: Request, message: str, status: int = 400) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"message": message}, status_code=status)
+    return page.render(request, "message.html", status=status, message=message)
+
+
+def _http_message(error: HTTPException) -> str:
+    """Starlette's refusals (a stale CSRF token, a form it cannot parse, no such address) in the
+    form the page's script reads: as plain text the clerk saw only "服务器返回 403"."""
+    if error.status_code == 404:
+        return "这个地址没有页面：请从首页进入"
+    if error.detail.isascii():  # Starlette's own words: a form it could not take
+        if "Too many files" in error.detail:
+            return "一次上传的文件太多：请分几次上传"
+        return f"请求无法处理（{error.detail}）：请刷新页面后重试"
+    return error.detail
 
 
 def _period(request: Request) -> str:
@@ -421,7 +437,7 @@ async def login(page: Page, request: Request) -> Response:
     client = request.client.host if request.client else "?"
     wait = page.guard.wait_before(client)
     if wait > 0:
-        message = f"密码错误次数过多，请 {wait:.0f} 秒后再试"
+        message = f"密码错误次数过多，请 {math.ceil(wait)} 秒后再试"  # 0.4 s is not "0 秒"
         return page.render(request, "login.html", status=429, target=target, error=message)
     form = await _checked_form(request)
     if page.guard.attempt(request, client, str(form.get("password", ""))):

@@ -37,6 +37,7 @@ from pipeline.results import CheckedFile
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 MAX_NAME_BYTES = 200
 UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?", re.IGNORECASE)
 REMOVED = "已移除"
 UPLOADS = ".uploads"
@@ -112,13 +113,13 @@ def default_period(closed: Iterable[str], with_inputs: Iterable[str], today: pd.
 def safe_name(name: str) -> str:
     """The uploaded file's own name, if it may be kept under it; Refused with why, else."""
     name = unicodedata.normalize("NFC", name).strip()
-    shown = name.encode("unicode_escape").decode("ascii") if UNSAFE.search(name) else name
+    shown = CONTROL.sub(lambda c: f"\\x{ord(c.group()):02x}", name)
     if not name or name in (".", "..") or UNSAFE.search(name) or name != Path(name).name:
         raise Refused(
             f'文件名“{shown}”含有目录或不允许的字符（/ \\ : * ? " < > | 或控制字符），'
             "已拒收：请把文件改成普通的文件名后再上传"
         )
-    if name.startswith((".", "~$")) or RESERVED.fullmatch(name) or name.endswith(" "):
+    if name.startswith((".", "~$")) or RESERVED.fullmatch(name):
         raise Refused(
             f"文件名“{name}”是隐藏文件、Excel 临时文件或系统保留的名字，已拒收：请上传导出的表格本身"
         )
