@@ -104,4 +104,4 @@ bench: $(STAMP) scale
 	$(PY) -m tests.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
 
 clean:
-	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice
+	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice outputs/page

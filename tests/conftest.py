@@ -1,5 +1,6 @@
-"""The fixtures every test module may ask for, and the banner for workbooks LibreOffice did not
-open. What the tests build their inputs from is in tests/builders.py.
+"""The fixtures every test module may ask for, and the banners for a workbook LibreOffice did
+not open and a page no browser opened. What the tests build their inputs from is in
+tests/builders.py.
 
 The sample run: ``sample_data/`` reconciled once per session (December 2021, no options), into
 a folder of its own. ``sample_reconciled`` is its result, ``sample_outputs`` the output folder
@@ -22,26 +23,28 @@ import pytest
 from pipeline import results, run
 from tests.builders import PARAMETER_SHEETS, SAMPLE, write_xlsx
 
-LIBREOFFICE_TESTS = "tests/test_libreoffice.py"
+# A red banner per module whose skips mean a program outside Python did not check the outputs.
+UNCHECKED = {
+    "tests/test_libreoffice.py": "the workbook was NOT opened in LibreOffice",
+    "tests/test_browser.py": "the page was NOT opened in a browser",
+}
 MADE_AT = "1641376800"  # 2022-01-05 10:00 UTC, a few days after the sample's period
 os.environ.setdefault("SOURCE_DATE_EPOCH", MADE_AT)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """A red banner when the workbook was not opened in LibreOffice (a test of
-    tests/test_libreoffice.py skipped): a skip is easy to miss."""
-    reasons = set()
+    """A red banner when a test of a module in UNCHECKED skipped: a skip is easy to miss."""
+    reasons: dict[str, set[str]] = {}
     for report in terminalreporter.stats.get("skipped", []):
-        if not report.nodeid.startswith(LIBREOFFICE_TESTS):
+        module = report.nodeid.split("::")[0]
+        if module not in UNCHECKED:
             continue
         longrepr = getattr(report, "longrepr", None)
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-        reasons.add(reason.removeprefix("Skipped: "))
-    if reasons:
-        terminalreporter.write_sep(
-            "!", "WARNING: the workbook was NOT opened in LibreOffice", red=True, bold=True
-        )
-        for reason in sorted(reasons):
+        reasons.setdefault(module, set()).add(reason.removeprefix("Skipped: "))
+    for module, said in reasons.items():
+        terminalreporter.write_sep("!", f"WARNING: {UNCHECKED[module]}", red=True, bold=True)
+        for reason in sorted(said):
             terminalreporter.write_line(reason, red=True, bold=True)
 
 

@@ -84,6 +84,7 @@ class Page:
             {
                 "csrf": security.csrf_token(request),
                 "login_needed": self.guard.login_needed,
+                "logged_in": self.guard.logged_in(request),
                 "flash": request.session.pop("flash", []),
                 "running": self.runner.running(),
                 **values,
