@@ -78,11 +78,7 @@ def reconcile_command(
     """对账：匹配银行发放、检查 R01–R23，写出工作簿、summary.json 和 exceptions.csv。"""
     if period is not None and not _is_period(period):
         raise click.BadParameter("应写成 YYYY-MM，例如 2021-12", param_hint="--period")
-    if password == "":
-        password = click.prompt("工作簿密码", hide_input=True, confirmation_prompt=True)
-    if password is not None and not password.strip():
-        raise click.BadParameter("密码不能为空", param_hint="--password")
-    config = Config(input_dir, output_dir, period, previous, mask, password)
+    config = Config(input_dir, output_dir, period, previous, mask, _asked(password, "工作簿密码"))
     stages = progress.for_terminal()
     reconciled = _guarded(lambda: run.reconcile(config, stages))
     for line in report.reconcile_lines(reconciled, output_dir):
@@ -120,14 +116,21 @@ def serve_command(data_dir: Path, host: str, port: int, password: str | None) ->
             f"在 {host} 上监听，办公室网络里的其他电脑也能打开这个页面，必须设登录密码："
             "加上 --password（提示输入）。只在本机使用时不要写 --host"
         )
-    if password == "":
-        password = click.prompt("页面登录密码", hide_input=True, confirmation_prompt=True)
-    if password is not None and not password.strip():
-        raise click.BadParameter("密码不能为空", param_hint="--password")
+    password = _asked(password, "页面登录密码")
     from pipeline.web.app import Settings
     from pipeline.web.server import serve
 
     _guarded(lambda: serve(Settings(data_dir, host, password), port, click.echo))
+
+
+def _asked(password: str | None, what: str) -> str | None:
+    """``--password``: given, asked for when written alone (so it stays out of the shell
+    history), or None; never empty."""
+    if password == "":
+        password = click.prompt(what, hide_input=True, confirmation_prompt=True)
+    if password is not None and not password.strip():
+        raise click.BadParameter("密码不能为空", param_hint="--password")
+    return password
 
 
 def _is_period(text: str) -> bool:

@@ -328,7 +328,7 @@ def test_2_a_run_shows_spending_findings_in_transit_rejected_rows_and_downloads(
     ]
     assert {row[0]: row[3] for row in rules} == dict.fromkeys(SAMPLE_RULES, "1")
     assert rejected == [
-        ["困难职工档案", "1", "0.00"],
+        ["困难职工档案", "1", "—"],
         ["帮扶救助记录", "9", "5,000.00"],
         ["银行发放明细", "1", "1,800.00"],
     ]

@@ -30,12 +30,13 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from pipeline import filetypes, notes, run
+from pipeline import filetypes, notes, parallel, run
 from pipeline.cli import cli
 from pipeline.errors import ReconcileError, UnknownKind, UnreadableFile
 from pipeline.web import folders, security, server
 from pipeline.web.app import Settings, create_app
 from tests.builders import SAMPLE, with_check, write_xlsx
+from tests.generator import generate
 
 PERIOD = "2021-12"
 WORKBOOK = f"帮扶资金对账_{PERIOD}.xlsx"
@@ -378,6 +379,23 @@ def test_one_run_at_a_time_and_its_results(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "inputs" / PERIOD / "bank.csv").exists()
     page = client.get(f"/period/{PERIOD}").text
     assert "618,950.00" in page and f'href="/download/{urllib.parse.quote(WORKBOOK)}"' in page
+
+
+def test_a_month_large_enough_for_worker_processes_runs(tmp_path: Path) -> None:
+    """Above ``parallel.PARALLEL_FROM_BYTES`` the run reads files and applies the rules in forked
+    workers: the page's run process must be allowed children (a daemonic one is not)."""
+    month = tmp_path / "data" / "inputs" / "2021-11"
+    generate.main([str(month), "--records", "25000"])
+    assert sum(p.stat().st_size for p in month.iterdir()) > parallel.PARALLEL_FROM_BYTES
+    client = open_page(tmp_path / "data")
+    started = client.post(
+        "/period/2021-11/run", headers={**JSON, security.CSRF_HEADER: token(client)}
+    )
+
+    assert started.status_code == 202
+    status = finish(client)
+    assert status["ok"] is True, status["message"]
+    assert (tmp_path / "data" / "outputs" / "帮扶资金对账_2021-11.xlsx").is_file()
 
 
 def test_a_note_goes_into_the_history_and_the_next_workbook(reconciled_copy: TestClient) -> None:

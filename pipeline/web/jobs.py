@@ -97,7 +97,8 @@ class Runner:
                 raise Busy(self.job)
             context = multiprocessing.get_context("spawn")
             messages = context.Queue()
-            process = context.Process(target=_reconcile, args=(config, messages), daemon=True)
+            # not daemonic: a large run forks workers of its own (``pipeline.parallel``)
+            process = context.Process(target=_reconcile, args=(config, messages))
             job = Job(period, time.time())
             process.start()
             self.job = job

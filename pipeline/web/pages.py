@@ -157,7 +157,9 @@ def result(data: Data, period: str) -> Result | None:
         (
             KIND_BY_NAME[kind].label if kind in KIND_BY_NAME else "参数",
             int(rows["rejected"]),
-            yuan_text(rows.get("rejected_amount_fen", 0), grouped=True),
+            yuan_text(rows["rejected_amount_fen"], grouped=True)
+            if rows.get("rejected_amount_fen")
+            else "—",
         )
         for kind, rows in summary["rows"].items()
         if rows["rejected"]
