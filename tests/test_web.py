@@ -25,6 +25,7 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -429,6 +430,50 @@ def test_a_note_goes_into_the_history_and_the_next_workbook(reconciled_copy: Tes
     rows = notes.finding_rows(data / "outputs" / WORKBOOK, ("异常编号", "处理状态", "处理说明"))
     assert rows[rows["异常编号"] == finding].values.tolist() == [[finding, "追缴中", text]]
     assert "<option selected>追缴中</option>" in finding_row(client, finding)
+
+
+def test_notes_from_the_page_and_from_the_workbook_both_reach_the_next_run(
+    reconciled_copy: TestClient,
+) -> None:
+    """Planted: the clerk marks the first finding 已整改 on the page and writes 追缴中 on the
+    last one in the workbook's 异常清单 (openpyxl, as Excel would save it). The next run shows
+    both, on the page and in its workbook; the others stay 未处理."""
+    client = reconciled_copy
+    workbook = client.app.state.page.data.outputs / WORKBOOK
+    first, *middle, last = finding_ids(client)
+    csrf = token(client)
+    post(client, f"/period/{PERIOD}/findings/{first}/note", csrf, status="已整改", text="已补签收")
+    write_note_in_workbook(workbook, last, "追缴中", "已发函追回")
+
+    assert start_run(client, csrf).status_code == 202
+    assert finish(client)["ok"] is True
+
+    rows = notes.finding_rows(workbook, ("异常编号", "处理状态", "处理说明"))
+    held = {row[0]: (row[1], row[2]) for row in rows.values.tolist()}
+    assert held == {
+        first: ("已整改", "已补签收"),
+        last: ("追缴中", "已发函追回"),
+        **dict.fromkeys(middle, ("未处理", "")),
+    }
+    assert "<option selected>已整改</option>" in finding_row(client, first)
+    assert "<option selected>追缴中</option>" in finding_row(client, last)
+    assert "已发函追回" in finding_row(client, last)
+
+
+def write_note_in_workbook(path: Path, finding_id: str, status: str, text: str) -> None:
+    """处理状态 and 处理说明 of one finding written into 异常清单, found by header names."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["异常清单"]
+    header = next(r for r in sheet.iter_rows(max_row=10) if any(c.value == "异常编号" for c in r))
+    column = {cell.value: cell.column for cell in header}
+    row = next(
+        r[0].row
+        for r in sheet.iter_rows(min_row=header[0].row + 1)
+        if r[column["异常编号"] - 1].value == finding_id
+    )
+    sheet.cell(row, column["处理状态"], status)
+    sheet.cell(row, column["处理说明"], text)
+    book.save(path)
 
 
 def test_a_note_saved_while_a_run_runs_is_kept(reconciled_copy: TestClient) -> None:
