@@ -24,7 +24,7 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import openpyxl
 import pandas as pd
 import pytest
