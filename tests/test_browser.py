@@ -42,6 +42,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from pipeline.web.app import Settings, create_app
 from pipeline.web.server import address, bind
 from tests.builders import SAMPLE
+from tests.closes import CLOSES, three_closes
 
 BROWSER_SKIP = "NOT CHECKED IN A BROWSER:"
 INSTALL = (
@@ -229,9 +230,11 @@ def finding_row(driver: WebDriver, rule: str) -> WebElement:
     return row
 
 
-def run_reconciliation(driver: WebDriver, site: str, shot: str | None = None) -> None:
+def run_reconciliation(
+    driver: WebDriver, site: str, shot: str | None = None, period: str = PERIOD
+) -> None:
     """On the period page: click 开始对账, see the progress, wait for the page with the result."""
-    driver.get(f"{site}/period/{PERIOD}")
+    driver.get(f"{site}/period/{period}")
     page = document(driver)
     driver.find_element(By.ID, "run-button").click()
     wait(driver, 10, "the progress box", lambda d: d.find_element(By.ID, "progress").is_displayed())
@@ -386,32 +389,35 @@ def test_3_the_findings_list_masks_numbers_reveals_one_row_filters_and_sorts(
     )
 
 
-def _r19_note(driver: WebDriver) -> tuple[str, str]:
-    row = finding_row(driver, "R19")
+def _note(driver: WebDriver, rule: str = "R19") -> tuple[str, str]:
+    row = finding_row(driver, rule)
     status = Select(row.find_element(By.CSS_SELECTOR, "select[name=status]"))
     note = row.find_element(By.CSS_SELECTOR, "textarea[name=text]")
     return status.first_selected_option.text, note.get_attribute("value") or ""
 
 
+def write_note(driver: WebDriver, rule: str, status: str, note: str) -> None:
+    """On the findings list: 处理状态 and 处理说明 of the finding of ``rule``, saved."""
+    row = finding_row(driver, rule)
+    Select(row.find_element(By.CSS_SELECTOR, "select[name=status]")).select_by_visible_text(status)
+    row.find_element(By.CSS_SELECTOR, "textarea[name=text]").send_keys(note)
+    page = document(driver)
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    reloaded(driver, page, 10, "the note saved", ".flash.ok")
+
+
 def test_4_a_note_is_saved_and_carried_through_a_second_run(browser: WebDriver, site: str) -> None:
     browser.get(f"{site}/period/{PERIOD}/findings")
-    row = finding_row(browser, "R19")
-    Select(row.find_element(By.CSS_SELECTOR, "select[name=status]")).select_by_visible_text(
-        NOTE_STATUS
-    )
-    row.find_element(By.CSS_SELECTOR, "textarea[name=text]").send_keys(NOTE_TEXT)
-    page = document(browser)
-    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    reloaded(browser, page, 10, "the note saved", ".flash.ok")
+    write_note(browser, "R19", NOTE_STATUS, NOTE_TEXT)
     assert re.fullmatch(
         r"已保存 R19-\w+ 的处理状态“追缴中”；下次对账写入工作簿", text(browser, ".flash.ok")
     )
-    assert _r19_note(browser) == (NOTE_STATUS, NOTE_TEXT)
+    assert _note(browser) == (NOTE_STATUS, NOTE_TEXT)
     shoot(browser, "07-findings-noted")
 
     run_reconciliation(browser, site)
     browser.get(f"{site}/period/{PERIOD}/findings")
-    assert _r19_note(browser) == (NOTE_STATUS, NOTE_TEXT)
+    assert _note(browser) == (NOTE_STATUS, NOTE_TEXT)
 
 
 def test_5_the_workbook_downloaded_holds_the_note(
@@ -434,6 +440,37 @@ def test_6_the_history_lists_the_month_with_its_workbook(
     shoot(browser, "08-history")
     before = (downloads / WORKBOOK).read_bytes()
     assert download(browser, downloads, WORKBOOK).read_bytes() == before
+
+
+def test_7_month_to_month_a_note_carries_and_a_fixed_finding_is_resolved(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    """The sample year as the clerk has it at the October, November and December closes
+    (``tests.closes.three_closes``), run in turn. Planted there: JZ20210232's transfer failed
+    on 11-15 (R19 from November on) and JZ20210210's missing cash signature (R15) is mended in
+    December's export. The clerk notes the R19 in November's list; December lists it 持续,
+    first found 2021-11, 31 days old, with the note, and the R15 as 本月解决."""
+    data = tmp_path / "data"
+    three_closes(data / "inputs")
+    with served(Settings(data)) as url:
+        for period in CLOSES:
+            run_reconciliation(browser, url, period=period)
+            if period == "2021-11":
+                browser.get(f"{url}/period/{period}/findings")
+                write_note(browser, "R19", NOTE_STATUS, NOTE_TEXT)
+        browser.get(f"{url}/period/2021-12/findings")
+        r19, r15 = finding_row(browser, "R19"), finding_row(browser, "R15")
+        assert _note(browser) == (NOTE_STATUS, NOTE_TEXT)
+        assert [td.text for td in r19.find_elements(By.TAG_NAME, "td")[1:3]] == [
+            "持续\n首次 2021-11",
+            "31",
+        ]
+        assert r15.find_elements(By.TAG_NAME, "td")[1].text.startswith("本月解决")
+        shoot(browser, "11-findings-december-after-two-closes")
+        browser.get(f"{url}/history")
+        periods = [row[0] for row in table_rows(browser.find_element(By.CSS_SELECTOR, "table"))]
+        assert periods == ["2021-12", "2021-11", "2021-10"]
+        shoot(browser, "12-history-three-closes")
 
 
 def test_a_password_guards_the_page(browser: WebDriver, tmp_path: Path) -> None:
