@@ -47,12 +47,10 @@ from pipeline.validate import Validated
 from pipeline.workbook import Book
 
 
-def check(input_dir: Path, progress: Progress | None = None, fork: bool = True) -> Checked:
-    """Read every file of the folder and validate every row (the stage ``read``); in worker
-    processes when the files are large, unless ``fork`` is False (a threaded web server must
-    not fork)."""
+def check(input_dir: Path, progress: Progress | None = None) -> Checked:
+    """Read every file of the folder and validate every row (the stage ``read``)."""
     paths, ignored = load.spreadsheets(input_dir)
-    parallel = fork and large(path.stat().st_size for path in paths)
+    parallel = large(path.stat().st_size for path in paths)
     with (progress or Progress()).stage("read", total=len(paths)) as advance:
         files = []
         for file in map_in_order(load_and_check, paths, parallel):  # every sheet checked

@@ -389,10 +389,15 @@ def test_a_month_large_enough_for_worker_processes_runs(tmp_path: Path) -> None:
     generate.main([str(month), "--records", "25000"])
     assert sum(p.stat().st_size for p in month.iterdir()) > parallel.PARALLEL_FROM_BYTES
     client = open_page(tmp_path / "data")
+    files = client.get("/period/2021-11/files")  # checked in a process of its own too
+    aid_rows = re.search(
+        r"<td>救助明细[^<]*</td><td>帮扶救助记录</td>\s*<td[^>]*>([\d,]+)</td>", files.text
+    )
     started = client.post(
         "/period/2021-11/run", headers={**JSON, security.CSRF_HEADER: token(client)}
     )
 
+    assert files.status_code == 200 and "校验报告" in files.text and aid_rows is not None
     assert started.status_code == 202
     status = finish(client)
     assert status["ok"] is True, status["message"]

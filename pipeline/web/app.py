@@ -101,6 +101,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/logout", partial(logout, page), methods=["POST"]),
         Route("/period", partial(pick_period, page)),
         Route("/period/{period}", partial(period_page, page)),
+        Route("/period/{period}/files", partial(files_table, page)),
         Route("/period/{period}/upload", partial(upload, page), methods=["POST"]),
         Route("/period/{period}/remove", partial(remove, page), methods=["POST"]),
         Route("/period/{period}/run", partial(start_run, page), methods=["POST"]),
@@ -261,22 +262,26 @@ async def pick_period(page: Page, request: Request) -> Response:
 async def period_page(page: Page, request: Request) -> Response:
     period = _period(request)
     running = page.runner.running()
-    files = (
-        None
-        if running is not None and running.period == period
-        else await run_in_threadpool(page.checks.files, page.data, period)
-    )
     job = page.runner.job
     return page.render(
         request,
         "period.html",
         period=period,
         periods=sorted(set(page.data.input_periods()) | {period}, reverse=True),
-        files=files,
+        running_here=running is not None and running.period == period,
+        files=page.checks.known(page.data, period),  # else the page's script asks for them
         result=await run_in_threadpool(pages.result, page.data, period),
         job=job if job is not None and job.period == period else None,
         limits=(page.settings.max_file_bytes // MIB, page.settings.max_request_bytes // MIB),
     )
+
+
+async def files_table(page: Page, request: Request) -> Response:
+    """The period's files with their counts: the part of the period page its script fetches
+    (checking a large folder takes a while)."""
+    period = _period(request)
+    files = await page.checks.files(page.data, period)
+    return page.render(request, "files.html", period=period, files=files)
 
 
 async def findings_page(page: Page, request: Request) -> Response:

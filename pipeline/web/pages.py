@@ -16,8 +16,11 @@ finding's whole numbers from the period's workbook when the clerk asks for them.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ from pipeline import carry, history, notes, outputs, privacy, report, run
 from pipeline.errors import in_words
 from pipeline.money import yuan_text
 from pipeline.rules.catalogue import CATALOGUE
-from pipeline.web.folders import Data, Refused, listing
+from pipeline.web.folders import Data, InputListing, Refused, listing
 from schemas import KIND_BY_NAME
 
 SEVERITY_ORDER = ("错误", "警告", "提示")
@@ -57,33 +60,69 @@ class Files:
 
 
 class FolderChecks:
-    """``run.check`` of a period's folder, remembered until a file in it changes."""
+    """``run.check`` of a period's folder, in a process of its own (a province's month takes a
+    minute and gigabytes: neither the server's threads nor its memory should carry it; the
+    process ends after each check), remembered until a file in the folder changes."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self._known: dict[Path, tuple[tuple[Any, ...], Files]] = {}
+        self._pending: dict[tuple[Path, tuple[Any, ...]], asyncio.Future[Files]] = {}
+        self._pool: ProcessPoolExecutor | None = None
 
-    def files(self, data: Data, period: str) -> Files:
+    def known(self, data: Data, period: str) -> Files | None:
+        """The folder's check if it is known for the files there now (an empty folder's is)."""
         listed = listing(data, period)
-        signature = tuple((f.name, f.size, f.modified.value) for f in listed)
-        folder = data.period_dir(period)
-        with self._lock:
-            known = self._known.get(folder)
-            if known is not None and known[0] == signature:
-                return known[1]
-            checked = _checked(data, period, listed)
-            self._known[folder] = (signature, checked)
-            return checked
+        if not listed:
+            return Files([], [])
+        known = self._known.get(data.period_dir(period))
+        return known[1] if known is not None and known[0] == _signature(listed) else None
+
+    async def files(self, data: Data, period: str) -> Files:
+        """The folder's check: known, or made now (one at a time; the same folder once)."""
+        known = self.known(data, period)
+        if known is not None:
+            return known
+        key = (data.period_dir(period), _signature(listing(data, period)))
+        if key not in self._pending:
+            self._pending[key] = asyncio.wrap_future(
+                self._workers().submit(check_files, data, period)
+            )
+        try:
+            files = await self._pending[key]
+        except BrokenProcessPool:
+            self._pool = None
+            return Files(
+                [],
+                [],
+                "检查文件的进程意外结束（可能是内存不足）：请刷新页面重试，或用 validate 命令检查",
+            )
+        finally:
+            self._pending.pop(key, None)
+        self._known[key[0]] = (key[1], files)
+        return files
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1
+            )
+        return self._pool
 
 
-def _checked(data: Data, period: str, listed: list[Any]) -> Files:
+def _signature(listed: list[InputListing]) -> tuple[Any, ...]:
+    return tuple((f.name, f.size, f.modified.value) for f in listed)
+
+
+def check_files(data: Data, period: str) -> Files:
+    """The period's files with their kinds and counts (in the checks' process)."""
+    listed = listing(data, period)
     plain = [
         FileRow(f.name, _size(f.size), f.modified.strftime("%Y-%m-%d %H:%M"), "") for f in listed
     ]
     if not listed:
         return Files([], [])
     try:
-        checked = run.check(data.period_dir(period), fork=False)  # never fork a server thread
+        checked = run.check(data.period_dir(period))
     except Exception as error:  # noqa: BLE001 - told on the page in the command's words
         return Files(plain, [], in_words(error))
     counts = checked.validated.counts

@@ -110,6 +110,14 @@ function setUpReveal() {
   }
 }
 
+async function fillFiles() {
+  // The period's files with their counts, checked on the server as a run reads them.
+  const box = document.getElementById("files-table");
+  if (!box) return;
+  const response = await fetch(box.dataset.url, { credentials: "same-origin" });
+  box.innerHTML = response.ok ? await response.text() : `<p class="flash error">检查文件失败（${response.status}）：请刷新页面</p>`;
+}
+
 function setUpFilters() {
   const form = document.getElementById("filters");
   if (!form) return;
@@ -117,5 +125,5 @@ function setUpFilters() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setUpUpload(); setUpProgress(); setUpReveal(); setUpFilters();
+  setUpUpload(); setUpProgress(); setUpReveal(); setUpFilters(); fillFiles();
 });
