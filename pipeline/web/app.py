@@ -19,6 +19,8 @@ import os
 import secrets
 import sys
 import urllib.parse
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -119,7 +121,7 @@ def create_app(settings: Settings) -> Starlette:
             SessionMiddleware,
             secret_key=secrets.token_urlsafe(32),
             session_cookie="aid_fund_session",
-            max_age=security.IDLE_SECONDS,
+            max_age=None if settings.password is None else security.IDLE_SECONDS,
             same_site="strict",
         ),
         Middleware(Gate, page=page),
@@ -127,9 +129,12 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=middleware,
+        lifespan=partial(_lifespan, page),
         exception_handlers={
             Refused: lambda request, error: refused(page, request, str(error)),
-            ReconcileError: lambda request, error: refused(page, request, str(error)),
+            ReconcileError: lambda request, error: refused(
+                page, request, in_words(error).removeprefix("错误：")
+            ),
             HTTPException: lambda request, error: refused(
                 page, request, _http_message(error), error.status_code
             ),
@@ -137,6 +142,19 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.page = page
     return app
+
+
+@asynccontextmanager
+async def _lifespan(page: Page, app: Starlette) -> AsyncIterator[None]:
+    """When the server stops (Ctrl+C), a run still going is ended with it, and the checks."""
+    yield
+    stopped = page.runner.stop()
+    if stopped is not None:
+        print(
+            f"{stopped} 的对账随页面一起中止，没有写出任何文件：下次打开页面后重新对账",
+            file=sys.stderr,
+        )
+    page.checks.stop()
 
 
 class Gate:
@@ -180,7 +198,8 @@ class Gate:
         if open_paths or self.page.guard.logged_in(request):
             await self.app(scope, receive, send)
             return
-        target = "/login?next=" + urllib.parse.quote(scope["path"])
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/login?next=" + urllib.parse.quote(back if request.method == "GET" else "/")
         response: Response = (
             JSONResponse({"message": "请先登录"}, status_code=401)
             if _wants_json(request)
@@ -271,6 +290,7 @@ async def period_page(page: Page, request: Request) -> Response:
         running_here=running is not None and running.period == period,
         files=page.checks.known(page.data, period),  # else the page's script asks for them
         result=await run_in_threadpool(pages.result, page.data, period),
+        workbook=pages.workbook_of(page.data, period),
         job=job if job is not None and job.period == period else None,
         limits=(page.settings.max_file_bytes // MIB, page.settings.max_request_bytes // MIB),
     )
@@ -315,7 +335,7 @@ async def upload(page: Page, request: Request) -> Response:
     period = _period(request)
     limit = page.settings.max_request_bytes
     length = request.headers.get("content-length")
-    if length is None or not length.isdigit():
+    if length is None or not length.isdigit() or "transfer-encoding" in request.headers:
         return JSONResponse({"message": "上传请求缺少长度（Content-Length）"}, status_code=411)
     if int(length) > limit:
         return JSONResponse(
@@ -324,18 +344,21 @@ async def upload(page: Page, request: Request) -> Response:
             },
             status_code=413,
         )
-    running = page.runner.running()
-    if running is not None and running.period == period:
-        return JSONResponse(
-            {"message": f"{period} 正在对账，此时不能更改它的输入文件：请等对账完成后再上传"},
-            status_code=409,
-        )
-    form = await _checked_form(request, max_files=page.settings.max_files)
-    uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile)]
-    if not uploads:
-        return JSONResponse({"message": "没有收到文件：请选择或拖入要上传的文件"}, status_code=400)
-    results = [await _keep(page, period, item) for item in uploads]
-    await form.close()
+    try:
+        page.runner.may_change(period)  # said before the files are sent
+        form = await _checked_form(request, max_files=page.settings.max_files)
+        try:
+            uploads = [item for item in form.getlist("files") if isinstance(item, UploadFile)]
+            if not uploads:
+                return JSONResponse(
+                    {"message": "没有收到文件：请选择或拖入要上传的文件"}, status_code=400
+                )
+            with page.runner.changing(period):  # and no run of the period starts meanwhile
+                results = [await _keep(page, period, item) for item in uploads]
+        finally:
+            await form.close()
+    except Busy as busy:
+        return JSONResponse({"message": str(busy)}, status_code=409)
     return JSONResponse({"files": results})
 
 
@@ -359,12 +382,13 @@ async def _keep(page: Page, period: str, item: UploadFile) -> dict[str, Any]:
 async def remove(page: Page, request: Request) -> Response:
     period = _period(request)
     form = await _checked_form(request)
-    running = page.runner.running()
-    if running is not None and running.period == period:
-        _flash(request, "error", f"{period} 正在对账，此时不能移除它的输入文件")
+    name = str(form.get("name", ""))
+    try:
+        with page.runner.changing(period):
+            moved = await run_in_threadpool(folders.remove, page.data, period, name)
+    except Busy as busy:
+        _flash(request, "error", str(busy))
     else:
-        name = str(form.get("name", ""))
-        moved = await run_in_threadpool(folders.remove, page.data, period, name)
         _flash(
             request, "ok", f"已把“{name}”移到输入目录的“{moved.parent.name}”子目录（不再参与对账）"
         )
@@ -376,7 +400,7 @@ async def start_run(page: Page, request: Request) -> Response:
     await _checked_form(request)
     config = page.config(period)
     outside = folders.leading_out(page.data, period)
-    if not config.input_dir.is_dir() or not any(config.input_dir.iterdir()):
+    if not folders.listing(page.data, period):
         message = f"{period} 的输入目录还没有文件：请先上传本月的导出文件"
         status = 400
     elif outside:
@@ -390,11 +414,7 @@ async def start_run(page: Page, request: Request) -> Response:
             page.runner.start(config, period)
             message, status = f"已开始对账 {period}", 202
         except Busy as busy:
-            message = (
-                f"{busy.job.period} 的对账正在进行（已进行 {busy.job.as_json()['seconds']:.0f} 秒），"
-                "请等它完成后再开始"
-            )
-            status = 409
+            message, status = str(busy), 409
     if _wants_json(request):
         return JSONResponse({"message": message}, status_code=status)
     _flash(request, "ok" if status == 202 else "error", message)
@@ -440,12 +460,12 @@ async def login(page: Page, request: Request) -> Response:
         return RedirectResponse(target, status_code=303)
     if request.method == "GET":
         return page.render(request, "login.html", target=target)
+    form = await _checked_form(request)
     client = request.client.host if request.client else "?"
-    wait = page.guard.wait_before(client)
+    wait = page.guard.wait_before(client)  # no await from here to the attempt: one at a time
     if wait > 0:
         message = f"密码错误次数过多，请 {math.ceil(wait)} 秒后再试"  # 0.4 s is not "0 秒"
         return page.render(request, "login.html", status=429, target=target, error=message)
-    form = await _checked_form(request)
     if page.guard.attempt(request, client, str(form.get("password", ""))):
         return RedirectResponse(target, status_code=303)
     await asyncio.sleep(security.FAILURE_DELAY_SECONDS)

@@ -34,7 +34,7 @@ from pipeline import load, run
 from pipeline.errors import in_words
 from pipeline.results import CheckedFile
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits: \d takes any script's
 MAX_NAME_BYTES = 200
 UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -146,16 +146,20 @@ def keep(data: Data, period: str, name: str, content: BinaryIO) -> Kept:
     folder = data.period_dir(period)
     with _scratch(data) as scratch:
         candidate = scratch / name
-        with candidate.open("wb") as stream:
-            shutil.copyfileobj(content, stream, 1024 * 1024)
         try:
+            with candidate.open("wb") as stream:
+                shutil.copyfileobj(content, stream, 1024 * 1024)
             checked = run.load_and_check(candidate)
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / name
+            replaced = target.exists()
+            os.replace(candidate, target)
+        except OSError as error:
+            raise Refused(
+                f"“{name}”未能保存（{error.strerror or error}）：请确认磁盘空间和数据目录的写权限后重新上传"
+            ) from error
         except Exception as error:  # noqa: BLE001 - every failure is a refusal in words
             raise Refused(in_words(error).removeprefix("错误：")) from error
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        replaced = target.exists()
-        os.replace(candidate, target)
     return Kept(name, replaced, checked)
 
 

@@ -19,12 +19,13 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import history, privacy, report, run
-from pipeline.errors import in_words
+from pipeline.errors import ReconcileError, in_words
 from pipeline.progress import Progress
 from pipeline.results import Config
 
@@ -70,11 +71,7 @@ class Job:
 
 
 class Busy(Exception):
-    """A run is already going; ``job`` is that run."""
-
-    def __init__(self, job: Job) -> None:
-        super().__init__(job.period)
-        self.job = job
+    """What is asked must wait for a run, or for files being changed; ``str(busy)`` says so."""
 
 
 class Runner:
@@ -85,6 +82,8 @@ class Runner:
         self.job: Job | None = None
         self._notes_during: list[tuple[Any, ...]] = []
         self._follower: threading.Thread | None = None
+        self._process: Any = None
+        self._changing: dict[str, int] = {}  # period → uploads or removals going on
 
     def running(self) -> Job | None:
         with self._lock:
@@ -93,20 +92,58 @@ class Runner:
     def start(self, config: Config, period: str) -> Job:
         """Start a run of ``config``; Busy when one is going."""
         with self._lock:
-            if self.job is not None and self.job.finished is None:
-                raise Busy(self.job)
+            job = self.job
+            if job is not None and job.finished is None:
+                raise Busy(
+                    f"{job.period} 的对账正在进行（已进行 {time.time() - job.started:.0f} 秒），"
+                    "请等它完成后再开始"
+                )
+            if self._changing.get(period):
+                raise Busy(f"{period} 正在上传或移除文件，请稍候再开始对账")
             context = multiprocessing.get_context("spawn")
             messages = context.Queue()
             # not daemonic: a large run forks workers of its own (``pipeline.parallel``)
             process = context.Process(target=_reconcile, args=(config, messages))
             job = Job(period, time.time())
             process.start()
-            self.job = job
+            self.job, self._process = job, process
             self._follower = threading.Thread(
                 target=self._follow, args=(process, messages, job, config), daemon=True
             )
             self._follower.start()
             return job
+
+    def may_change(self, period: str) -> None:
+        """Busy if a run of ``period`` is going: its input files must not change under it."""
+        with self._lock:
+            self._refuse_changes(period)
+
+    def _refuse_changes(self, period: str) -> None:
+        if self.job is not None and self.job.finished is None and self.job.period == period:
+            raise Busy(f"{period} 正在对账，此时不能更改它的输入文件：请等对账完成后再上传或移除")
+
+    @contextmanager
+    def changing(self, period: str) -> Iterator[None]:
+        """While the period's input files are changed (an upload, a removal): Busy if a run of
+        it is going, and no run of it starts meanwhile."""
+        with self._lock:
+            self._refuse_changes(period)
+            self._changing[period] = self._changing.get(period, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._changing[period] -= 1
+
+    def stop(self) -> str | None:
+        """The server is stopping: a run still going is ended (its outputs are committed all
+        at once or not at all, so nothing is left half-written); its period, if there was one."""
+        process, job = self._process, self.job
+        if process is None or job is None or not process.is_alive():
+            return None
+        process.terminate()
+        process.join(10)
+        return job.period
 
     def wait(self, seconds: float) -> None:
         """Wait for the run to end (tests, and the server's shutdown)."""
@@ -133,19 +170,28 @@ class Runner:
                     f"对账进程意外结束（退出码 {process.exitcode}），没有写出任何文件："
                     "可能是内存不足或被强行结束。请重新对账；再次发生时请把输入文件交给维护人员",
                 )
-            kind = message[0]
-            with self._lock:
-                if kind == "stage":
+            if message[0] == "stage":
+                with self._lock:
                     job.stage, job.done, job.total = message[1:]
-                    continue
-                job.ok = kind == "done"
-                job.lines, job.message = (message[1], "") if job.ok else ([], message[1])
-                for note in self._notes_during:  # the run's history replaced them: again
-                    history.add_note(*note)
-                self._notes_during.clear()
-                job.finished = time.time()
+                continue
+            with self._lock:
+                self._end(job, message)
             break
         process.join(5)
+
+    def _end(self, job: Job, message: tuple[Any, ...]) -> None:
+        """The job done or failed, and the notes saved during it written again (the run's
+        history replaced them); the job ends whatever happens to them."""
+        job.ok = message[0] == "done"
+        job.lines, job.message = (message[1], "") if job.ok else ([], message[1])
+        try:
+            for note in self._notes_during:
+                history.add_note(*note)
+        except ReconcileError as error:
+            job.message = (job.message + "\n" if job.message else "") + str(error)
+        finally:
+            self._notes_during.clear()
+            job.finished = time.time()
 
 
 def _last(messages: Any) -> tuple[Any, ...] | None:

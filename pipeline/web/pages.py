@@ -31,7 +31,7 @@ from pipeline import carry, history, notes, outputs, privacy, report, run
 from pipeline.errors import in_words
 from pipeline.money import yuan_text
 from pipeline.rules.catalogue import CATALOGUE
-from pipeline.web.folders import Data, InputListing, Refused, listing
+from pipeline.web.folders import Data, InputListing, Refused, leading_out, listing
 from schemas import KIND_BY_NAME
 
 SEVERITY_ORDER = ("错误", "警告", "提示")
@@ -101,6 +101,10 @@ class FolderChecks:
         self._known[key[0]] = (key[1], files)
         return files
 
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
@@ -121,6 +125,14 @@ def check_files(data: Data, period: str) -> Files:
     ]
     if not listed:
         return Files([], [])
+    outside = leading_out(data, period)
+    if outside:  # never read: the page reads nothing outside the data folder
+        return Files(
+            plain,
+            [],
+            f"输入目录里有指向数据目录以外的链接（{'、'.join(outside)}），页面不读取数据目录以外的文件："
+            "请把文件本身复制进来，或删掉这些链接",
+        )
     try:
         checked = run.check(data.period_dir(period))
     except Exception as error:  # noqa: BLE001 - told on the page in the command's words
@@ -203,11 +215,11 @@ def result(data: Data, period: str) -> Result | None:
         for kind, rows in summary["rows"].items()
         if rows["rejected"]
     ]
-    workbook = outputs.workbook_name(pd.Period(period, freq="M"))
+    workbook = workbook_of(data, period)
     downloads = [
         name
         for name in (workbook, "exceptions.csv", "summary.json")
-        if (data.outputs / name).is_file()
+        if name is not None and (data.outputs / name).is_file()
     ]
     return Result(
         period,
@@ -218,6 +230,12 @@ def result(data: Data, period: str) -> Result | None:
         summary.get("findings_list", {}),
         downloads,
     )
+
+
+def workbook_of(data: Data, period: str) -> str | None:
+    """The name of the period's workbook, if it is in the output folder."""
+    name = outputs.workbook_name(pd.Period(period, freq="M"))
+    return name if (data.outputs / name).is_file() else None
 
 
 def _transit_text(transit: dict[str, Any]) -> str:
@@ -355,7 +373,6 @@ def closes(data: Data) -> list[Close]:
         per_source = balances.groupby("source", sort=True)["closing_fen"].sum()
         work = _worklist(recorded, period)
         counts = carry.counts(work) if len(work) else None
-        name = outputs.workbook_name(pd.Period(period, freq="M"))
         result.append(
             Close(
                 period,
@@ -365,7 +382,7 @@ def closes(data: Data) -> list[Close]:
                 counts.open if counts else 0,
                 counts.open_errors if counts else 0,
                 counts.resolved if counts else 0,
-                name if (data.outputs / name).is_file() else None,
+                workbook_of(data, period),
             )
         )
     return result

@@ -92,10 +92,17 @@ class Guard:
             request.session["login_at"] = time.time()
             request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
             return True
+        self._forget_old()
         failed = self.failures.setdefault(client, Failures())
         failed.count += 1
         failed.until = self.clock() + min(2.0 ** (failed.count - 1), MAX_WAIT_SECONDS)
         return False
+
+    def _forget_old(self) -> None:
+        """Addresses whose last wait ended long ago start afresh (and are not kept forever)."""
+        now = self.clock()
+        for client in [c for c, f in self.failures.items() if now - f.until > MAX_WAIT_SECONDS]:
+            del self.failures[client]
 
 
 def csrf_token(request: Request) -> str:

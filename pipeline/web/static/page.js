@@ -4,11 +4,18 @@
 
 const csrf = () => document.querySelector('meta[name="csrf"]').content;
 
+const GONE = "无法连接页面服务：请确认启动页面的命令窗口仍开着，然后刷新页面";
+
 async function post(url, body) {
-  const response = await fetch(url, {
-    method: "POST", body, credentials: "same-origin",
-    headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" },
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" },
+    });
+  } catch (e) {
+    return { ok: false, status: 0, answer: { message: GONE } };
+  }
   let answer = {};
   try { answer = await response.json(); } catch (e) { answer = { message: `服务器返回 ${response.status}` }; }
   return { ok: response.ok, status: response.status, answer };
@@ -29,11 +36,14 @@ function setUpUpload() {
   const results = document.getElementById("upload-results");
   async function send(files) {
     if (!files.length) return;
+    const runButton = document.getElementById("run-button");
+    if (runButton) runButton.disabled = true; // the folder is changing
     results.textContent = "";
     said(results, "", `正在上传并检查 ${files.length} 个文件…`);
     const body = new FormData();
     for (const file of files) body.append("files", file, file.name);
     const { ok, answer } = await post(form.action, body);
+    if (runButton) runButton.disabled = false;
     results.textContent = "";
     if (!ok) { said(results, "error", answer.message || "上传失败"); return; }
     let kept = 0;
@@ -77,8 +87,15 @@ function setUpProgress() {
     }
   }
   async function follow() {
-    const response = await fetch("/api/run", { headers: { Accept: "application/json" } });
-    const job = await response.json();
+    let job;
+    try {
+      const response = await fetch("/api/run", { headers: { Accept: "application/json" } });
+      job = await response.json();
+    } catch (e) {
+      text.textContent = GONE;
+      setTimeout(follow, 3000);
+      return;
+    }
     if (!job || job.period !== box.dataset.period) return;
     show(job);
     if (job.running) { setTimeout(follow, 700); return; }
