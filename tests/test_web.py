@@ -2,7 +2,12 @@
 would use it: uploads checked and refused with the command's words, the run one at a time,
 notes kept through runs, CSRF, the login and its slowdown, the host check, downloads confined
 to outputs/, and the whole-ID reveal; with unit tests of ``folders.default_period`` and
-``folders.safe_name``, and of ``serve``'s refusal to listen unprotected.
+``folders.safe_name``, and of ``serve``'s refusal to listen unprotected. And what a review found
+(eff198f): failed logins sent at once slowed down too; no run while a month's files change, no
+change while it runs; a chunked upload refused; the run's end kept through a failed note
+re-write; the run ended with the server; links out of the data folder not read; ASCII periods
+only; a month of removed files not run; back to the page asked for after a login; no idle lapse
+without a password; a disk error said in words.
 
 Runs: one reconciliation of sample_data (uploaded through the page, run through the page) is
 shared, read-only, by the tests that only read its results (``reconciled``); a test that changes
@@ -11,6 +16,8 @@ the results works on a copy of its data folder (``reconciled_copy``) or starts f
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import html
 import re
 import shutil
@@ -21,6 +28,7 @@ import types
 import unicodedata
 import urllib.parse
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -34,7 +42,7 @@ from starlette.testclient import TestClient
 from pipeline import filetypes, notes, parallel, run
 from pipeline.cli import cli
 from pipeline.errors import ReconcileError, UnknownKind, UnreadableFile
-from pipeline.web import folders, security, server
+from pipeline.web import folders, jobs, security, server
 from pipeline.web.app import Settings, create_app
 from tests.builders import SAMPLE, with_check, write_xlsx
 from tests.generator import generate
@@ -121,6 +129,13 @@ def finish(client: TestClient) -> dict[str, object]:
     status = client.get("/api/run").json()
     assert status["running"] is False, status
     return status
+
+
+def stop_run(client: TestClient) -> None:
+    """The run ended now, as the server's shutdown ends it: for a test done with it."""
+    runner = client.app.state.page.runner
+    assert runner.stop() == PERIOD
+    runner.wait(RUN_SECONDS)
 
 
 def sample_files() -> list[tuple[str, bytes]]:
@@ -328,16 +343,46 @@ def test_upload_limits(tmp_path: Path) -> None:
     assert paths(data) == before
 
 
-def test_an_upload_without_content_length_is_refused(tmp_path: Path) -> None:
-    """httpx sends a body given as an iterator chunked, without Content-Length."""
+@pytest.mark.parametrize("chunked_with_length", [False, True])
+def test_an_upload_without_content_length_is_refused(
+    tmp_path: Path, chunked_with_length: bool
+) -> None:
+    """httpx sends a body given as an iterator chunked, without Content-Length; a body sent
+    chunked with a Content-Length as well is refused too (the length is not what is sent)."""
     client = open_page(tmp_path / "data")
     body, content_type = multipart([("bank.csv", GOOD_CSV)])
     headers = {**JSON, "Content-Type": content_type, security.CSRF_HEADER: token(client)}
+    if chunked_with_length:
+        headers |= {"Content-Length": str(len(body)), "Transfer-Encoding": "chunked"}
 
-    response = client.post(f"/period/{PERIOD}/upload", content=iter([body]), headers=headers)
+    response = client.post(
+        f"/period/{PERIOD}/upload",
+        content=body if chunked_with_length else iter([body]),
+        headers=headers,
+    )
 
     assert response.status_code == 411 and "Content-Length" in response.json()["message"]
     assert not (tmp_path / "data" / "inputs" / PERIOD).exists()
+
+
+def test_a_disk_error_while_an_upload_is_kept_is_said_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    client = open_page(data)
+    csrf = token(client)
+    before = paths(data)
+
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(folders.shutil, "copyfileobj", disk_full)
+    [answer] = answers(upload(client, [("bank.csv", GOOD_CSV)], csrf))
+
+    assert answer["kept"] is False
+    assert "“bank.csv”未能保存（No space left on device）" in str(answer["message"])
+    assert paths(data) == before
+    assert list((data / folders.UPLOADS).iterdir()) == []  # the upload's scratch folder is gone
 
 
 def test_several_files_are_kept_and_the_same_name_replaces(tmp_path: Path) -> None:
@@ -380,6 +425,114 @@ def test_one_run_at_a_time_and_its_results(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "inputs" / PERIOD / "bank.csv").exists()
     page = client.get(f"/period/{PERIOD}").text
     assert "618,950.00" in page and f'href="/download/{urllib.parse.quote(WORKBOOK)}"' in page
+
+
+def test_a_run_waits_for_files_being_kept_and_files_wait_for_the_run(
+    reconciled_copy: TestClient,
+) -> None:
+    """Planted: an upload or removal of 2021-12 going on (``runner.changing``) as the run is
+    asked for; then a removal asked for while the run goes."""
+    client = reconciled_copy
+    runner = client.app.state.page.runner
+    kept = client.app.state.page.data.period_dir(PERIOD) / "参数设置.xlsx"
+    csrf = token(client)
+
+    with runner.changing(PERIOD):
+        while_changing = start_run(client, csrf)
+
+    assert while_changing.status_code == 409 and "正在上传或移除文件" in told(while_changing)
+    assert runner.job is None
+    assert start_run(client, csrf).status_code == 202
+    with pytest.raises(jobs.Busy, match="正在对账，此时不能更改它的输入文件"):
+        runner.may_change(PERIOD)
+    removal = post(client, f"/period/{PERIOD}/remove", csrf, name=kept.name)
+    flashed = told(client.get(f"/period/{PERIOD}"))
+    assert runner.running() is not None  # so it was running at the removal
+    stop_run(client)
+
+    assert removal.status_code == 303 and "正在对账，此时不能更改它的输入文件" in flashed
+    assert kept.is_file()
+
+
+def test_the_runs_end_survives_a_note_that_cannot_be_written_again(
+    reconciled_copy: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: a note saved while the run goes, and the history refusing it when the run's end
+    writes it again."""
+    client = reconciled_copy
+    finding = finding_ids(client)[0]
+    csrf = token(client)
+    failure = "处理说明未能保存到运行记录（测试）"
+
+    assert start_run(client, csrf).status_code == 202
+    post(client, f"/period/{PERIOD}/findings/{finding}/note", csrf, status="已整改", text="已重发")
+    assert client.get("/api/run").json()["running"] is True  # so the note is written again
+
+    def refused(*note: object) -> None:
+        raise ReconcileError(failure)
+
+    monkeypatch.setattr(jobs.history, "add_note", refused)
+    status = finish(client)
+
+    assert status["ok"] is True and failure in str(status["message"])
+    assert start_run(client, csrf).status_code == 202
+    stop_run(client)
+
+
+def test_a_month_whose_files_are_all_removed_is_not_run(tmp_path: Path) -> None:
+    folder = tmp_path / "data" / "inputs" / PERIOD
+    client = open_page(tmp_path / "data")
+    csrf = token(client)
+    answers(upload(client, [("bank.csv", GOOD_CSV)], csrf))
+    post(client, f"/period/{PERIOD}/remove", csrf, name="bank.csv")
+    assert [p.name for p in folder.iterdir()] == [folders.REMOVED]
+
+    refused = start_run(client, csrf)
+
+    assert refused.status_code == 400 and "还没有文件" in told(refused)
+    assert client.app.state.page.runner.job is None
+
+
+def test_stopping_the_server_ends_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data / "inputs" / PERIOD)
+    app = create_app(Settings(data))
+    runner = app.state.page.runner
+
+    with TestClient(app, base_url="http://127.0.0.1") as client:  # runs the lifespan
+        assert start_run(client, token(client)).status_code == 202
+
+    assert f"{PERIOD} 的对账随页面一起中止" in capsys.readouterr().err
+    runner.wait(RUN_SECONDS)
+    assert runner.job is not None and "退出码 -15" in runner.job.message  # SIGTERM
+    assert WORKBOOK not in {p.name for p in (data / "outputs").iterdir()}
+
+
+COUNT_CELL = re.compile(r'<td class="num">[0-9][0-9,]*</td>')  # rows read, kept or rejected
+
+
+def test_a_link_leading_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
+    """Planted: sample_data as 2021-12's files, but its bank file is a link to a copy outside
+    the data folder (a folder the command would read and count whole)."""
+    outside = tmp_path / "elsewhere" / "bank_2021Q2.csv"
+    outside.parent.mkdir()
+    outside.write_bytes(GOOD_CSV)
+    folder = tmp_path / "data" / "inputs" / PERIOD
+    shutil.copytree(SAMPLE, folder)
+    (folder / outside.name).unlink()
+    (folder / outside.name).symlink_to(outside)
+    client = open_page(tmp_path / "data")
+    leading_out = f"指向数据目录以外的链接（{outside.name}）"
+
+    files = client.get(f"/period/{PERIOD}/files").text
+    refused = start_run(client, token(client))
+
+    assert leading_out in files
+    assert all(f"<td>{name}</td>" in files for name, _ in sample_files())
+    assert COUNT_CELL.search(files) is None and "校验报告" not in files
+    assert refused.status_code == 400 and leading_out in told(refused)
 
 
 def test_a_month_large_enough_for_worker_processes_runs(tmp_path: Path) -> None:
@@ -612,6 +765,66 @@ def test_failed_logins_are_slowed_down_doubling(locked: tuple[TestClient, list[f
             assert opened.status_code == 200, path
 
 
+def test_failed_logins_sent_at_once_are_slowed_down_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: five wrong passwords sent at once, each form arriving in two parts (as over a
+    network): one is heard, the others wait for it."""
+    monkeypatch.setattr(security, "FAILURE_DELAY_SECONDS", 0)
+    app = create_app(Settings(tmp_path / "data", password=PASSWORD))
+
+    async def five_at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            found = CSRF_META.search((await client.get("/login")).text)
+            assert found is not None
+            form = urllib.parse.urlencode({"password": "wrong", "csrf": found.group(1)}).encode()
+
+            async def in_two_parts() -> AsyncIterator[bytes]:
+                yield form[:10]
+                await asyncio.sleep(0)  # the rest still on its way: the others are heard meanwhile
+                yield form[10:]
+
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            return await asyncio.gather(
+                *(client.post("/login", content=in_two_parts(), headers=headers) for _ in range(5))
+            )
+
+    said = sorted(
+        (r.status_code, "密码不对" in r.text, "秒后再试" in r.text)
+        for r in asyncio.run(five_at_once())
+    )
+
+    assert said == [(401, True, False)] + [(429, False, True)] * 4
+
+
+def test_a_login_lands_on_the_page_asked_for(locked: tuple[TestClient, list[float]]) -> None:
+    client, _ = locked
+    asked = f"/period/{PERIOD}/findings?rule=R19"
+
+    sent_to_login = client.get(asked, follow_redirects=False)
+    posted = client.post(f"/period/{PERIOD}/run", follow_redirects=False)
+    logged_in = post(
+        client, sent_to_login.headers["location"], token(client, "/login"), password=PASSWORD
+    )
+
+    assert sent_to_login.headers["location"] == "/login?next=" + urllib.parse.quote(asked)
+    assert posted.headers["location"] == "/login?next=/"  # a form's POST cannot be sent again
+    assert logged_in.status_code == 303 and logged_in.headers["location"] == asked
+
+
+def test_the_session_lapses_when_idle_only_with_a_password(tmp_path: Path) -> None:
+    """Without a password there is no login to lapse: a session cookie of the browser's session
+    (no Max-Age, no Expires); with one, it lapses after ``IDLE_SECONDS`` unused."""
+    open_cookie = open_page(tmp_path / "open").get("/history").headers["set-cookie"].lower()
+    locked = open_page(tmp_path / "locked", password=PASSWORD)
+    locked_cookie = locked.get("/login").headers["set-cookie"].lower()
+
+    assert all(c.startswith("aid_fund_session=") for c in (open_cookie, locked_cookie))
+    assert "max-age" not in open_cookie and "expires" not in open_cookie
+    assert f"max-age={security.IDLE_SECONDS}" in locked_cookie
+
+
 def test_a_login_lapses_after_login_seconds_and_on_logout(
     locked: tuple[TestClient, list[float]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -729,13 +942,15 @@ def test_a_bad_period_is_refused_and_nothing_is_made(tmp_path: Path) -> None:
         "/period/%2E%2E",
         "/period/2021-13/findings",
         "/period?period=2021-1",
+        "/period/٢٠٢١-12",  # Arabic-Indic digits: \d matches them, a folder name must not
     ):
         response = client.get(path)
         assert response.status_code == 400 and "应写成 YYYY-MM" in response.text, path
     outside = client.get("/period/..%2F..")
     assert outside.status_code == 404 and "这个地址没有页面" in outside.text
-    sent = upload(client, [("bank.csv", GOOD_CSV)], csrf, period="2021-13")
-    assert sent.status_code == 400 and "应写成 YYYY-MM" in sent.json()["message"]
+    for period in ("2021-13", "٢٠٢١-12"):
+        sent = upload(client, [("bank.csv", GOOD_CSV)], csrf, period=period)
+        assert sent.status_code == 400 and "应写成 YYYY-MM" in sent.json()["message"], period
 
     assert paths(data) == before
 
