@@ -108,7 +108,7 @@ class Runner:
             process.start()
             self.job, self._process = job, process
             self._follower = threading.Thread(
-                target=self._follow, args=(process, messages, job, config), daemon=True
+                target=self._follow, args=(process, messages, job), daemon=True
             )
             self._follower.start()
             return job
@@ -146,7 +146,7 @@ class Runner:
         return job.period
 
     def wait(self, seconds: float) -> None:
-        """Wait for the run to end (tests, and the server's shutdown)."""
+        """Wait up to ``seconds`` for the run to end."""
         if self._follower is not None:
             self._follower.join(seconds)
 
@@ -158,7 +158,8 @@ class Runner:
             if self.job is not None and self.job.finished is None:
                 self._notes_during.append(note)
 
-    def _follow(self, process: Any, messages: Any, job: Job, config: Config) -> None:
+    def _follow(self, process: Any, messages: Any, job: Job) -> None:
+        """Take the run's messages (its stages, then done or failed) until it ends."""
         while True:
             try:
                 message = messages.get(timeout=0.5)
