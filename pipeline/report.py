@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.money import yuan_text
 from pipeline.outputs import workbook_name
 from pipeline.results import Checked, Reconciled
+from pipeline.summary import InTransit
 from schemas import KIND_BY_NAME
 
 
@@ -110,6 +111,15 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
     yield from identical_files(reconciled.checked)
 
 
+def in_transit_line(transit: InTransit) -> str:
+    """The 在途 at the period end in one line (the terminal and the page)."""
+    return (
+        f"在途（发放在途天数 {transit.days} 天内，不计为异常）：未发放记录 {transit.records} 条 "
+        f"{yuan_text(transit.amount_fen)} 元，失败待重发 {transit.transfers} 笔，"
+        f"已付待录入 {transit.payments} 笔 {yuan_text(transit.payment_amount_fen)} 元"
+    )
+
+
 def work_lines(reconciled: Reconciled) -> Iterator[str]:
     """The findings list since the last close, and the notes that could not be read back."""
     work, close = reconciled.summary.work, reconciled.close
@@ -124,11 +134,7 @@ def work_lines(reconciled: Reconciled) -> Iterator[str]:
     )
     transit = reconciled.summary.in_transit
     if transit.records or transit.transfers or transit.payments:
-        yield (
-            f"在途（发放在途天数 {transit.days} 天内，不计为异常）：未发放记录 {transit.records} 条 "
-            f"{yuan_text(transit.amount_fen)} 元，失败待重发 {transit.transfers} 笔，"
-            f"已付待录入 {transit.payments} 笔 {yuan_text(transit.payment_amount_fen)} 元"
-        )
+        yield in_transit_line(transit)
     if close.earlier.later:
         yield (
             f"注意：运行记录中已有更晚的结账 {'、'.join(close.earlier.later)}，"

@@ -31,6 +31,7 @@ from pipeline import carry, history, notes, outputs, privacy, report, run
 from pipeline.errors import in_words
 from pipeline.money import yuan_text
 from pipeline.rules.catalogue import CATALOGUE
+from pipeline.summary import InTransit
 from pipeline.web.folders import Data, InputListing, Refused, leading_out, listing
 from schemas import KIND_BY_NAME
 
@@ -203,7 +204,6 @@ def result(data: Data, period: str) -> Result | None:
         for code, n in summary["exceptions"].items()
         if n
     ]
-    transit = summary.get("in_transit", {})
     rejected = [
         (
             KIND_BY_NAME[kind].label if kind in KIND_BY_NAME else "参数",
@@ -225,7 +225,7 @@ def result(data: Data, period: str) -> Result | None:
         period,
         spending,
         found,
-        _transit_text(transit),
+        _transit_text(summary.get("in_transit")),
         rejected,
         summary.get("findings_list", {}),
         downloads,
@@ -238,15 +238,11 @@ def workbook_of(data: Data, period: str) -> str | None:
     return name if (data.outputs / name).is_file() else None
 
 
-def _transit_text(transit: dict[str, Any]) -> str:
-    if not (transit.get("records") or transit.get("transfers") or transit.get("payments")):
+def _transit_text(transit: dict[str, Any] | None) -> str:
+    """summary.json's in_transit in the terminal's words, or 无."""
+    if not transit or not (transit["records"] or transit["transfers"] or transit["payments"]):
         return "无"
-    return (
-        f"未发放记录 {transit['records']} 条 {yuan_text(transit['amount_fen'], grouped=True)} 元，"
-        f"失败待重发 {transit['transfers']} 笔，已付待录入 {transit['payments']} 笔 "
-        f"{yuan_text(transit['payment_amount_fen'], grouped=True)} 元"
-        f"（发放在途天数 {transit['days']} 天内，不计为异常）"
-    )
+    return report.in_transit_line(InTransit(**transit)).removeprefix("在途")
 
 
 # --- 异常清单 -------------------------------------------------------------------------------
