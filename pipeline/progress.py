@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.memory import give_back
+
 Advance = Callable[[int], None]
 Watch = Callable[[str, int, int | None], None]  # stage, units done so far, units in all
 
@@ -72,6 +74,7 @@ class Progress:
                 shown.update(task, total=total or 1, completed=total or 1)
         else:
             yield tell
+        give_back()  # what the stage freed, before the next one allocates
         self.figures.append(
             StageFigure(
                 name,

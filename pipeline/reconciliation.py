@@ -46,6 +46,7 @@ RECONCILIATION_COLUMNS = [
 ]
 RULES_SEPARATOR = "、"
 DATES_SEPARATOR = "–"  # first–last aid date of a row's records
+NAT = np.iinfo(np.int64).min  # numpy's missing date, as a number
 # A record's outcome that names the status of its whole row, most serious first. 在途 comes
 # after the findings (a row with an old unpaid record is 未发放 whatever else is young) and
 # before 金额不符, which a 在途 record's missing money would otherwise make of its row.
@@ -96,19 +97,20 @@ def reconciliation(
     thousands of rows.
     """
     aid, bank = matched.aid, matched.bank
-    if period is not None:
-        _, _, after = period_bounds(period)
-        aid = aid[aid["aid_date"] < after]
-        bank = bank[bank["paid_on"] < after]
-    paid = bank["status"].eq("成功").to_numpy(dtype=bool)
-    bank = bank[bank["outcome"].isin([*UNMATCHED_BANK, IN_TRANSIT]).to_numpy(dtype=bool) & paid]
-    work = pd.concat([_record_lines(aid), _bank_lines(bank)], ignore_index=True)
-    work = work.iloc[_input_order(work)].reset_index(drop=True)
-    groups = work.groupby(["group_kind", "id_no", "source", "bank_row"], sort=False, dropna=False)
-    work["position"] = groups.ngroup()
-    table = _with_worker_files(_reconciliation_rows(work, groups), files)
-    rows = work[["source_file", "source_sheet", "source_row", "position"]]
-    return Reconciliation(table, rows)
+    after = None if period is None else period_bounds(period)[2]
+    stray = bank["status"].eq("成功").to_numpy(dtype=bool) & bank["outcome"].isin(
+        [*UNMATCHED_BANK, IN_TRANSIT]
+    ).to_numpy(dtype=bool)
+    lines = _Lines(
+        aid,
+        bank,
+        np.flatnonzero(_dated_before(aid["aid_date"], after)),
+        np.flatnonzero(_dated_before(bank["paid_on"], after) & stray),
+    )
+    order = lines.input_order()
+    position = pd.factorize(lines.group_keys()[order])[0]  # groups by their first input row
+    table = _with_worker_files(_reconciliation_rows(lines, order, position), files)
+    return Reconciliation(table, lines.rows(order, position))
 
 
 def flag(detail: Reconciliation, findings: pd.DataFrame) -> Reconciliation:
@@ -153,60 +155,118 @@ def _hits(findings: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     return pairs.astype("int64").reset_index(drop=True)
 
 
-def _record_lines(aid: pd.DataFrame) -> pd.DataFrame:
-    """One line per aid record, grouped later by person and source."""
-    outcome = aid["outcome"].astype("str")
-    cash = outcome.eq("现金").to_numpy(dtype=bool)
-    fen = aid["amount_fen"].to_numpy(dtype="int64")
-    return pd.DataFrame(
-        {
-            "group_kind": 0,
-            "bank_row": -1,
-            "name": aid["name"].astype("str").array,
-            "id_no": aid["id_no"].astype("str").array,
-            "source": aid["source"].astype("str").array,
-            "record_id": aid["record_id"].astype("str").array,
-            "fen": fen,
-            "cash_fen": np.where(cash, fen, 0),
-            "paid": aid["paid_fen"].fillna(0).to_numpy(dtype="int64"),
-            "card_paid": ~cash,
-            "how_bits": aid["how_bits"].to_numpy(dtype="int64"),
-            "type_bits": _type_bits(aid["aid_type"]),
-            "day": aid["aid_date"].to_numpy(dtype="datetime64[D]"),
-            "file_no": aid["file_no"].astype("string").array,
-            "card_no": aid["card_no"].astype("string").array,
-            **{status: (outcome == kind).to_numpy() for kind, status in STATUS_BY_OUTCOME},
-            **_lineage_columns(aid),
-        }
-    )
+def _dated_before(dates: pd.Series, after: pd.Timestamp | None) -> np.ndarray:
+    """Rows dated before ``after`` (all rows without one; an undated row is not before it)."""
+    if after is None:
+        return np.ones(len(dates), dtype=bool)
+    return (dates < after).to_numpy(dtype=bool)
 
 
-def _bank_lines(bank: pd.DataFrame) -> pd.DataFrame:
-    """One line (and later one row) per successful transfer that pays no record."""
-    person = bank["person"].astype("string").fillna(bank["id_no"].astype("string"))
-    no_flags = dict.fromkeys((status for _, status in STATUS_BY_OUTCOME), False)
-    return pd.DataFrame(
-        {
-            "group_kind": 1,
-            "bank_row": np.arange(len(bank)),
-            "name": bank["holder"].astype("str").fillna("").array,
-            "id_no": person.astype("str").fillna("").array,
-            "source": "",
-            "record_id": "",
-            "fen": 0,
-            "cash_fen": 0,
-            "paid": bank["amount_fen"].to_numpy(dtype="int64"),
-            "card_paid": False,
-            "how_bits": 0,
-            "type_bits": 0,
-            "day": bank["paid_on"].to_numpy(dtype="datetime64[D]"),
-            "file_no": pd.array([pd.NA] * len(bank), dtype="string"),
-            "card_no": bank["account"].astype("string").array,
-            **no_flags,
-            "bank_status": bank["outcome"].astype("str").array,
-            **_lineage_columns(bank),
+@dataclass(frozen=True)
+class _Lines:
+    """The lines of 对账明细 as positions, not copies: line k < ``records`` is the aid record
+    ``aid_at[k]``, the others the transfers paying no record, ``bank_at``. Numbers per line are
+    numpy arrays; text is taken from the frames only for the lines asked for. (A frame copying
+    every record's text columns held a run at twice the size of its inputs.)"""
+
+    aid: pd.DataFrame
+    bank: pd.DataFrame
+    aid_at: np.ndarray
+    bank_at: np.ndarray
+
+    @property
+    def records(self) -> int:
+        return len(self.aid_at)
+
+    def numbers(self, of_record: Any, of_transfer: Any, dtype: Any = "int64") -> np.ndarray:
+        """Per line: a record's value of ``of_record`` (an array over ``aid``), a transfer's of
+        ``of_transfer`` (an array over ``bank``, or one value for all)."""
+        record = np.asarray(of_record, dtype=dtype)[self.aid_at]
+        if np.ndim(of_transfer) == 0:
+            transfer = np.full(len(self.bank_at), of_transfer, dtype=dtype)
+        else:
+            transfer = np.asarray(of_transfer, dtype=dtype)[self.bank_at]
+        return np.concatenate([record, transfer])
+
+    def text(
+        self, of_record: pd.Series, of_transfer: pd.Series, lines: np.ndarray
+    ) -> pd.api.extensions.ExtensionArray:
+        """The text of the given lines, in their order: a record's of ``of_record``, a
+        transfer's of ``of_transfer``."""
+        is_record = lines < self.records
+        parts = [
+            values.take(at).astype("str").reset_index(drop=True)
+            for values, at in (
+                (of_record, self.aid_at[lines[is_record]]),
+                (of_transfer, self.bank_at[lines[~is_record] - self.records]),
+            )
+        ]
+        at = np.empty(len(lines), dtype=np.int64)
+        at[is_record] = np.arange(len(parts[0]))
+        at[~is_record] = np.arange(len(parts[0]), len(lines))
+        return pd.concat(parts, ignore_index=True).array.take(at)
+
+    def input_order(self) -> np.ndarray:
+        """The lines in the order of their input rows: file, sheet, row."""
+        files, sheets = (self._name_ranks(c) for c in ("source_file", "source_sheet"))
+        return np.lexsort([self._input_rows(), sheets, files])
+
+    def _input_rows(self) -> np.ndarray:
+        return self.numbers(self.aid["source_row"], self.bank["source_row"])
+
+    def _name_ranks(self, column: str) -> np.ndarray:
+        """Per line, the rank of its file (or sheet) name among all names; no sheet is ""."""
+        aid, bank = (frame[column].astype("category") for frame in (self.aid, self.bank))
+        names = pd.Index(sorted({*aid.cat.categories, *bank.cat.categories, ""}), dtype="str")
+        ranks = (  # the last stands for a missing name (code -1)
+            names.get_indexer(pd.Index([*frame.cat.categories, ""], dtype="str"))[
+                frame.cat.codes.to_numpy(dtype=np.int64)
+            ]
+            for frame in (aid, bank)
+        )
+        return self.numbers(*ranks)
+
+    def group_keys(self) -> np.ndarray:
+        """Per line, its row of the table as a number: a record's person and source (a missing
+        one a value of its own), each transfer a row of its own."""
+        records = self.aid.iloc[self.aid_at]
+        person = pd.factorize(records["id_no"], use_na_sentinel=False)[0]
+        source, sources = pd.factorize(records["source"], use_na_sentinel=False)
+        record = person.astype(np.int64) * len(sources) + source
+        first_transfer = int(record.max(initial=-1)) + 1
+        return np.concatenate([record, first_transfer + np.arange(len(self.bank_at))])
+
+    def rows(self, order: np.ndarray, position: np.ndarray) -> pd.DataFrame:
+        """source_file, source_sheet, source_row → position: each line's row of the table."""
+        lineage = {
+            column: self.text(self.aid[column], self.bank[column], order).fillna("")
+            for column in ("source_file", "source_sheet")
         }
-    )
+        rows = self._input_rows()[order]
+        return pd.DataFrame({**lineage, "source_row": rows, "position": position})
+
+    def places(self, lines: np.ndarray) -> pa.Array:
+        """“file/sheet/第N行” (“file/第N行” without a sheet) of the given lines, in their
+        order; the prefixes are made once per file and sheet."""
+        aid_codes, aid_prefixes = _prefixes(self.aid)
+        bank_codes, bank_prefixes = _prefixes(self.bank)
+        codes = self.numbers(aid_codes, bank_codes + len(aid_prefixes))[lines]
+        prefix = pa.array([*aid_prefixes, *bank_prefixes], pa.string()).take(codes)
+        row = pa.array(self._input_rows()[lines]).cast(pa.string())
+        return pc.binary_join_element_wise(prefix, row, "行", "")
+
+
+def _prefixes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Per row, a code of its “file/sheet/第” (“file/第” without a sheet), and the prefixes."""
+    file, sheet = (frame[c].astype("category") for c in ("source_file", "source_sheet"))
+    files, sheets = list(file.cat.categories), ["", *sheet.cat.categories]
+    pair = file.cat.codes.to_numpy(dtype=np.int64) * len(sheets) + sheet.cat.codes.to_numpy() + 1
+    distinct, code = np.unique(pair, return_inverse=True)
+    prefixes = []
+    for value in distinct.tolist():  # one per file and sheet: a handful
+        name = sheets[value % len(sheets)]
+        prefixes.append(f"{files[value // len(sheets)]}/" + (f"{name}/" if name else "") + "第")
+    return code.reshape(-1), prefixes
 
 
 def _type_bits(aid_type: pd.Series) -> np.ndarray:
@@ -215,63 +275,119 @@ def _type_bits(aid_type: pd.Series) -> np.ndarray:
     return np.where(code >= 0, np.left_shift(1, np.maximum(code, 0)), 0)
 
 
-def _lineage_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    sheet = frame["source_sheet"].astype("str").fillna("")
-    file = frame["source_file"].astype("str")
-    row = frame["source_row"].astype("int64")
-    place = file + "/" + (sheet + "/").where(sheet != "", "") + "第" + row.astype("str") + "行"
-    return {
-        "source_file": file.array,
-        "source_sheet": sheet.array,
-        "source_row": row.to_numpy(),
-        "place": place.array,
-    }
+@dataclass(frozen=True)
+class _Rows:
+    """Reductions of the lines to the table's rows (``order``: the lines in input order;
+    ``position``: the row of each of them)."""
+
+    lines: _Lines
+    order: np.ndarray
+    position: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return int(self.position.max(initial=-1)) + 1
+
+    def total(self, of_record: Any, of_transfer: Any = 0) -> np.ndarray:
+        summed = np.zeros(self.count, dtype=np.int64)
+        np.add.at(summed, self.position, self.lines.numbers(of_record, of_transfer)[self.order])
+        return summed
+
+    def any(self, of_record: np.ndarray) -> np.ndarray:
+        return self.total(np.asarray(of_record, dtype=np.int64)) > 0
+
+    def bits(self, of_record: Any) -> np.ndarray:
+        bits = np.zeros(self.count, dtype=np.int64)
+        np.bitwise_or.at(bits, self.position, self.lines.numbers(of_record, 0)[self.order])
+        return bits
+
+    def first(self, of_record: pd.Series, of_transfer: pd.Series) -> pd.Series:
+        """The first value present among each row's lines, in input order (missing if none)."""
+        present = self.lines.numbers(of_record.notna(), of_transfer.notna(), bool)[self.order]
+        at = np.flatnonzero(present)
+        found = np.full(self.count, len(self.order))
+        np.minimum.at(found, self.position[at], at)
+        lines = self.order[np.minimum(found, max(len(self.order) - 1, 0))]
+        values = pd.Series(self.lines.text(of_record, of_transfer, lines), dtype="str")
+        return values.where(found < len(self.order))
+
+    def day_span(
+        self, of_record: pd.Series, of_transfer: pd.Series
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The first and the last day of each row's lines (NaT where none has one)."""
+        days = self.lines.numbers(
+            of_record.to_numpy(dtype="datetime64[D]"),
+            of_transfer.to_numpy(dtype="datetime64[D]"),
+            "datetime64[D]",
+        )[self.order].view(np.int64)
+        known = days != NAT
+        span = []
+        for reduce, start in ((np.minimum, np.iinfo(np.int64).max), (np.maximum, NAT)):
+            ends = np.full(self.count, start, dtype=np.int64)
+            reduce.at(ends, self.position[known], days[known])
+            span.append(np.where(ends == start, NAT, ends).view("datetime64[D]"))
+        return span[0], span[1]
+
+    def joined(self, values: pd.api.extensions.ExtensionArray, separator: str) -> Any:
+        """The lines' values (in input order) of each row joined in their order, as arrow lists:
+        a Python join per row takes seconds for a province."""
+        by_row = np.argsort(self.position, kind="stable")
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(self.position, minlength=self.count))])
+        taken = pa.array(values, pa.string()).take(by_row)
+        if isinstance(taken, pa.ChunkedArray):
+            taken = taken.combine_chunks()
+        lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), taken)
+        return pd.array(pc.binary_join(lists, separator), dtype="str")  # no Python strings
 
 
-def _input_order(work: pd.DataFrame) -> np.ndarray:
-    file, sheet = (pd.factorize(work[c], sort=True)[0] for c in ("source_file", "source_sheet"))
-    return np.lexsort([work["source_row"].to_numpy(), sheet, file])
-
-
-def _reconciliation_rows(work: pd.DataFrame, groups: Any) -> pd.DataFrame:
-    sums = groups[["fen", "cash_fen", "paid"]].sum()
-    flags = groups[["card_paid", *(status for _, status in STATUS_BY_OUTCOME)]].any()
-    firsts = groups[["name", "id_no", "source", "file_no", "card_no"]].first()
-    expected = sums["fen"] - sums["cash_fen"]
+def _reconciliation_rows(lines: _Lines, order: np.ndarray, position: np.ndarray) -> pd.DataFrame:
+    aid, bank = lines.aid, lines.bank
+    rows = _Rows(lines, order, position)
+    outcome = aid["outcome"].astype("str")
+    cash = outcome.eq("现金").to_numpy(dtype=bool)
+    fen = aid["amount_fen"].to_numpy(dtype="int64")
+    system, cashed = rows.total(fen), rows.total(np.where(cash, fen, 0))
+    paid = rows.total(aid["paid_fen"].fillna(0), bank["amount_fen"])
+    expected = system - cashed
+    is_bank = np.zeros(rows.count, dtype=bool)
+    is_bank[position[order >= lines.records]] = True
     status = np.select(
-        [~flags["card_paid"], *(flags[s] for _, s in STATUS_BY_OUTCOME), sums["paid"] != expected],
+        [
+            ~rows.any(~cash),
+            *(rows.any((outcome == kind).to_numpy()) for kind, _ in STATUS_BY_OUTCOME),
+            paid != expected,
+        ],
         ["现金", *(s for _, s in STATUS_BY_OUTCOME), "金额不符"],
         "相符",
     )
-    bank_status = groups["bank_status"].first()
-    is_bank = groups["group_kind"].first().to_numpy() == 1
-    position = work["position"].to_numpy()
-    how_bits, type_bits = (np.zeros(len(is_bank), dtype="int64") for _ in range(2))
-    np.bitwise_or.at(how_bits, position, work["how_bits"].to_numpy())
-    np.bitwise_or.at(type_bits, position, work["type_bits"].to_numpy())
-    table = pd.DataFrame(
+    no_text = (pd.Series(pd.NA, index=frame.index, dtype="str") for frame in (aid, bank))
+    no_record_text, no_transfer_text = no_text
+    empty = pd.Series("", index=bank.index, dtype="str")
+    bank_status = rows.first(no_record_text, bank["outcome"])
+    transfer_person = bank["person"].astype("str").fillna(bank["id_no"].astype("str"))
+    return pd.DataFrame(
         {
-            **{c: firsts[c].to_numpy() for c in ("name", "id_no", "source")},
-            "records": groups.size().to_numpy() * ~is_bank,
-            "system_fen": sums["fen"].to_numpy(),
-            "cash_fen": sums["cash_fen"].to_numpy(),
-            "paid_fen": sums["paid"].to_numpy(),
-            "difference_fen": (sums["paid"] - expected).to_numpy(),
-            "status": np.where(is_bank, bank_status.astype("string").to_numpy(), status),
-            "match_how": pd.array(how_text(how_bits), dtype="str"),
-            "record_ids": _joined(work["record_id"], work["position"], "、"),
-            "lineage": _joined(work["place"], work["position"], "；"),
-            "file_no": firsts["file_no"].astype("string").to_numpy(),
-            "aid_types": _aid_types_text(type_bits),
-            "dates": _dates_text(groups["day"].min().to_numpy(), groups["day"].max().to_numpy()),
-            "card_no": firsts["card_no"].astype("string").to_numpy(),
+            "name": rows.first(aid["name"], bank["holder"].astype("str").fillna("")).array,
+            "id_no": rows.first(aid["id_no"], transfer_person.fillna("")).array,
+            "source": rows.first(aid["source"], empty).array,
+            "records": np.bincount(position, minlength=rows.count) * ~is_bank,
+            "system_fen": system,
+            "cash_fen": cashed,
+            "paid_fen": paid,
+            "difference_fen": paid - expected,
+            "status": pd.array(np.where(is_bank, bank_status.to_numpy(object), status), "str"),
+            "match_how": pd.array(how_text(rows.bits(aid["how_bits"])), dtype="str"),
+            "record_ids": rows.joined(lines.text(aid["record_id"], empty, order), "、"),
+            "lineage": rows.joined(lines.places(order), "；"),
+            "file_no": rows.first(aid["file_no"], no_transfer_text).array,
+            "aid_types": _aid_types_text(rows.bits(_type_bits(aid["aid_type"]))),
+            "dates": _dates_text(*rows.day_span(aid["aid_date"], bank["paid_on"])),
+            "card_no": rows.first(aid["card_no"], bank["account"]).array,
             "rules": "",
             "severity": "",
-            "finding": pd.array([pd.NA] * len(is_bank), dtype="Int64"),
+            "finding": pd.array([pd.NA] * rows.count, dtype="Int64"),
         }
     )
-    money = ["records", "system_fen", "cash_fen", "paid_fen", "difference_fen"]
-    return table.astype({column: "int64" for column in money})
 
 
 def _with_worker_files(table: pd.DataFrame, files: pd.DataFrame | None) -> pd.DataFrame:
@@ -309,15 +425,3 @@ def _dates_text(first: np.ndarray, last: np.ndarray) -> pd.api.extensions.Extens
     span = pc.binary_join_element_wise(low, high, DATES_SEPARATOR)
     text = pc.fill_null(pc.if_else(pc.equal(low, high), low, span), "")
     return pd.array(text, dtype="str")
-
-
-def _joined(
-    values: pd.Series, position: pd.Series, separator: str
-) -> pd.api.extensions.ExtensionArray:
-    """The values of each group joined in their order, as pyarrow lists: a Python join per
-    group takes seconds for a province."""
-    table = pa.table({"group": position.to_numpy(), "value": pa.array(values, pa.string())})
-    grouped = table.group_by("group", use_threads=False).aggregate([("value", "list")])
-    joined = pc.binary_join(grouped["value_list"], separator)
-    order = np.argsort(grouped["group"].to_numpy(), kind="stable")
-    return pd.array(joined.take(order), dtype="str")  # stays in arrow: no Python strings

@@ -34,6 +34,7 @@ from pipeline import (
     validate,
 )
 from pipeline.errors import ReconcileError
+from pipeline.memory import give_back
 from pipeline.parallel import Beside, large, map_in_order
 from pipeline.params import Parameters, parameters
 from pipeline.progress import Progress
@@ -70,9 +71,12 @@ def check(input_dir: Path, progress: Progress | None = None) -> Checked:
 def load_and_check(path: Path) -> CheckedFile:
     """One file: its sheets read as text, then parsed and checked one by one."""
     loaded = load.read_file(path)
-    return CheckedFile(
+    checked = CheckedFile(
         loaded.file, [validate.check_sheet(s) for s in loaded.sheets], loaded.skipped
     )
+    del loaded
+    give_back()  # a reader process holds the next file's sheets in the pages this one freed
+    return checked
 
 
 def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
