@@ -427,6 +427,19 @@ def test_scale_run_writes_every_kind(tmp_path: Path) -> None:
     assert 0.8 * 500 < sum(1 for r in workers if r[0] and str(r[0]).startswith("341503")) < 500
 
 
+@pytest.mark.parametrize(
+    ("text", "count"), [("25000", 25_000), ("100k", 100_000), ("1m", 10**6), ("10M", 10**7)]
+)
+def test_record_counts_take_k_and_m(text: str, count: int) -> None:
+    assert generate.record_count(text) == count
+
+
+@pytest.mark.parametrize("text", ["1g", "m", "1.5m", "", "-5k", "１０m"])
+def test_other_record_counts_are_refused(text: str) -> None:
+    with pytest.raises(SystemExit):
+        generate.main(["/tmp/unused", "--records", text])
+
+
 # ---- nothing but the planted anomalies breaks a rule -----------------------------------------
 
 
