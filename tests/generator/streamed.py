@@ -19,6 +19,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -26,32 +27,30 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tests.generator.messy import DOCUMENT_CREATED, Cell, ExcelDate
+from tests.generator.messy import DOCUMENT_CREATED, EXCEL_EPOCH, Cell, ExcelDate
 
 # Cell kinds: what a cell is, and so how it is written.
 TEXT, NUMBER, DATE = 1, 2, 3
 _TEXT_SPACED, _HEADER, _TITLE, _TITLE_FILL = 4, 5, 6, 7  # the writer's own
-# Style indexes in styles.xml (the order xlsxwriter gives them): 1 title, 2 header, 3 date.
-_OPEN = pa.array(
-    [
-        '"/>',  # a blank cell is left out before this is ever used
-        '" t="inlineStr"><is><t>',
-        '"><v>',
-        '" s="3"><v>',
-        '" t="inlineStr"><is><t xml:space="preserve">',
-        '" s="2" t="inlineStr"><is><t>',
-        '" s="1" t="inlineStr"><is><t>',
-        '" s="1"/>',  # the other cells of a merged title: styled, empty
-    ]
+# Per kind, what a cell's XML has between its reference and its text, and after the text. The
+# style indexes are those of styles.xml (xlsxwriter's order): 1 title, 2 header, 3 date.
+_CELL_XML = (
+    ('"/>', ""),  # blank: never written, the cell is left out
+    ('" t="inlineStr"><is><t>', "</t></is></c>"),  # TEXT
+    ('"><v>', "</v></c>"),  # NUMBER
+    ('" s="3"><v>', "</v></c>"),  # DATE
+    ('" t="inlineStr"><is><t xml:space="preserve">', "</t></is></c>"),  # text with edge blanks
+    ('" s="2" t="inlineStr"><is><t>', "</t></is></c>"),  # header
+    ('" s="1" t="inlineStr"><is><t>', "</t></is></c>"),  # title
+    ('" s="1"/>', ""),  # the other cells of a merged title: styled, empty
 )
-_CLOSE = pa.array(
-    ["", "</t></is></c>", "</v></c>", "</v></c>", "</t></is></c>"] + ["</t></is></c>"] * 2 + [""]
-)
+_OPEN = pa.array([opening for opening, _ in _CELL_XML])
+_CLOSE = pa.array([closing for _, closing in _CELL_XML])
 # xlsxwriter's escapes: control characters as _xHHHH_, a literal _xHHHH_ with its _ escaped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL_RE2 = r"[\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_"
-_EXCEL_EPOCH_DAYS = -25569  # 1899-12-30 as days since 1970-01-01
+_EXCEL_EPOCH_DAYS = (EXCEL_EPOCH - date(1970, 1, 1)).days
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit
 _ZIP_DATE = DOCUMENT_CREATED.timetuple()[:6]
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -123,9 +122,10 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
 def _entry(member: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(member, date_time=_ZIP_DATE)
     info.compress_type = zipfile.ZIP_DEFLATED
-    # The XML is repetitive: level 1 packs it about 8:1, and fast. (Python 3.13 names the
-    # attribute compress_level and keeps this one as its alias.)
-    info._compresslevel = 1  # type: ignore[attr-defined]
+    # The XML is repetitive: level 1 packs it about 7:1, and fast. The attribute is public as
+    # compress_level from Python 3.13 on, private before.
+    level = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
+    setattr(info, level, 1)
     return info
 
 
