@@ -12,6 +12,7 @@ INPUT ?= sample_data
 OUTPUT ?= outputs
 PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
+SIZES ?= 100k 1m
 RUNS ?= 3
 
 DATA ?= data
@@ -101,7 +102,7 @@ $(SCALE_DIR)/%.done: | $(STAMP)
 scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
 
 bench: $(STAMP) scale
-	$(PY) -m tests.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
+	$(PY) -m tests.bench --runs $(RUNS) $(SIZES:%=$(SCALE_DIR)/%)
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice outputs/page
