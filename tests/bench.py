@@ -1,21 +1,32 @@
-"""``make bench``: the whole pipeline against the I/O floor, on folders of 10⁵ and 10⁶ records.
+"""``make bench``: the whole pipeline against the I/O floor, on folders of 10⁵ to 10⁷ records.
 
-    python -m tests.bench [--runs N] FOLDER ...   # from the repository's root, as make bench runs it
+    python -m tests.bench [--runs N] [--large-runs M] FOLDER ...   # from the repository's root
+    make bench SIZES="100k 1m 10m"                                 # the folders of make scale
 
 It lives under tests/, not in the installed package: it needs psutil, a dev dependency.
 
-In: input folders (``make scale`` generates ``/tmp/aid-fund-scale/100k`` and ``1m``) and the
-number of runs. Out: per folder and run, printed and written to ``outputs/bench.json``:
+In: input folders (``make scale`` generates ``/tmp/aid-fund-scale/<size>`` for each of SIZES)
+and the number of runs: N per folder, but M (default 1) for a folder of more than 2,000,000 aid
+records (a 10⁷ run takes about half an hour), the count known from the first run's summary.json.
+Out: per folder and run, printed and written to ``outputs/bench.json``:
 - ``floor start``: an interpreter starting and importing fastexcel, pyarrow and xlsxwriter;
 - ``floor read``: the fastest reader alone — fastexcel reading every sheet of every workbook as
   text, pyarrow every CSV/TXT — one file after another, with no other work;
 - ``floor write``: xlsxwriter in constant-memory mode writing, sheet by sheet, as many rows,
-  cells, text cells and bytes of text as the pipeline's workbook holds, with the row values
-  prepared beforehand: no computation;
+  cells, text cells and bytes of text as the pipeline's workbook holds: each sheet's values
+  read beforehand (not timed) and dropped once written, so that memory holds one sheet's;
 - ``pipeline``: ``python -m pipeline reconcile`` as a clerk runs it, its wall time from the
   interpreter's start to its end, and the seconds and peak memory of each of its stages
   (``--timings``);
 - the ratio of the pipeline's wall time to the floor (start + read + write).
+Per folder, a verdict per bound: the median ratio ≤ 1.5 (issue 5); the largest peak ≤ 1,024 MiB
+per million aid records + 2,048 MiB (issue 16: 12 GiB at 10⁷). Then ``growth``, for each size
+and the next by aid records: per stage and end to end, the median time's factor, the records'
+factor and the time's factor per doubling of the records, time_factor ** (1 /
+log2(record_factor)), 2 for a time that grows as the records do; at most 2.2 (issue 16), judged
+only for stages of 0.5 s or more at the smaller size (shorter ones are noise). The verdicts are
+a report, not a test: nothing fails on them. In ``bench.json``, per folder: ``runs``,
+``summary``, ``records``, ``stage_seconds`` (medians) and ``bounds``; and ``growth``, the pairs.
 
 Each measurement runs in a fresh interpreter, one after another; memory is sampled (psutil, see
 ``_peaks``): the peak is the most the machine's memory in use rose above what it was before the
