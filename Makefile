@@ -12,6 +12,7 @@ INPUT ?= sample_data
 OUTPUT ?= outputs
 PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
+SIZES ?= 100k 1m
 RUNS ?= 3
 
 DATA ?= data
@@ -92,16 +93,18 @@ lint: $(STAMP)
 sample: $(STAMP)
 	$(PY) -m tests.generator.generate sample_data
 
-# The large folders live outside the repository; a marker beside each says it is complete.
+# The large folders live outside the repository, one per size (its name is its record count:
+# 100k, 1m, 10m); a marker beside each says it is complete. `make scale SIZES="100k 1m 10m"`.
+SIZES ?= 100k 1m
 $(SCALE_DIR)/%.done: | $(STAMP)
 	rm -rf $(SCALE_DIR)/$*
-	$(PY) -m tests.generator.generate $(SCALE_DIR)/$* --records $(if $(filter 1m,$*),1000000,100000)
+	$(PY) -m tests.generator.generate $(SCALE_DIR)/$* --records $*
 	@touch $@
 
-scale: $(SCALE_DIR)/100k.done $(SCALE_DIR)/1m.done
+scale: $(SIZES:%=$(SCALE_DIR)/%.done)
 
 bench: $(STAMP) scale
-	$(PY) -m tests.bench --runs $(RUNS) $(SCALE_DIR)/100k $(SCALE_DIR)/1m
+	$(PY) -m tests.bench --runs $(RUNS) $(SIZES:%=$(SCALE_DIR)/%)
 
 clean:
 	rm -rf $(VENV) outputs/*.xlsx outputs/*.json outputs/*.csv outputs/libreoffice outputs/page

@@ -19,25 +19,34 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pyarrow as pa
 import pytest
+import python_calamine
 
 from tests.builders import SAMPLE
-from tests.generator import generate, reference
+from tests.generator import generate, reference, scale, streamed
 from tests.generator.ids import HOLIDAYS_2021, WORKED_WEEKENDS_2021, id_check_char, workdays_between
 from tests.generator.layout import (
     AID_COLUMN,
     AID_H1,
     AID_H2,
+    AID_HEADER_H1,
+    AID_HEADER_H2,
+    BANK_HEADERS,
     BANK_Q1,
     BANK_Q2,
     BANK_Q3,
     BANK_Q4,
     CIVIL,
+    CIVIL_HEADER,
     LEDGER,
     MEDICAL_CHECKS,
+    WORKER_HEADER,
     WORKERS,
 )
+from tests.generator.messy import ExcelDate
 from tests.generator.reference import (
     CENTRAL,
     EDUCATION,
@@ -295,7 +304,10 @@ def test_worker_file_counts() -> None:
 
 def read_bank_rows(folder: Path) -> list[dict]:
     rows = []
-    _h, q1 = table(sheet_rows(folder / BANK_Q1), "序号")
+    if (folder / BANK_Q1).exists():
+        _h, q1 = table(sheet_rows(folder / BANK_Q1), "序号")
+    else:  # the scale mode's Q1 is a CSV
+        _h, q1 = table(read_text(folder / scale.BANK_Q1_CSV, "utf-8-sig", ","), "序号")
     rows += [dict(name=r[1], card=r[2], fen=to_fen(r[3]), ok=r[5] == "成功") for _n, r in q1]
     q2 = read_text(folder / BANK_Q2, "gbk", ",")
     rows += [
@@ -405,7 +417,7 @@ def test_scale_run_writes_every_kind(tmp_path: Path) -> None:
     assert names == sorted(
         [f"救助明细_2021Q{q}.xlsx" for q in range(1, 5)]
         + [
-            BANK_Q1,
+            scale.BANK_Q1_CSV,
             BANK_Q2,
             BANK_Q3,
             BANK_Q4,
@@ -425,6 +437,153 @@ def test_scale_run_writes_every_kind(tmp_path: Path) -> None:
     assert len(bank) > 1800
     workers = sheet_rows(tmp_path / WORKERS)
     assert 0.8 * 500 < sum(1 for r in workers if r[0] and str(r[0]).startswith("341503")) < 500
+
+
+SPLIT_HEADERS = {
+    AID_HEADER_H1[0],
+    AID_HEADER_H2[0],
+    WORKER_HEADER[0],
+    CIVIL_HEADER[0],
+    BANK_HEADERS[BANK_Q4][0],
+}
+
+
+def _data_rows(folder: Path) -> dict[tuple[str, str], list[tuple]]:
+    """The data rows of each big sheet, a workbook's parts (NAME_1.xlsx ...) and a sheet's
+    continuations (第一批(2) ...) taken as one."""
+    found: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for path in sorted(folder.glob("*.xlsx")):
+        book = openpyxl.load_workbook(path, read_only=True)
+        for sheet in book.worksheets:
+            rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            header = next((row for row in rows if row and row[0] in SPLIT_HEADERS), None)
+            if header is not None:
+                file = re.sub(r"_\d+\.xlsx$", ".xlsx", path.name)
+                found[file, re.sub(r"\(\d+\)$", "", sheet.title)] += [
+                    row for _n, row in table(rows, header[0])[1]
+                ]
+        book.close()
+    return found
+
+
+def test_scale_parts_and_chunks_hold_the_same_rows(tmp_path: Path, monkeypatch) -> None:
+    """Workbooks split in parts and rows formatted in small chunks: the same rows as whole."""
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert generate.main([str(whole), "--records", "4000", "--seed", "3"]) == 0
+    monkeypatch.setattr(scale, "MAX_FILE_ROWS", 400)
+    monkeypatch.setattr(scale, "CHUNK_ROWS", 77)
+    assert generate.main([str(split), "--records", "4000", "--seed", "3"]) == 0
+    names = {p.name for p in split.iterdir()}
+    assert {"救助明细_2021Q1_1.xlsx", "救助明细_2021Q1_3.xlsx", "困难职工档案_2.xlsx"} <= names
+    assert "救助明细_2021Q1.xlsx" not in names
+    sheets = openpyxl.load_workbook(split / BANK_Q4, read_only=True).sheetnames
+    assert sheets[:3] == ["第一批", "第一批(2)", "第一批(3)"] and sheets[-1] == "第二批"
+    expected = _data_rows(whole)
+    assert len(expected) == 4 + 4 and sum(map(len, expected.values())) > 4000 + 1700
+    assert _data_rows(split) == expected
+    for text_file in (scale.BANK_Q1_CSV, BANK_Q2, BANK_Q3, MEDICAL_CHECKS):
+        assert (split / text_file).read_bytes() == (whole / text_file).read_bytes()
+
+
+# ---- the streamed writers -----------------------------------------------------------------
+
+
+ODD_TEXT = "A&B <c> 张　三 _x0041_ \x01"  # XML specials, Chinese, a literal escape, a control
+
+
+def _streamed_table() -> streamed.Table:
+    kinds = np.array([streamed.NUMBER, streamed.DATE, streamed.TEXT, 0], dtype=np.int8)
+    body = [
+        [
+            streamed.Column(pa.array([ODD_TEXT, " 李娜 ", None, "2021年1月20日"])),
+            streamed.Column(pa.array(["1234.5", "44216", "44216", None]), kinds),
+        ],
+        streamed.columns_of([("合计", 3)], 2),
+    ]
+    return streamed.Table(
+        "表一",
+        ("姓名", "金额"),
+        body,
+        5,
+        titles=("帮扶救助记录", ("导出日期：2022-01-05",)),
+        footers=(None, ("打印日期", ExcelDate(44566))),
+    )
+
+
+def test_streamed_xlsx_keeps_values_kinds_and_titles(tmp_path: Path) -> None:
+    path = tmp_path / "streamed.xlsx"
+    streamed.write_xlsx(path, [_streamed_table(), streamed.Table("空", ("x",), [], 0)])
+    expected = [
+        ("帮扶救助记录", None),
+        ("导出日期：2022-01-05", None),
+        ("姓名", "金额"),
+        (ODD_TEXT, 1234.5),
+        (" 李娜 ", datetime(2021, 1, 20)),
+        (None, "44216"),
+        ("2021年1月20日", None),
+        ("合计", 3),
+        (None, None),
+        ("打印日期", datetime(2022, 1, 5)),
+    ]
+    book = openpyxl.load_workbook(path)
+    sheet = book["表一"]
+    assert book.sheetnames == ["表一", "空"]
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A1:B1"]
+    assert sheet["A1"].font.b and sheet["A3"].font.b and sheet["A3"].border.left.style == "thin"
+    assert sheet["B5"].number_format == "yyyy-mm-dd" and sheet["B4"].number_format == "General"
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    # openpyxl leaves Excel's _xHHHH_ escapes as they are
+    assert rows[3][0] == "A&B <c> 张　三 _x005F_x0041_ _x0001_"
+    assert rows[:3] + rows[4:] == expected[:3] + expected[4:]
+    # calamine undoes the escapes, gives blank cells as "" and date-formatted numbers as dates
+    calamine = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("表一")
+    assert calamine.to_python() == [
+        ["" if v is None else v.date() if isinstance(v, datetime) else v for v in row]
+        for row in expected
+    ]
+
+
+def test_streamed_text_is_the_table_as_excel_saves_it(tmp_path: Path) -> None:
+    table = _streamed_table()
+    table.body = [
+        [
+            streamed.Column(pa.array(['张三,"小张"', "李娜", None])),
+            streamed.Column(
+                pa.array(["44216.75", "1234.5", None]),
+                np.array([streamed.DATE, streamed.NUMBER, 0], dtype=np.int8),
+            ),
+        ]
+    ]
+    table.body_rows = 3
+    path = tmp_path / "streamed.csv"
+    streamed.write_text(path, table, ",", "gbk")
+    assert path.read_bytes().decode("gbk").split("\r\n") == [
+        "帮扶救助记录",
+        "导出日期：2022-01-05",
+        "姓名,金额",
+        '"张三,""小张""",2021-01-20',
+        "李娜,1234.5",
+        ",",
+        "",
+        "打印日期,2022-01-05",
+        "",
+    ]
+    table.body_rows = 4
+    with pytest.raises(ValueError, match="3 body rows, not 4"):
+        streamed.write_text(path, table, ",", "gbk")
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("25000", 25_000), ("100k", 100_000), ("1m", 10**6), ("10M", 10**7)]
+)
+def test_record_counts_take_k_and_m(text: str, count: int) -> None:
+    assert generate.record_count(text) == count
+
+
+@pytest.mark.parametrize("text", ["1g", "m", "1.5m", "", "-5k", "１０m"])
+def test_other_record_counts_are_refused(text: str) -> None:
+    with pytest.raises(SystemExit):
+        generate.main(["/tmp/unused", "--records", text])
 
 
 # ---- nothing but the planted anomalies breaks a rule -----------------------------------------

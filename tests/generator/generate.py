@@ -3,9 +3,10 @@
     python -m tests.generator.generate OUT_DIR [--seed S]              # the reference case
     python -m tests.generator.generate OUT_DIR --records N [--seed S]  # the same at scale
 
-In: nothing but the arguments. Out: input files in OUT_DIR, byte for byte the same for the same
-arguments. The committed files in sample_data/ are the reference case with the default seed
-(`make sample` writes them again; `make scale` writes the 10⁵ and 10⁶ folders for `make bench`).
+In: nothing but the arguments (N in digits, or with k or m: 100k, 10m). Out: input files in
+OUT_DIR, byte for byte the same for the same arguments. The committed files in sample_data/ are
+the reference case with the default seed (`make sample` writes them again; `make scale` writes
+a folder per size in SIZES, by default 100k and 1m, for `make bench`).
 
 The reference case reproduces the district's 2021 self-evaluation report record by record
 (`EXPECTED`, amounts in fen): 中央 620,000.00 and 省财政 300,000.00 received, 916,950.00 of it
@@ -255,12 +256,26 @@ def write_reference_case(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Plante
     return planted
 
 
+def record_count(text: str) -> int:
+    """A record count as digits, or with k (thousand) or m (million): 100k, 1m, 10m. `make scale`
+    passes the folder's name."""
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
+    digits = text[:-1] if scale > 1 else text
+    if not digits.isascii() or not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"not a record count: {text!r} (e.g. 25000, 100k, 10m)")
+    return int(digits) * scale
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.generator.generate", description="Write sample input files."
     )
     parser.add_argument("out_dir", type=Path, help="folder to write into")
-    parser.add_argument("--records", type=int, help="write N aid records (benchmark data)")
+    parser.add_argument(
+        "--records",
+        type=record_count,
+        help="write N aid records (benchmark data): 25000, 100k, 10m",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
     if args.records is not None and args.records < 4:

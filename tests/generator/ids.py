@@ -149,12 +149,13 @@ def luhn_check_digits_vec(bodies: np.ndarray) -> np.ndarray:
     """Luhn check digits for an (n, k) array of card digits (check digit not included)."""
     doubled = np.zeros(bodies.shape[1], dtype=bool)
     doubled[::-1][::2] = True
-    digits = np.where(doubled, bodies * 2, bodies)
+    digits = np.where(doubled, bodies.astype(np.int16) * 2, bodies)
     digits = np.where(digits > 9, digits - 9, digits)
     return (10 - digits.sum(axis=1) % 10) % 10
 
 
 def digits_of(numbers: np.ndarray, width: int) -> np.ndarray:
-    """An (n, width) array of the decimal digits of non-negative integers, zero-padded."""
+    """An (n, width) uint8 array of the decimal digits of non-negative integers, zero-padded
+    (a byte each: millions of IDs at scale)."""
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    return (numbers.astype(np.int64)[:, None] // powers) % 10
+    return ((numbers.astype(np.int64)[:, None] // powers) % 10).astype(np.uint8)

@@ -99,10 +99,9 @@ class SheetSpec:
         return len(self.titles) + 1
 
 
-def write_workbook(path: Path, sheets: Sequence[SheetSpec], constant_memory: bool = False) -> None:
-    """Write the sheets in order; rows are written strictly top to bottom."""
-    options = {"constant_memory": constant_memory, "strings_to_numbers": False}
-    workbook = xlsxwriter.Workbook(str(path), options)
+def write_workbook(path: Path, sheets: Sequence[SheetSpec]) -> None:
+    """Write the sheets in order (small workbooks: the big ones are `streamed`)."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
     workbook.set_properties({"created": DOCUMENT_CREATED, "author": "裕安区总工会职工服务中心"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     title_format = workbook.add_format({"bold": True, "align": "center", "font_size": 14})
