@@ -12,7 +12,6 @@ INPUT ?= sample_data
 OUTPUT ?= outputs
 PERIOD ?=
 SCALE_DIR ?= /tmp/aid-fund-scale
-SIZES ?= 100k 1m
 RUNS ?= 3
 
 DATA ?= data
