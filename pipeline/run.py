@@ -52,20 +52,16 @@ def check(input_dir: Path, progress: Progress | None = None) -> Checked:
     """Read every file of the folder and validate every row (the stage ``read``)."""
     paths, ignored = load.spreadsheets(input_dir)
     parallel = large(path.stat().st_size for path in paths)
+    files, sheets, skipped = [], [], []
     with (progress or Progress()).stage("read", total=len(paths)) as advance:
-        files = []
         for file in map_in_order(load_and_check, paths, parallel):  # every sheet checked
-            files.append(file)
+            files.append(file.file)
+            sheets.extend(file.sheets)
+            skipped.extend(file.skipped)
             advance(1)
-        sheets = [sheet for file in files for sheet in file.sheets]
+        infos = [sheet.info for sheet in sheets]
         validated = validate.combine(sheets)  # across files: sources, fund years, exported twice
-    return Checked(
-        files=[file.file for file in files],
-        sheets=[sheet.info for sheet in sheets],
-        skipped=[skipped for file in files for skipped in file.skipped],
-        ignored=ignored,
-        validated=validated,
-    )
+    return Checked(files=files, sheets=infos, skipped=skipped, ignored=ignored, validated=validated)
 
 
 def load_and_check(path: Path) -> CheckedFile:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from pandas.api.types import union_categoricals
 
 from pipeline import normalize
 from pipeline.errors import MissingInput
@@ -99,8 +100,8 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     parse_errors = _concat_issues(found)
     errors = _concat_issues([parse_errors, _model_issues(info.kind, typed, parse_errors)])
     typed[REJECTED] = typed.index.isin(errors["row"])
-    typed["source_file"] = info.file
-    typed["source_sheet"] = info.sheet
+    typed["source_file"] = _constant(info.file, len(typed))
+    typed["source_sheet"] = _constant(info.sheet, len(typed))
     typed["source_row"] = text["source_row"].to_numpy()
     warnings = _concat_issues(noted)
     warnings = warnings[~warnings["row"].isin(errors["row"])]
@@ -108,6 +109,12 @@ def check_sheet(raw: RawSheet) -> CheckedSheet:
     return CheckedSheet(
         info, typed, _report(info, text, errors, amounts), _report(info, text, warnings, amounts)
     )
+
+
+def _constant(name: str, rows: int) -> pd.Categorical:
+    """A file's or sheet's name on each of its rows: a category, one byte a row (a text per
+    row cost a province's run a gigabyte)."""
+    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), pd.Index([name], dtype="str"))
 
 
 def amount_header(kind: SheetKind) -> str | None:
@@ -307,7 +314,8 @@ def _identity(
 
 
 def combine(sheets: list[CheckedSheet]) -> Validated:
-    """Per kind, the checked sheets together: sources, fund years, records exported twice."""
+    """Per kind, the checked sheets together: sources, fund years, records exported twice.
+    ``sheets`` is emptied: the caller lets go of the sheets' rows as they are put together."""
     present = {sheet.info.kind.name for sheet in sheets}
     for name in REQUIRED_KINDS:
         if name not in present:
@@ -319,12 +327,14 @@ def combine(sheets: list[CheckedSheet]) -> Validated:
     tables: dict[str, pd.DataFrame] = {}
     rejected = [sheet.rejected for sheet in sheets]
     warnings = [sheet.warnings for sheet in sheets]
+    infos = {kind.name: [s.info for s in sheets if s.info.kind.name == kind.name] for kind in KINDS}
+    rows = {kind.name: [s.typed for s in sheets if s.info.kind.name == kind.name] for kind in KINDS}
+    sheets.clear()  # each kind's rows are let go of once put together: no province's twice
     counts = []
     for kind in order:
-        mine = [sheet for sheet in sheets if sheet.info.kind.name == kind.name]
-        if not mine:
+        if not infos[kind.name]:
             continue
-        typed = pd.concat([sheet.typed for sheet in mine], ignore_index=True)
+        typed = _concatenated(rows.pop(kind.name))
         if kind.name in SOURCED_KINDS:
             names = _source_names(tables["fund_sources"])
             typed, unknown = _canonical_sources(kind, typed, names)
@@ -333,8 +343,9 @@ def combine(sheets: list[CheckedSheet]) -> Validated:
             typed = _default_fund_year(typed)
         typed, duplicates = _duplicates(kind, typed)
         rejected.append(duplicates)
+        counts.append(_counts(infos[kind.name], typed, duplicates))
         tables[kind.name] = _table(kind, typed)
-        counts.append(_counts(mine, typed, duplicates))
+        del typed
     for kind in KINDS:  # a kind the folder lacks is an empty table, so later stages need no checks
         tables.setdefault(kind.name, _empty_table(kind))
     return Validated(
@@ -343,6 +354,20 @@ def combine(sheets: list[CheckedSheet]) -> Validated:
         warnings=_sorted(warnings),
         counts=pd.concat(counts, ignore_index=True),
     )
+
+
+def _concatenated(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one after another, ``frames`` emptied as they are; their categories (file and
+    sheet names) united — pandas would turn categories that differ into a Python text a row."""
+    categorical = [str(c) for c, dtype in frames[0].dtypes.items() if dtype == "category"]
+    united = {
+        column: union_categoricals([frame[column] for frame in frames], sort_categories=True)
+        for column in categorical
+    }
+    parts = [frames.pop(0).drop(columns=categorical) for _ in range(len(frames))]
+    together = pd.concat(parts, ignore_index=True)
+    del parts
+    return together.assign(**united)
 
 
 def _source_names(fund_sources: pd.DataFrame) -> dict[str, str]:
@@ -461,15 +486,13 @@ def _empty_table(kind: SheetKind) -> pd.DataFrame:
     return pd.DataFrame(columns | lineage)
 
 
-def _counts(
-    sheets: list[CheckedSheet], typed: pd.DataFrame, duplicates: pd.DataFrame
-) -> pd.DataFrame:
+def _counts(sheets: list[SheetInfo], typed: pd.DataFrame, duplicates: pd.DataFrame) -> pd.DataFrame:
     """Per sheet: rows read, rejected (copies exported twice included) and kept, read = kept +
     rejected; the copies exported twice; the money of the rejected rows other than those
     copies (``rejected_fen``, left out of every total) and of the copies (``duplicates_fen``,
     counted once already); ``rejected_no_amount``: rejected rows whose amount did not parse."""
     exported_twice = duplicates[duplicates["reason"].str.startswith(DUPLICATE)]
-    kind = sheets[0].info.kind
+    kind = sheets[0].kind
     amounts = _amounts(kind, typed)
     priced = amount_header(kind) is not None
     rejected = typed[REJECTED].to_numpy()
@@ -491,14 +514,14 @@ def _counts(
     )
     per_sheet = flags.groupby(["source_file", "source_sheet"], sort=False).sum()
     every_sheet = pd.MultiIndex.from_tuples(
-        [(sheet.info.file, sheet.info.sheet) for sheet in sheets],
+        [(sheet.file, sheet.sheet) for sheet in sheets],
         names=["source_file", "source_sheet"],
     )
     counts = per_sheet.reindex(every_sheet, fill_value=0)
     twice = exported_twice.groupby(["source_file", "source_sheet"]).size()
     counts["duplicates"] = twice.reindex(every_sheet, fill_value=0).to_numpy()
     counts = counts.reset_index()
-    counts.insert(2, "kind", sheets[0].info.kind.name)
+    counts.insert(2, "kind", kind.name)
     counts["kept"] = counts["read"] - counts["rejected"]
     return counts
 
