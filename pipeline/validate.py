@@ -409,8 +409,11 @@ def _duplicates(kind: SheetKind, typed: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     key = DEDUPLICATE_BY.get(kind.name)
     if key is None:
         return typed, _cross_report(kind, typed[:0], "", [], [])
-    alive = typed[~typed[REJECTED]]
-    repeated = alive[alive[key].notna() & alive[key].duplicated(keep=False)]
+    keys = typed[key]
+    alive = (~typed[REJECTED] & keys.notna()).to_numpy(dtype=bool)
+    twice = np.zeros(len(typed), dtype=bool)  # only the key column is looked at: no copy
+    twice[alive] = keys[alive].duplicated(keep=False).to_numpy()
+    repeated = typed[twice]
     if repeated.empty:
         return typed, _cross_report(kind, typed[:0], key, [], [])
     repeated = repeated.sort_values(list(LINEAGE), kind="stable")
