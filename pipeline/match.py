@@ -47,7 +47,6 @@ the period end.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -88,24 +87,29 @@ class Matched:
     aid: pd.DataFrame  # the aid frame + person, paid_fen, bank_index, outcome, how_bits
     bank: pd.DataFrame  # the bank frame (batch filled) + person, how_person, outcome
 
-    @cached_property
-    def linked(self) -> pd.DataFrame:
-        """One row per link: the record's columns, the bank row's prefixed ``bank_``, and how
-        they were matched. Built once; several rules read it."""
-        # The records' own list of bank rows would clash with the pairs' bank_index.
-        records = self.aid.drop(columns="bank_index").iloc[self.pairs["aid_index"].to_numpy()]
-        banks = self.bank.iloc[self.pairs["bank_index"].to_numpy()].add_prefix("bank_")
-        how = self.pairs[
-            ["aid_index", "bank_index", "how_person", "how_amount", "group", "pending"]
-        ]
-        return pd.concat(
-            [
-                records.reset_index(drop=True),
-                banks.reset_index(drop=True),
-                how.reset_index(drop=True),
-            ],
-            axis=1,
-        )
+    def links(self, *columns: str) -> pd.DataFrame:
+        """One row per link, in the order of ``pairs``: ``aid_index``, ``bank_index``, how they
+        were matched, and only the given columns of the record (``name``) and of the bank row
+        (prefixed: ``bank_holder``). A rule picks its links from these, then takes them whole
+        (``linked_at``): with both sides' every column, a province's links are gigabytes."""
+        return self._linked(None, columns)
+
+    def linked_at(self, at: np.ndarray) -> pd.DataFrame:
+        """The links at positions ``at`` of ``pairs`` (the index), with every column of the
+        record and of the bank row, the bank row's prefixed ``bank_``."""
+        return self._linked(np.asarray(at, dtype=np.int64), None)
+
+    def _linked(self, at: np.ndarray | None, columns: tuple[str, ...] | None) -> pd.DataFrame:
+        pairs = self.pairs if at is None else self.pairs.iloc[at]
+        aid, bank = self.aid.drop(columns="bank_index"), self.bank  # the pairs' bank_index
+        if columns is not None:
+            aid = aid[[c for c in columns if not c.startswith("bank_")]]
+            bank = bank[[c.removeprefix("bank_") for c in columns if c.startswith("bank_")]]
+        records = aid.iloc[pairs["aid_index"].to_numpy()]
+        banks = bank.iloc[pairs["bank_index"].to_numpy()].add_prefix("bank_")
+        how = pairs[["aid_index", "bank_index", "how_person", "how_amount", "group", "pending"]]
+        index = pd.RangeIndex(len(pairs)) if at is None else pd.Index(at)
+        return pd.concat([frame.set_axis(index) for frame in (records, banks, how)], axis=1)
 
 
 def match(

@@ -36,9 +36,9 @@ def _matched(context: Context) -> Matched:
     return context.matched
 
 
-def _linked(context: Context) -> pd.DataFrame:
-    """Every link of a record and a bank row with both sides' columns (see Matched.linked)."""
-    return _matched(context).linked
+def _links_where(context: Context, chosen: pd.Series | np.ndarray) -> pd.DataFrame:
+    """The chosen links (a mask over ``pairs``) with both sides' every column."""
+    return _matched(context).linked_at(np.flatnonzero(np.asarray(chosen, dtype=bool)))
 
 
 BANK_LINEAGE = ("bank_source_file", "bank_source_sheet", "bank_source_row")
@@ -68,8 +68,8 @@ def _pair_lineage(linked: pd.DataFrame) -> list[Lineage]:
 
 def _with_bank_rows(context: Context, records: pd.DataFrame) -> list[Lineage]:
     """Each record's own row followed by every bank row linked to it."""
-    linked = _linked(context)
-    linked = linked[linked["aid_index"].isin(records.index)]
+    pairs = _matched(context).pairs
+    linked = _links_where(context, pairs["aid_index"].isin(records.index))
     banks: dict[int, Lineage] = {}
     for index, lineage in zip(linked["aid_index"], _pair_lineage(linked), strict=True):
         banks[int(index)] = banks.get(int(index), ()) + lineage[1:]
@@ -81,8 +81,8 @@ def _with_bank_rows(context: Context, records: pd.DataFrame) -> list[Lineage]:
 
 def _with_records(context: Context, bank_rows: pd.DataFrame) -> list[Lineage]:
     """Each bank row's own row followed by the records it was matched to."""
-    linked = _linked(context)
-    linked = linked[linked["bank_index"].isin(bank_rows.index)]
+    pairs = _matched(context).pairs
+    linked = _links_where(context, pairs["bank_index"].isin(bank_rows.index))
     records: dict[int, Lineage] = {}
     for index, lineage in zip(linked["bank_index"], _pair_lineage(linked), strict=True):
         records[int(index)] = records.get(int(index), ()) + lineage[:1]
@@ -126,8 +126,10 @@ def payment_without_record(context: Context) -> pd.DataFrame:
 def amount_differs(context: Context) -> pd.DataFrame:
     """One finding per 金额不符 group: a record paid another amount (in one transfer or
     several), or records paid together by one transfer of another total."""
-    linked = _linked(context)
-    differ = linked[(linked["how_amount"] == "金额不符") & (linked["bank_status"] == "成功")]
+    pairs = _matched(context).pairs
+    differ = _links_where(
+        context, (pairs["how_amount"] == "金额不符") & (pairs["bank_status"] == "成功")
+    )
     differ = differ.sort_values(["record_id", "bank_paid_on", *BANK_LINEAGE], kind="stable")
     records = differ.drop_duplicates("aid_index")
     transfers = differ.drop_duplicates("bank_index")
@@ -160,10 +162,10 @@ def amount_differs(context: Context) -> pd.DataFrame:
 
 
 def holder_differs(context: Context) -> pd.DataFrame:
-    linked = _linked(context)
+    linked = _matched(context).links("name", "student", "bank_holder", "bank_status")
     holder = linked["bank_holder"]
     own_name = holder.eq(linked["name"]) | holder.eq(linked["student"])
-    other = linked[_paid(linked) & ~own_name.fillna(False).to_numpy(dtype=bool)]
+    other = _links_where(context, _paid(linked) & ~own_name.fillna(False).to_numpy(dtype=bool))
     messages = [
         f"救助编号 {row['record_id']} 的受助人是 {row['name']}，银行账户户名却是 {row['bank_holder']}"
         for row in other.to_dict("records")
@@ -172,7 +174,7 @@ def holder_differs(context: Context) -> pd.DataFrame:
 
 
 def other_card(context: Context) -> pd.DataFrame:
-    linked = _linked(context)
+    linked = _matched(context).links("id_no", "bank_account", "bank_status")
     files = context.table("worker_files")
     card_on_file = (
         files.dropna(subset=["card_no"]).drop_duplicates("id_no").set_index("id_no")["card_no"]
@@ -181,7 +183,7 @@ def other_card(context: Context) -> pd.DataFrame:
     )
     expected = linked["id_no"].map(card_on_file)
     differs = expected.notna() & linked["bank_account"].ne(expected)
-    other = linked[_paid(linked) & differs.fillna(False).to_numpy(dtype=bool)]
+    other = _links_where(context, _paid(linked) & differs.fillna(False).to_numpy(dtype=bool))
     messages = [
         f"救助编号 {row['record_id']} 发放到卡号 {row['bank_account']}，档案登记的卡号是 {card}"
         for row, card in zip(other.to_dict("records"), expected[other.index], strict=True)
@@ -259,8 +261,8 @@ def _failure_reason(reason: object) -> str:
 def _records_failed(context: Context) -> pd.DataFrame:
     aid = _matched(context).aid
     failed = aid[aid["outcome"] == "失败未重发"]
-    linked = _linked(context)
-    tries = linked[linked["aid_index"].isin(failed.index)]
+    pairs = _matched(context).pairs
+    tries = _links_where(context, pairs["aid_index"].isin(failed.index))
     reasons = tries.groupby("aid_index")["bank_failure_reason"].agg(
         lambda reasons: "、".join(dict.fromkeys(_failure_reason(r) for r in reasons))
     )
@@ -277,9 +279,9 @@ def _records_failed(context: Context) -> pd.DataFrame:
 def _transfers_failed(context: Context) -> pd.DataFrame:
     matched = _matched(context)
     failed = matched.bank[matched.bank["outcome"] == "失败未重发"]
-    linked = _linked(context)
-    told = linked.loc[
-        linked["aid_index"].isin(matched.aid.index[matched.aid["outcome"] == "失败未重发"]),
+    pairs = matched.pairs
+    told = pairs.loc[
+        pairs["aid_index"].isin(matched.aid.index[matched.aid["outcome"] == "失败未重发"]),
         "bank_index",
     ]
     failed = failed[~failed.index.isin(told)]
@@ -290,7 +292,12 @@ def _transfers_failed(context: Context) -> pd.DataFrame:
     ]
     # The record the failed transfer was for (the first, for an N:1 transfer) names the
     # person, source and aid type; an unmatched failure has only the bank's own details.
-    record = linked.drop_duplicates("bank_index").set_index("bank_index").reindex(failed.index)
+    first = pairs.drop_duplicates("bank_index")
+    record = (
+        _links_where(context, pairs.index.isin(first.index[first["bank_index"].isin(failed.index)]))
+        .set_index("bank_index")
+        .reindex(failed.index)
+    )
     shown = failed.assign(
         name=record["name"].fillna(failed["holder"]),
         id_no=record["id_no"].fillna(failed["person"]),
