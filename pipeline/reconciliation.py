@@ -64,7 +64,9 @@ class Reconciliation:
     flagged (``flag``), each finding's row."""
 
     table: pd.DataFrame  # RECONCILIATION_COLUMNS, lineage as text
-    rows: pd.DataFrame  # source_file, source_sheet, source_row → position (row of ``table``)
+    rows: (
+        pd.DataFrame
+    )  # source_file, source_sheet (categories), source_row → position (row of ``table``)
     # finding (its position in the findings) → the row of the first of its input rows found
     # in the table; findings with none are missing
     finding_rows: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
@@ -150,7 +152,10 @@ def _hits(findings: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
         places.tolist(), columns=["source_file", "source_sheet", "source_row"]
     ).assign(finding=places.index.to_numpy())
     keys["source_row"] = keys["source_row"].astype("int64")
-    found = keys.merge(rows, on=["source_file", "source_sheet", "source_row"], how="inner")
+    for column in ("source_file", "source_sheet"):  # as the codes of rows' categories
+        keys[column] = rows[column].cat.categories.get_indexer(pd.Index(keys[column], dtype="str"))
+    codes = rows.assign(**{c: rows[c].cat.codes for c in ("source_file", "source_sheet")})
+    found = keys.merge(codes, on=["source_file", "source_sheet", "source_row"], how="inner")
     pairs = found[["finding", "position"]].drop_duplicates()
     return pairs.astype("int64").reset_index(drop=True)
 
@@ -216,6 +221,10 @@ class _Lines:
 
     def _name_ranks(self, column: str) -> np.ndarray:
         """Per line, the rank of its file (or sheet) name among all names; no sheet is ""."""
+        return self._names(column)[1]
+
+    def _names(self, column: str) -> tuple[pd.Index, np.ndarray]:
+        """Every file (or sheet) name in order, "" among them, and each line's position there."""
         aid, bank = (frame[column].astype("category") for frame in (self.aid, self.bank))
         names = pd.Index(sorted({*aid.cat.categories, *bank.cat.categories, ""}), dtype="str")
         ranks = (  # the last stands for a missing name (code -1)
@@ -224,7 +233,7 @@ class _Lines:
             ]
             for frame in (aid, bank)
         )
-        return self.numbers(*ranks)
+        return names, self.numbers(*ranks)
 
     def group_keys(self) -> np.ndarray:
         """Per line, its row of the table as a number: a record's person and source (a missing
@@ -238,10 +247,10 @@ class _Lines:
 
     def rows(self, order: np.ndarray, position: np.ndarray) -> pd.DataFrame:
         """source_file, source_sheet, source_row → position: each line's row of the table."""
-        lineage = {
-            column: self.text(self.aid[column], self.bank[column], order).fillna("")
-            for column in ("source_file", "source_sheet")
-        }
+        lineage = {}
+        for column in ("source_file", "source_sheet"):  # categories: a province has 10⁷ lines
+            names, ranks = self._names(column)
+            lineage[column] = pd.Categorical.from_codes(ranks[order], names)
         rows = self._input_rows()[order]
         return pd.DataFrame({**lineage, "source_row": rows, "position": position})
 
