@@ -553,8 +553,8 @@ def _bank_result(
     )
     return bank.assign(
         batch=bank["batch"].fillna(bank["source_file"].astype("str")),
-        person=pd.Series(
-            pd.api.extensions.take(ids.array, person, allow_fill=True), index=bank.index
+        person=pd.Series(  # a category of the IDs: a text a row is gigabytes for a province
+            pd.Categorical.from_codes(person, pd.Index(ids, dtype="str")), index=bank.index
         ),
         how_person=_labels(how_person, HOW_PERSON),
         outcome=_labels(outcome, BANK_OUTCOMES),

@@ -117,7 +117,7 @@ def payment_without_record(context: Context) -> pd.DataFrame:
         for row in orphan.to_dict("records")
     ]
     return findings(
-        orphan.assign(name=orphan["holder"], id_no=orphan["person"]),
+        orphan.assign(name=orphan["holder"], id_no=orphan["person"].astype("str")),
         messages,
         subject=_transfer_subject(orphan),
     )
@@ -300,7 +300,7 @@ def _transfers_failed(context: Context) -> pd.DataFrame:
     )
     shown = failed.assign(
         name=record["name"].fillna(failed["holder"]),
-        id_no=record["id_no"].fillna(failed["person"]),
+        id_no=record["id_no"].fillna(failed["person"].astype("str")),
         source=record["source"],
         aid_type=record["aid_type"],
         record_id=record["record_id"],
