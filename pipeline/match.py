@@ -121,6 +121,7 @@ def match(
     transfers = _transfers(bank, bank_person)
     candidates = _candidates(records, transfers, window)
     succeeded, failed = (candidates[candidates["ok"] == ok] for ok in (True, False))
+    del candidates, records, transfers  # the pairs of both kinds are as many as the records
     paid, rivals = _link(succeeded, len(aid), len(bank), second=REPEATED)
     tried, _ = _link(failed, len(aid), len(bank), second=None)
     # Which failed transfer a record had changes no finding about money: never 待确认. The
@@ -272,17 +273,25 @@ def _candidates(records: pd.DataFrame, transfers: pd.DataFrame, window: Window) 
     )
     late = transfers["paid_day"].to_numpy()[at_transfer] - records["aid_day"].to_numpy()[at_record]
     inside = (late >= -window.before_days) & (late <= window.after_days)
-    pairs = pd.concat(
+    at_transfer, at_record, dist = at_transfer[inside], at_record[inside], np.abs(late[inside])
+    gap = np.abs(
+        transfers["bank_fen"].to_numpy()[at_transfer] - records["fen"].to_numpy()[at_record]
+    )
+    keys = (  # last is first; ordered before the pairs are made: a province has 10⁷ of them
+        transfers["bank_order"].to_numpy()[at_transfer],
+        records["rec_order"].to_numpy()[at_record],
+        gap,
+        dist,
+    )
+    order = np.lexsort(keys)
+    del keys
+    return pd.concat(
         [
-            transfers.iloc[at_transfer[inside]].reset_index(drop=True),
-            records.iloc[at_record[inside]].drop(columns="person").reset_index(drop=True),
+            transfers.iloc[at_transfer[order]].reset_index(drop=True),
+            records.iloc[at_record[order]].drop(columns="person").reset_index(drop=True),
         ],
         axis=1,
-    ).assign(dist=np.abs(late[inside]))
-    pairs["gap"] = np.abs(pairs["bank_fen"].to_numpy() - pairs["fen"].to_numpy())
-    keys = ("bank_order", "rec_order", "gap", "dist")  # last is first
-    order = np.lexsort([pairs[c].to_numpy() for c in keys])
-    return pairs.take(order).reset_index(drop=True)
+    ).assign(dist=dist[order], gap=gap[order])
 
 
 def _same_person(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
