@@ -17,7 +17,6 @@ import pandas as pd
 from pipeline.aggregate import Figures
 from pipeline.history import Earlier
 from pipeline.load import InputFile, SheetInfo, SkippedSheet
-from pipeline.match import Matched
 from pipeline.notes import ReadBack
 from pipeline.progress import StageFigure
 from pipeline.reconciliation import Reconciliation
@@ -71,7 +70,6 @@ class Figured:
 class Reconciled:
     checked: Checked
     period: pd.Period
-    matched: Matched
     findings: pd.DataFrame
     figures: Figures
     summary: Summary

@@ -17,6 +17,7 @@ The outputs, the run history among them, are staged and committed together
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -43,7 +44,7 @@ from pipeline.results import Checked, CheckedFile, Close, Config, Figured, Found
 from pipeline.rules import Context
 from pipeline.rules.catalogue import CATALOGUE
 from pipeline.staging import staged
-from pipeline.summary import count_in_transit, summarize
+from pipeline.summary import InTransit, count_in_transit, summarize
 from pipeline.validate import Validated
 from pipeline.workbook import Book
 
@@ -99,15 +100,18 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
         )
     closing = history.closing_before(config.output_dir, config.previous, period.year)
     parallel = large(file.size for file in checked.files)
-    finding = Beside(lambda: find(checked, params, period, matched, closing), parallel)
+    # partial, not a closure: the fork holds the frames, not this function's variable
+    finding = Beside(partial(find, checked, params, period, matched, closing), parallel)
     with progress.stage("reconcile"):  # 对账明细, while the rules are applied beside
         unflagged = reconciliation(matched, period, tables["worker_files"])
     found = finding.result()
     progress.figures.extend(found.stages)
+    transit = count_in_transit(matched, period, params.standards.in_transit_days)
+    del matched  # what the rest needs is made: a province's links and outcomes are gigabytes
     latest_notes = pd.concat([earlier.notes, read_back.edits[list(history.NOTE_FIELDS)]])
     close = Close(carry.carried(found.findings, earlier, latest_notes), earlier, read_back)
     figuring = Beside(
-        lambda: figure(checked, params, period, found.findings, close.worklist, closing, matched),
+        lambda: figure(checked, params, period, found.findings, close.worklist, closing, transit),
         parallel,
     )
     with staged(config.output_dir) as staging:
@@ -124,7 +128,6 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             result = Reconciled(
                 checked,
                 period,
-                matched,
                 found.findings,
                 figured.figures,
                 figured.summary,
@@ -162,7 +165,7 @@ def figure(
     findings: pd.DataFrame,
     worklist: pd.DataFrame,
     closing: history.PreviousClosing | None,
-    matched: match.Matched,
+    transit: InTransit,
 ) -> Figured:
     """The figures (R22's comparison among them, against last year's ``closing``), the
     summary and the indicators: what needs the findings."""
@@ -170,7 +173,6 @@ def figure(
     validated = checked.validated
     with progress.stage("aggregate"):
         figures = aggregate.figures(validated.tables, params, period, closing)
-        transit = count_in_transit(matched, period, params.standards.in_transit_days)
         summary = summarize(
             checked.files, validated.counts, period, findings, figures, worklist, transit
         )
