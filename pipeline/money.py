@@ -37,7 +37,7 @@ def yuan_texts(fen: pd.Series) -> pd.Series:
     )
     sign = pc.if_else(pc.less(values, 0), "-", "")
     text = pc.binary_join_element_wise(sign, pc.cast(whole, pa.string()), ".", cents, "")
-    return pd.Series(pc.fill_null(text, ""), index=fen.index, dtype=pd.ArrowDtype(pa.string()))
+    return pd.Series(pa.chunked_array([pc.fill_null(text, "")]), index=fen.index, dtype="string")
 
 
 def yuan(fen: int, grouped: bool = False) -> str:

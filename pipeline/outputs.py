@@ -1,4 +1,5 @@
-"""The outputs beside the workbook, and their commit: ``exceptions.csv``, ``summary.json``.
+"""The outputs beside the workbook, and their commit: ``exceptions.csv``, ``summary.json``
+(and the names of the files, the CSV of 对账明细 among them, which ``pipeline.detail_csv`` writes).
 
 In: the findings frame of the rules and the run's ``Summary``. Out: bytes to write atomically;
 ``commit`` stages both beside the workbook and renames everything into place inside the run
@@ -161,6 +162,11 @@ def _plain(value: object) -> object:
 
 def workbook_name(period: pd.Period) -> str:
     return f"帮扶资金对账_{period}.xlsx"
+
+
+def detail_csv_name(period: pd.Period) -> str:
+    """对账明细 as CSV beside the workbook (``pipeline.detail_csv``): 帮扶资金对账_2021-12_对账明细.csv.gz."""
+    return workbook_name(period).removesuffix(".xlsx") + "_对账明细.csv.gz"
 
 
 @contextmanager
