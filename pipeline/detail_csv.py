@@ -32,7 +32,11 @@ from pipeline.results import Config
 from pipeline.staging import Staging
 from pipeline.workbook.detail import Column, Detail, Part, link_text
 
-CHUNK_ROWS = 100_000  # rows prepared as Python text at a time
+# Measured on the 250,000 rows of 对账明细 at 10⁶ records (113 MB of CSV): 25,000 rows at a
+# time hold about 100 MiB of Python text (100,000: 360 MiB) for 7 % more time. Level 6 writes
+# 16.6 MB in 6.7 s; level 3 19.1 MB in 5.1 s, level 1 21.1 MB in 4.8 s: the csv module's 3 s
+# and the columns' text 1.5 s stay whatever the level, so 6 it is.
+CHUNK_ROWS = 25_000
 GZIP_LEVEL = 6
 
 

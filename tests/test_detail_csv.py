@@ -22,7 +22,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from pipeline import report, results, run, staging
+from pipeline import detail_csv, report, results, run, staging
 from pipeline.outputs import detail_csv_name
 from pipeline.workbook import Book
 from tests.builders import AID_HEADER, AID_ROW, ID_B, SAMPLE, write_text, write_xlsx
@@ -143,6 +143,17 @@ def test_two_runs_write_the_same_bytes_with_no_time_or_name_in_the_gzip_header(
     assert (tmp_path / CSV).read_bytes() == data
     assert data[:4] == b"\x1f\x8b\x08\x00"  # gzip, deflate, no flags: no file name in it
     assert data[4:8] == b"\x00\x00\x00\x00"  # no modification time
+
+
+def test_written_a_few_rows_at_a_time_it_holds_the_same_text(
+    split: tuple[results.Reconciled, Path], tmp_path: Path, monkeypatch
+) -> None:
+    """17 chunks of 10 rows (the last of 9) give the text of the sample's one chunk."""
+    monkeypatch.setattr(detail_csv, "CHUNK_ROWS", 10)
+    reconciled(SAMPLE, tmp_path)
+    assert gzip.decompress((tmp_path / CSV).read_bytes()) == gzip.decompress(
+        (split[1] / CSV).read_bytes()
+    )
 
 
 def test_masked_with_mask_and_with_password_as_exceptions_csv_is(
