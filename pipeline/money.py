@@ -2,11 +2,15 @@
 
 In: integer fen (money is never a float here). Out: text — "1234.56" for machines and messages,
 "1,234.56" where a clerk reads columns of figures, "壹仟贰佰叁拾肆元伍角陆分" for the amount in
-capitals a signed report carries. The workbook's 万元 cells are formulas of the yuan cell beside
+capitals a signed report carries; ``yuan_texts`` the plain text of a whole column at once. The workbook's 万元 cells are formulas of the yuan cell beside
 them; ``WAN_DECIMALS`` says how many decimals keep them exact to the fen.
 """
 
 from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 WAN_DECIMALS = 6  # 1 fen = 0.000001 万元: six decimals are exact
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -20,6 +24,20 @@ def yuan_text(fen: int, grouped: bool = False) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole:,}.{cents:02d}" if grouped else f"{sign}{whole}.{cents:02d}"
+
+
+def yuan_texts(fen: pd.Series) -> pd.Series:
+    """``yuan_text`` of every value of a column of integer fen, vectorised in integer arithmetic
+    (no float ever holds the money); a missing value gives ""."""
+    values = pa.array(fen.astype("Int64"), type=pa.int64())
+    absolute = pc.abs(values)
+    whole = pc.divide(absolute, 100)  # integer division: whole yuan
+    cents = pc.utf8_lpad(
+        pc.cast(pc.subtract(absolute, pc.multiply(whole, 100)), pa.string()), 2, "0"
+    )
+    sign = pc.if_else(pc.less(values, 0), "-", "")
+    text = pc.binary_join_element_wise(sign, pc.cast(whole, pa.string()), ".", cents, "")
+    return pd.Series(pa.chunked_array([pc.fill_null(text, "")]), index=fen.index, dtype="string")
 
 
 def yuan(fen: int, grouped: bool = False) -> str:

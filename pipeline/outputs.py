@@ -1,4 +1,5 @@
-"""The outputs beside the workbook, and their commit: ``exceptions.csv``, ``summary.json``.
+"""The outputs beside the workbook, and their commit: ``exceptions.csv``, ``summary.json``
+(and the names of the files, the CSV of 对账明细 among them, which ``pipeline.detail_csv`` writes).
 
 In: the findings frame of the rules and the run's ``Summary``. Out: bytes to write atomically;
 ``commit`` stages both beside the workbook and renames everything into place inside the run
@@ -26,7 +27,7 @@ import pandas as pd
 
 from pipeline import history, notes, privacy
 from pipeline.aggregate import INCOME
-from pipeline.money import yuan_text
+from pipeline.money import yuan_texts
 from pipeline.results import Config, Reconciled
 from pipeline.rules import Lineage
 from pipeline.staging import Staging
@@ -53,38 +54,31 @@ EXCEPTION_HEADER = (
     "处理说明",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXCEPTION_TEXTS = ("message", "name", "id_no", "source", "aid_type", "record_id")
+CSV_ENCODING = "utf-8-sig"  # with a BOM: Excel then reads the CSV files as UTF-8, in Chinese
+CSV_LINE_END = "\r\n"
 
 
 def exceptions_csv(findings: pd.DataFrame, mask: bool = False) -> bytes:
     """The CSV of the findings list (``pipeline.carry``: the findings, then those resolved
     this period); ``mask``: every ID and card number in it masked (``--mask``)."""
+    columns = [
+        findings["rule"],
+        findings["severity"],
+        *(formula_safe(findings[c]) for c in EXCEPTION_TEXTS),
+        yuan_texts(findings["amount_fen"]),
+        yuan_texts(findings["compared_fen"]),
+        formula_safe(findings["lineage"].map(places)),
+        *(findings[c] for c in ("finding_id", "first_period", "age_days", "state")),
+        formula_safe(findings["note_status"]),
+        formula_safe(findings["note_text"]),
+    ]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator=CSV_LINE_END)
     writer.writerow(EXCEPTION_HEADER)
-    for row in findings.to_dict("records"):
-        writer.writerow(
-            [
-                row["rule"],
-                row["severity"],
-                _text(row["message"]),
-                _text(row["name"]),
-                _text(row["id_no"]),
-                _text(row["source"]),
-                _text(row["aid_type"]),
-                _text(row["record_id"]),
-                _yuan(row["amount_fen"]),
-                _yuan(row["compared_fen"]),
-                _text(places(row["lineage"])),
-                row["finding_id"],
-                row["first_period"],
-                row["age_days"],
-                row["state"],
-                _text(row["note_status"]),
-                _text(row["note_text"]),
-            ]
-        )
+    writer.writerows(zip(*(column.tolist() for column in columns), strict=True))
     text = buffer.getvalue()
-    return (privacy.mask_text(text) if mask else text).encode("utf-8-sig")
+    return (privacy.mask_text(text) if mask else text).encode(CSV_ENCODING)
 
 
 def places(lineage: Lineage) -> str:
@@ -170,6 +164,11 @@ def workbook_name(period: pd.Period) -> str:
     return f"帮扶资金对账_{period}.xlsx"
 
 
+def detail_csv_name(period: pd.Period) -> str:
+    """对账明细 as CSV beside the workbook (``pipeline.detail_csv``): 帮扶资金对账_2021-12_对账明细.csv.gz."""
+    return workbook_name(period).removesuffix(".xlsx") + "_对账明细.csv.gz"
+
+
 @contextmanager
 def workbook_target(staging: Staging, name: str, password: str | None) -> Iterator[Path | BinaryIO]:
     """Where the workbook is written: its temporary file; with a password, memory, encrypted
@@ -225,12 +224,10 @@ def _blank(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
 
 
-def _text(value: object) -> str:
-    if _blank(value):
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _yuan(fen: object) -> str:
-    return "" if _blank(fen) else yuan_text(int(fen))  # type: ignore[call-overload]
+def formula_safe(values: pd.Series) -> pd.Series:
+    """A column as text that no spreadsheet runs: a value starting like a formula
+    (``FORMULA_STARTS``) prefixed with an apostrophe; missing values "". The one guard of the
+    CSV files beside the workbook."""
+    text = values.astype("string").fillna("")
+    starts = text.str.startswith(FORMULA_STARTS)
+    return text.mask(starts, "'" + text[starts]) if starts.any() else text

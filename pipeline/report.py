@@ -94,6 +94,11 @@ def reconcile_lines(reconciled: Reconciled, output_dir: object) -> Iterator[str]
         f"对账月份 {reconciled.period}：已写出 {output_dir}/{workbook_name(reconciled.period)}、"
         "summary.json 和 exceptions.csv"
     )
+    if reconciled.detail_csv:
+        yield (
+            f"对账明细超过一张工作表，另写出 {output_dir}/{reconciled.detail_csv}"
+            "（gzip 压缩的 CSV，供其他工具筛选）"
+        )
     totals = reconciled.summary.figures.usage_totals
     per_source = totals[totals["scope"] == "source"]
     yield "本年累计支出（元）："

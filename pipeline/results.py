@@ -76,6 +76,7 @@ class Reconciled:
     detail: Reconciliation  # 对账明细, flagged with the rules that hit each row
     indicators: pd.DataFrame  # 绩效指标
     close: Close  # the findings list with its history, and the notes read back
+    detail_csv: str | None = None  # the name of 对账明细's CSV, when written (``detail_csv``)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ period end is 在途. After matching, the rules (``find``) run in a forked proce
 makes the table of 对账明细; with the findings, the close (``pipeline.carry``) lists them
 against the last close with the clerk's notes, each row of 对账明细 is flagged with the rules that hit it, and the figures, summary and
 indicators (``figure``) run in a forked process while this one writes 对账明细 (last in the
-workbook, but written first: it is the longest); then 异常清单, 数据校验 and the summary sheets.
+workbook, but written first: it is the longest), and its CSV beside the workbook when it takes
+more than one sheet (``pipeline.detail_csv``); then 异常清单, 数据校验 and the summary sheets.
 The outputs, the run history among them, are staged and committed together
 (``pipeline.staging``) once everything is computed.
 """
@@ -25,6 +26,7 @@ import pandas as pd
 from pipeline import (
     aggregate,
     carry,
+    detail_csv,
     history,
     indicators,
     load,
@@ -122,7 +124,9 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
             Book(target, period, config.mask, scratch=staging.scratch()) as book,
         ):
             detail = flag(unflagged, found.findings)  # the rules that hit each row
-            book.reconciliation(checked, detail, close.worklist, advance)
+            table = book.reconciliation(checked, detail, close.worklist, advance)
+            csv_name = detail_csv.beside(staging, config, period, table, book.layout["对账明细"])
+            del table
             figured = figuring.result()
             progress.figures.extend(figured.stages)
             result = Reconciled(
@@ -134,6 +138,7 @@ def reconcile(config: Config, progress: Progress | None = None) -> Reconciled:
                 detail,
                 figured.indicators,
                 close,
+                csv_name,
             )
             book.rest(result)
         outputs.commit(staging, config, result)

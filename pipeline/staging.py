@@ -3,7 +3,8 @@
 In: the output folder and, one by one, the outputs of a run (a path to write the workbook to, or
 the bytes of summary.json and exceptions.csv). Out: the files, each first written to a hidden
 temporary file beside its target (``.<name>.partial-XXXX``), synced, and renamed over its
-target only when every output of the run is complete (``Staging.commit``); and a hidden
+target only when every output of the run is complete (``Staging.commit``), which also removes
+an output of an earlier run that this run does not write (``Staging.remove``); and a hidden
 folder beside them (``.tmp.partial-XXXX``, ``Staging.scratch``) for the temporary files a writer
 makes of its own: xlsxwriter's rows of 对账明细, names and ID numbers, which would otherwise lie
 in the system's temporary folder, where nothing removes them after a kill. A failure before the
@@ -42,6 +43,7 @@ class Staging:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.files: dict[Path, Path] = {}  # target → its temporary file
+        self.gone: set[Path] = set()  # outputs of an earlier run that this run does not write
         self.scratch_folder: Path | None = None  # made by ``scratch`` when first asked for
         umask = os.umask(0o022)
         os.umask(umask)
@@ -65,11 +67,21 @@ class Staging:
     def write(self, name: str, data: bytes) -> None:
         self.path(name).write_bytes(data)
 
+    def remove(self, name: str) -> None:
+        """The output ``name``, if an earlier run left it, removed by ``commit``: it would
+        otherwise lie beside outputs it does not belong to."""
+        self.gone.add(self.folder / name)
+
     def commit(self) -> None:
-        """Every output synced to disk, then each renamed over its target."""
+        """Every output synced to disk, then the outputs this run does not write removed, then
+        each output renamed over its target. Removed first: a crash between the two leaves the
+        earlier outputs short of a file, never a file that disagrees with the outputs beside it."""
         for temporary in self.files.values():
             with open(temporary, "rb") as stream:
                 os.fsync(stream.fileno())
+        for target in self.gone - self.files.keys():
+            target.unlink(missing_ok=True)
+        self.gone.clear()
         for target, temporary in self.files.items():
             os.replace(temporary, target)
         self.files.clear()
@@ -80,6 +92,7 @@ class Staging:
         for temporary in self.files.values():
             temporary.unlink(missing_ok=True)
         self.files.clear()
+        self.gone.clear()
         self._remove_scratch()
 
     def _remove_scratch(self) -> None:

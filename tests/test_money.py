@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline import money
@@ -23,6 +24,16 @@ from pipeline.money import yuan_text
 def test_yuan_text(fen: int, text: str) -> None:
     assert yuan_text(fen) == text
     assert yuan_text(np.int64(fen)) == text
+
+
+def test_yuan_texts_is_yuan_text_of_a_column_and_blank_where_missing() -> None:
+    """Every case above, a large amount, and a missing one, as one column, index kept."""
+    fen = [123456, -5, 0, 7, 100, -123400, 2**53 + 1, -(10**15) - 99]
+    column = pd.Series([*fen, None], dtype="Int64", index=range(10, 19))
+    texts = money.yuan_texts(column)
+    assert texts.tolist() == [*(yuan_text(f) for f in fen), ""]
+    assert texts.index.tolist() == list(range(10, 19))
+    assert texts.tolist()[6:8] == ["90071992547409.93", "-10000000000000.99"]
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,30 @@ def test_mask_numbers_masks_every_value_and_keeps_missing_ones() -> None:
     assert mask_numbers(values).tolist() == ["341503********1234", pd.NA, "张三 621700******7893"]
 
 
+def test_mask_numbers_is_mask_text_of_each_value() -> None:
+    """Numbers alone in their cell (masked without a Python call each), numbers inside text,
+    and texts with none, as one column, in the order given."""
+    texts = [
+        "341503199001011234",
+        "34150319900101123x",
+        "341503900101123",
+        "6217001234567890123",
+        "12345678901234",
+        "1234567890123456789012",
+        "卡号6217 0012 3456 7890 123，请核对",
+        "341503199001011234、341503198503070020",
+        "“3.41503196601160E+17”已被 Excel 存成数字",
+        "3415031990X1011234",
+        "第12行 2021-03-15",
+        "",
+    ]
+    values = pd.Series(texts, index=range(100, 100 + len(texts)))
+    masked = mask_numbers(values)
+    assert masked.tolist() == [mask_text(text) for text in texts]
+    assert masked.index.equals(values.index)
+    assert mask_numbers(pd.Series(["张三", None])).tolist() == ["张三", pd.NA]
+
+
 def test_encrypted_bytes_open_with_the_password_only() -> None:
     plain = io.BytesIO()
     book = openpyxl.Workbook()

@@ -165,9 +165,11 @@ class Book:
         detail: Reconciliation,
         findings: pd.DataFrame,
         advance: Advance = ignore,
-    ) -> None:
+    ) -> Detail:
         """Every sheet of ``sheets`` added, in order; 对账明细 written (``advance(n)`` as its rows
-        are), linked to the findings' rows of 异常清单 (which is filled by ``rest``)."""
+        are), linked to the findings' rows of 异常清单 (which is filled by ``rest``). Returned:
+        the table it was written from, unmasked (its worksheets: ``layout["对账明细"]``), for
+        the CSV beside the workbook."""
         validated = checked.validated
         self.unit = unit_of(validated.tables)
         counts = {
@@ -181,7 +183,9 @@ class Book:
                 self.details[name] = add_sheets(self.book, self.layout[name])
             else:
                 self._add_summary(name)
-        self._detail(reconciliation.table(detail, self.layout["异常清单"]), advance)
+        table = reconciliation.table(detail, self.layout["异常清单"])
+        self._detail(table, advance)
+        return table
 
     def rest(self, reconciled: Reconciled) -> None:
         """The other detail sheets, then the summary sheets, now that everything is known."""

@@ -54,8 +54,9 @@ class Column:
     """One column of a detail sheet, its cells prepared once for all its rows."""
 
     label: str
-    kind: str  # text, money (yuan, float), count, or link (a (sheet, row) target or None)
-    values: pd.Series | list[Any]  # links: a list; else turned into Python a chunk at a time
+    kind: str  # text, wrap, money (integer fen, shown as yuan), count, or link
+    # links: a list of (sheet, row) targets or None; else turned into Python a chunk at a time
+    values: pd.Series | list[Any]
     width: int
     exact_sum: int | None = None  # fen or count, when the column has a 合计
     lines: np.ndarray | None = None  # a wrapped column: the lines each value takes
@@ -68,6 +69,8 @@ class Column:
         if isinstance(self.values, list):
             return [None] * (stop - start)  # links are written one by one
         part = self.values.iloc[start:stop]
+        if self.kind == "money":  # yuan only as the cell is written: a float of the exact fen
+            part = pd.Series(part.to_numpy(dtype="float64", na_value=np.nan) / 100)
         values = part.tolist()
         return [None if blank(v) else v for v in values] if part.hasnans else values
 
@@ -98,13 +101,11 @@ def _widths(text: pd.Series) -> np.ndarray:
 def number_column(label: str, series: pd.Series, fen: bool, total: bool = False) -> Column:
     """Integer fen shown as yuan, or a count; blank where missing."""
     numbers = series.astype("Int64").reset_index(drop=True)
-    shown = numbers.to_numpy(dtype="float64", na_value=np.nan) / (100 if fen else 1)
     largest = int(numbers.abs().max(skipna=True)) if numbers.notna().any() else 0
     width = len("-" + (yuan_text(largest, grouped=True) if fen else f"{largest:,}"))
     exact = int(numbers.sum()) if total else None
-    values = pd.Series(shown) if fen else numbers
     return Column(
-        label, "money" if fen else "count", values, max(display_width(label), width), exact
+        label, "money" if fen else "count", numbers, max(display_width(label), width), exact
     )
 
 
