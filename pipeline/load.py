@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import python_calamine
 from isal import isal_zlib
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import filetypes
 from pipeline.errors import (
@@ -298,7 +299,7 @@ def _xml_numbers(path: Path, member: str, cells: list[tuple[int, int]]) -> set[t
     chunks = _inflated(path, member)
     buffer, start = b"", 0
     for row, column in sorted(cells):
-        needle = b' r="%s%d"' % (_column_letters(column).encode(), row)
+        needle = b' r="%s%d"' % (xl_col_to_name(column).encode(), row)
         while (at := buffer.find(needle, start)) < 0 or (end := buffer.find(b">", at)) < 0:
             chunk = next(chunks, b"")
             if not chunk:
@@ -332,15 +333,6 @@ def _inflated(path: Path, member: str) -> Iterator[bytes]:
             left -= len(data)
             yield inflater.decompress(data)
         yield inflater.flush()
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _xls_layout(path: Path) -> Layout:

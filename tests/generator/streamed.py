@@ -26,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from xlsxwriter.utility import xl_col_to_name
 
 from tests.generator.messy import DOCUMENT_CREATED, EXCEL_EPOCH, Cell, ExcelDate
 
@@ -137,7 +138,7 @@ def _sheet_xml(table: Table, selected: bool) -> Iterator[bytes | memoryview]:
     view = ' tabSelected="1"' if selected else ""
     yield (
         f'{_XML_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">'
-        f'<dimension ref="A1:{_letters(width - 1)}{last_row}"/>'
+        f'<dimension ref="A1:{xl_col_to_name(width - 1)}{last_row}"/>'
         f'<sheetViews><sheetView{view} workbookViewId="0"/></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/><sheetData>'
     ).encode()
@@ -147,7 +148,7 @@ def _sheet_xml(table: Table, selected: bool) -> Iterator[bytes | memoryview]:
         if isinstance(title, str):
             chunk = [Column(pa.array([title]), _TITLE)]
             chunk += [Column(pa.array([""]), _TITLE_FILL) for _ in range(width - 1)]
-            merged.append(f"A{row}:{_letters(width - 1)}{row}")
+            merged.append(f"A{row}:{xl_col_to_name(width - 1)}{row}")
         else:
             chunk = columns_of([title], len(title))
         yield _rows_xml(row, chunk)
@@ -175,7 +176,9 @@ def _rows_xml(first_row: int, chunk: list[Column]) -> memoryview | bytes:
         return b""
     count = len(chunk[0].values)
     numbers = pa.array(np.arange(first_row, first_row + count)).cast(pa.string())
-    cells = _joined([_cells_xml(_letters(c), numbers, column) for c, column in enumerate(chunk)])
+    cells = _joined(
+        [_cells_xml(xl_col_to_name(c), numbers, column) for c, column in enumerate(chunk)]
+    )
     rows = pc.binary_join_element_wise('<row r="', numbers, '">', cells, "</row>", "")
     rows = pc.if_else(pc.equal(pc.binary_length(cells), 0), "", rows)  # no cells: no row
     return _text_bytes(rows)
@@ -234,16 +237,6 @@ def _text_bytes(texts: pa.Array) -> memoryview:
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)
     start, end = offsets[texts.offset], offsets[texts.offset + len(texts)]
     return memoryview(texts.buffers()[2])[start:end]
-
-
-def _letters(index: int) -> str:
-    """Column letters of a 0-based column index: 0 → A, 27 → AB."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
 
 
 def _package_parts(sheet_names: list[str]) -> dict[str, str]:
