@@ -12,19 +12,36 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 from collections.abc import Callable
 from functools import cache
 
 import pyarrow as pa
 
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+GIVE_BACK_FROM = 512 * 2**20  # resident bytes; below, a full collection costs more than it saves
+
 
 def give_back() -> None:
-    """Free unreachable objects and return the allocators' free pages to the machine."""
+    """Free unreachable objects and return the allocators' free pages to the machine, in a
+    process that holds enough to matter (a collection takes 50 ms or more: a small run would
+    pay it at every stage and file for nothing)."""
+    if _resident_bytes() < GIVE_BACK_FROM:
+        return
     gc.collect()
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def _resident_bytes() -> int:
+    """This process's resident size (Linux; elsewhere counted as large)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return GIVE_BACK_FROM
 
 
 @cache
