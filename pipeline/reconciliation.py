@@ -214,15 +214,11 @@ class _Lines:
 
     def input_order(self) -> np.ndarray:
         """The lines in the order of their input rows: file, sheet, row."""
-        files, sheets = (self._name_ranks(c) for c in ("source_file", "source_sheet"))
+        files, sheets = (self._names(c)[1] for c in ("source_file", "source_sheet"))
         return np.lexsort([self._input_rows(), sheets, files])
 
     def _input_rows(self) -> np.ndarray:
         return self.numbers(self.aid["source_row"], self.bank["source_row"])
-
-    def _name_ranks(self, column: str) -> np.ndarray:
-        """Per line, the rank of its file (or sheet) name among all names; no sheet is ""."""
-        return self._names(column)[1]
 
     def _names(self, column: str) -> tuple[pd.Index, np.ndarray]:
         """Every file (or sheet) name in order, "" among them, and each line's position there."""
@@ -370,8 +366,8 @@ def _reconciliation_rows(lines: _Lines, order: np.ndarray, position: np.ndarray)
         ["现金", *(s for _, s in STATUS_BY_OUTCOME), "金额不符"],
         "相符",
     )
-    no_text = (pd.Series(pd.NA, index=frame.index, dtype="str") for frame in (aid, bank))
-    no_record_text, no_transfer_text = no_text
+    no_record_text = pd.Series(pd.NA, index=aid.index, dtype="str")
+    no_transfer_text = pd.Series(pd.NA, index=bank.index, dtype="str")
     empty = pd.Series("", index=bank.index, dtype="str")
     bank_status = rows.first(no_record_text, bank["outcome"])
     transfer_person = bank["person"].astype("str").fillna(bank["id_no"].astype("str"))
